@@ -1,0 +1,41 @@
+// The workspace as `cargo metadata --no-deps` describes it.
+#pragma once
+
+#include "rcd/util/result.hpp"
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rcd::cargo {
+
+struct Target {
+    std::string name;
+    std::vector<std::string> kind; // "lib", "bin", "proc-macro", "test", "example", ...
+    std::filesystem::path src_path;
+};
+
+struct Package {
+    std::string name;
+    std::string version;
+    std::filesystem::path manifest_path;
+    std::vector<Target> targets;
+};
+
+struct Workspace {
+    std::filesystem::path root;
+    std::filesystem::path target_directory;
+    std::vector<Package> members;
+
+    // A target that `cargo test --doc` can test: a library of any kind.
+    bool has_library() const;
+};
+
+// Parses the JSON document of `cargo metadata --no-deps --format-version 1`.
+Result<Workspace> parse_metadata(std::string_view json);
+
+// Runs cargo metadata in `dir`.
+Result<Workspace> read_workspace(const std::filesystem::path& dir);
+
+} // namespace rcd::cargo

@@ -1,0 +1,65 @@
+// Child processes: argv only, no shell, each in its own process group.
+#pragma once
+
+#include "rcd/util/result.hpp"
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+namespace rcd::exec {
+
+struct Command {
+    std::vector<std::string> argv;
+    std::map<std::string, std::string> env; // added to, or replacing, rcd's own environment
+    std::filesystem::path cwd;
+};
+
+// A started child whose stdout and stderr arrive, merged, on one pipe. Destroying it while
+// the child runs kills the whole process group, so no path leaves an orphan behind.
+class Process {
+  public:
+    static Result<Process> spawn(const Command& command);
+
+    Process(Process&& other) noexcept;
+    Process& operator=(Process&& other) noexcept;
+    Process(const Process&) = delete;
+    Process& operator=(const Process&) = delete;
+    ~Process();
+
+    int output_fd() const { return output_fd_; }
+    int exit_fd() const { return pid_fd_; } // readable once the child has exited; -1 if unknown
+    pid_t pid() const { return pid_; }
+
+    // Reads what the pipe holds now without blocking; an empty string with `open` false is EOF.
+    std::string read_available(bool& open);
+
+    // Sends a signal to every process in the child's group.
+    void signal_group(int signal) const;
+
+    // The exit code (128 + signal for a killed child) once the child has exited.
+    std::optional<int> try_wait();
+    int wait();
+
+  private:
+    Process() = default;
+    void release();
+
+    pid_t pid_ = -1;
+    int output_fd_ = -1;
+    int pid_fd_ = -1;
+    std::optional<int> exit_code_;
+};
+
+struct Captured {
+    int exit_code = 0;
+    std::string output; // stdout and stderr, merged
+};
+
+// Runs a command to completion and returns its output: for short helpers like cargo metadata.
+Result<Captured> capture(const Command& command);
+
+} // namespace rcd::exec

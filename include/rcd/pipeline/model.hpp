@@ -1,0 +1,94 @@
+// The two configuration files rcd reads, as plain data.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rcd::pipeline {
+
+struct Location {
+    std::string file;
+    int line = 0; // 1-based; 0 when unknown
+    int column = 0;
+
+    std::string str() const; // "rcd.yaml:3:5"
+};
+
+enum class Phase { check, build };
+const char* phase_name(Phase phase);
+
+struct Stage {
+    std::string name;
+    std::vector<std::string> run;
+    std::vector<std::string> args;
+    std::map<std::string, std::string> env;
+    std::optional<std::chrono::milliseconds> timeout;
+    std::vector<std::string> needs;
+    std::optional<std::string> when;
+    std::optional<std::string> cook;
+    std::optional<std::string> produces;
+    bool skip = false;
+    Phase phase = Phase::check;
+    Location location;
+
+    std::vector<std::string> argv() const;
+};
+
+struct Pipeline {
+    std::string language;
+    std::vector<std::string> detect;
+    std::vector<Stage> stages;
+    std::string origin; // where it came from: "built-in" or a file path
+
+    const Stage* find(const std::string& name) const;
+};
+
+// A stage entry of rcd.yaml: each field that is set replaces the pipeline's.
+struct StageOverride {
+    std::string name;
+    std::optional<std::vector<std::string>> run;
+    std::optional<std::vector<std::string>> args;
+    std::optional<std::map<std::string, std::string>> env;
+    std::optional<std::chrono::milliseconds> timeout;
+    std::optional<std::vector<std::string>> needs;
+    std::optional<std::string> when;
+    std::optional<std::string> cook;
+    std::optional<std::string> produces;
+    std::optional<bool> skip;
+    std::optional<Phase> phase;
+    Location location;
+};
+
+struct FileCopy {
+    std::string src;
+    std::string dst;
+};
+
+struct ImageConfig {
+    std::string base = "scratch";
+    std::optional<std::vector<std::string>> entrypoint;
+    std::vector<std::string> cmd;
+    std::map<std::string, std::string> env;
+    std::string workdir = "/";
+    std::optional<std::string> user;
+    std::vector<std::string> expose; // "8080/tcp"
+    std::map<std::string, std::string> labels;
+    std::vector<FileCopy> files;
+};
+
+struct RepoConfig {
+    std::string name;
+    std::string language;
+    std::optional<std::string> registry;
+    std::optional<std::string> binary;
+    ImageConfig image;
+    std::vector<StageOverride> stages;
+    std::string file;
+
+    const std::string& binary_name() const { return binary ? *binary : name; }
+};
+
+} // namespace rcd::pipeline

@@ -1,0 +1,36 @@
+// One run of `rcd check` or `rcd build`: lock the target directory, run the stages, record.
+#pragma once
+
+#include "rcd/exec/scheduler.hpp"
+#include "rcd/release/project.hpp"
+#include "rcd/release/stages.hpp"
+#include "rcd/report/run_report.hpp"
+
+#include <functional>
+#include <map>
+#include <string>
+
+namespace rcd::release {
+
+struct RunSettings {
+    std::string command; // "check" or "build"
+    Selection selection;
+    int jobs = 1;
+    bool keep_going = false;
+    bool wait_for_lock = true;
+    std::map<std::string, std::string> stage_env; // e.g. CARGO_TERM_COLOR
+};
+
+using Notify = std::function<void(const std::string&)>;
+
+// Stage failures and interruptions are in the report's exit code; an Error is returned only
+// when the run could not start.
+Result<report::RunReport> run_pipeline(const Project& project, const RunSettings& settings,
+                                       exec::StageObserver& observer, const Notify& notify);
+
+report::RepoSummary repo_summary(const Project& project);
+
+// target/rcd/result.json, written atomically.
+Status write_result(const Project& project, const report::RunReport& report);
+
+} // namespace rcd::release

@@ -1,0 +1,34 @@
+// From a pipeline to the list of stage jobs one command runs.
+#pragma once
+
+#include "rcd/exec/scheduler.hpp"
+#include "rcd/pipeline/model.hpp"
+#include "rcd/release/project.hpp"
+
+#include <set>
+#include <string>
+#include <vector>
+
+namespace rcd::release {
+
+struct Selection {
+    pipeline::Phase through = pipeline::Phase::check; // check: the check phase; build: both
+    std::vector<std::string> only;
+    std::vector<std::string> skip;
+};
+
+// The facts `when:` conditions are decided on, gathered from the project.
+struct Conditions {
+    bool has_library = false;
+    std::string no_library_reason;
+};
+
+Conditions conditions_of(const Project& project);
+
+// Selected stages in run order, variables expanded, with the reason for each one skipped.
+// Unknown names in --only/--skip are an error with "did you mean".
+Result<std::vector<exec::StageJob>> plan_jobs(const Project& project, const Selection& selection,
+                                              const Conditions& conditions,
+                                              const std::map<std::string, std::string>& extra_env);
+
+} // namespace rcd::release

@@ -1,0 +1,199 @@
+#include "commands.hpp"
+
+#include "rcd/git/repository.hpp"
+#include "rcd/pipeline/catalog.hpp"
+#include "rcd/pipeline/loader.hpp"
+#include "rcd/release/run.hpp"
+#include "rcd/util/strings.hpp"
+#include "version.hpp"
+
+#include <chrono>
+#include <cstdlib>
+#include <fmt/format.h>
+#include <iostream>
+#include <unistd.h>
+
+namespace rcd::cli {
+
+bool GlobalOptions::ci() const {
+    if (no_ci_flag)
+        return false;
+    if (ci_flag)
+        return true;
+    const char* ci = std::getenv("CI");
+    return ci && (std::string_view(ci) == "true" || std::string_view(ci) == "1");
+}
+
+report::Verbosity GlobalOptions::verbosity() const {
+    if (quiet)
+        return report::Verbosity::quiet;
+    return verbose ? report::Verbosity::verbose : report::Verbosity::normal;
+}
+
+namespace {
+
+release::ProjectOptions project_options(const GlobalOptions& global) {
+    release::ProjectOptions options;
+    options.dir = global.dir;
+    if (!global.config_file.empty())
+        options.config_file = global.config_file;
+    if (!global.pipelines_dir.empty())
+        options.pipelines_dir = global.pipelines_dir;
+    return options;
+}
+
+report::TerminalReporter make_reporter(const GlobalOptions& global, int jobs) {
+    report::TerminalStyle style;
+    style.verbosity = global.verbosity();
+    style.color = report::use_color(global.color, global.ci(), STDERR_FILENO);
+    style.prefix_lines = jobs > 1;
+    return report::TerminalReporter(style);
+}
+
+void print_json(const nlohmann::json& doc) { std::cout << doc.dump(2) << std::endl; }
+
+} // namespace
+
+int report_error(const GlobalOptions& global, const std::string& command, const Error& error) {
+    if (global.json) {
+        report::RunReport report;
+        report.command = command;
+        report.exit_code = static_cast<int>(error.code);
+        report.error = error;
+        print_json(report::to_json(report));
+    }
+    make_reporter(global, 1).error(error);
+    return static_cast<int>(error.code);
+}
+
+int run_stages_command(const std::string& command, const GlobalOptions& global,
+                       const StageOptions& stages) {
+    auto project = release::load_project(project_options(global));
+    if (!project)
+        return report_error(global, command, project.error());
+
+    release::RunSettings settings;
+    settings.command = command;
+    settings.selection.through = command == "check" ? pipeline::Phase::check : pipeline::Phase::build;
+    settings.selection.only = stages.only;
+    settings.selection.skip = stages.skip;
+    settings.jobs = stages.jobs;
+    settings.keep_going = stages.keep_going;
+    settings.wait_for_lock = !stages.no_wait;
+    auto reporter = make_reporter(global, stages.jobs);
+    if (!std::getenv("CARGO_TERM_COLOR"))
+        settings.stage_env["CARGO_TERM_COLOR"] =
+            report::use_color(global.color, global.ci(), STDERR_FILENO) ? "always" : "never";
+
+    reporter.note(fmt::format("rcd {}: {} ({} pipeline, {})", command, project->config.name,
+                              project->pipeline.language, project->pipeline.origin));
+    auto report = release::run_pipeline(*project, settings, reporter,
+                                        [&](const std::string& m) { reporter.note(m); });
+    if (!report)
+        return report_error(global, command, report.error());
+    if (auto written = release::write_result(*project, *report); !written) {
+        reporter.error(written.error());
+        report->exit_code = static_cast<int>(written.error().code);
+    }
+    if (global.json)
+        print_json(report::to_json(*report));
+    reporter.summary(*report);
+    if (report->error)
+        reporter.error(*report->error);
+    return report->exit_code;
+}
+
+int plan_command(const GlobalOptions& global, const StageOptions& stages) {
+    auto project = release::load_project(project_options(global));
+    if (!project)
+        return report_error(global, "plan", project.error());
+    release::Selection selection;
+    selection.through = pipeline::Phase::build;
+    selection.only = stages.only;
+    selection.skip = stages.skip;
+    auto jobs = release::plan_jobs(*project, selection, release::conditions_of(*project), {});
+    if (!jobs)
+        return report_error(global, "plan", jobs.error());
+
+    if (global.json) {
+        report::RunReport report;
+        report.command = "plan";
+        report.repo = release::repo_summary(*project);
+        auto doc = report::to_json(report);
+        doc["plan"]["stages"] = nlohmann::json::array();
+        for (const auto& job : *jobs)
+            doc["plan"]["stages"].push_back(
+                {{"name", job.name},
+                 {"run", job.command.argv},
+                 {"needs", job.needs},
+                 {"status", job.skip_reason ? "skip" : "run"},
+                 {"reason", job.skip_reason ? nlohmann::json(*job.skip_reason) : nullptr}});
+        print_json(doc);
+        return 0;
+    }
+    std::cout << fmt::format("{} ({} pipeline, {}) in {}\n", project->config.name,
+                             project->pipeline.language, project->pipeline.origin,
+                             project->dir.string());
+    if (project->repo)
+        std::cout << fmt::format("commit {}{}\n", project->repo->commit,
+                                 project->repo->dirty() ? " (dirty)" : "");
+    std::size_t width = 0;
+    for (const auto& job : *jobs)
+        width = std::max(width, job.name.size());
+    std::size_t n = 0;
+    for (const auto& job : *jobs) {
+        std::string what = job.skip_reason ? "skip: " + *job.skip_reason
+                                           : util::shell_join(job.command.argv);
+        std::string needs =
+            job.needs.empty() ? "" : fmt::format("   (after {})", util::join(job.needs, ", "));
+        std::cout << fmt::format("  {}. {:<{}}  {}{}\n", ++n, job.name, width, what, needs);
+    }
+    return 0;
+}
+
+int pipelines_command(const GlobalOptions& global, const std::string& show) {
+    pipeline::Catalog catalog(global.dir, global.pipelines_dir.empty()
+                                              ? std::nullopt
+                                              : std::optional<std::filesystem::path>(
+                                                    global.pipelines_dir));
+    if (!show.empty()) {
+        auto source = catalog.find(show);
+        if (!source)
+            return report_error(global, "pipelines", source.error());
+        if (global.json)
+            print_json({{"language", source->language},
+                        {"origin", source->origin},
+                        {"text", source->text}});
+        else
+            std::cout << source->text;
+        return 0;
+    }
+    auto sources = catalog.list();
+    if (global.json) {
+        nlohmann::json doc = nlohmann::json::array();
+        for (const auto& s : sources)
+            doc.push_back({{"language", s.language}, {"origin", s.origin}});
+        print_json(doc);
+        return 0;
+    }
+    for (const auto& s : sources)
+        std::cout << fmt::format("{:<12} {}\n", s.language, s.origin);
+    return 0;
+}
+
+int version_command(const GlobalOptions& global) {
+    auto libraries = library_versions();
+    if (global.json) {
+        nlohmann::json doc = {{"version", RCD_VERSION}, {"libraries", nlohmann::json::object()}};
+        for (const auto& [name, version] : libraries)
+            doc["libraries"][name] = version;
+        print_json(doc);
+        return 0;
+    }
+    std::cout << "rcd " << RCD_VERSION << "\n";
+    for (const auto& [name, version] : libraries)
+        std::cout << fmt::format("  {:<14} {}\n", name, version);
+    return 0;
+}
+
+} // namespace rcd::cli

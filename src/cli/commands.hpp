@@ -1,0 +1,17 @@
+// One handler per command; each returns the process exit code.
+#pragma once
+
+#include "context.hpp"
+
+namespace rcd::cli {
+
+int run_stages_command(const std::string& command, const GlobalOptions& global,
+                       const StageOptions& stages);
+int plan_command(const GlobalOptions& global, const StageOptions& stages);
+int pipelines_command(const GlobalOptions& global, const std::string& show);
+int version_command(const GlobalOptions& global);
+
+// Prints an error as two lines (or as the JSON document with --json); returns its exit code.
+int report_error(const GlobalOptions& global, const std::string& command, const Error& error);
+
+} // namespace rcd::cli

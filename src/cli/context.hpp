@@ -1,0 +1,36 @@
+// What every command receives: the global options, parsed, and the reporter they choose.
+#pragma once
+
+#include "rcd/release/project.hpp"
+#include "rcd/report/terminal.hpp"
+
+#include <string>
+#include <vector>
+
+namespace rcd::cli {
+
+struct GlobalOptions {
+    release::ProjectOptions project;
+    std::string config_file;
+    std::string pipelines_dir;
+    std::string dir = ".";
+    bool json = false;
+    bool quiet = false;
+    bool verbose = false;
+    std::string color = "auto";
+    bool ci_flag = false;
+    bool no_ci_flag = false;
+
+    bool ci() const; // CI=true or --ci, unless --no-ci
+    report::Verbosity verbosity() const;
+};
+
+struct StageOptions {
+    std::vector<std::string> only;
+    std::vector<std::string> skip;
+    bool keep_going = false;
+    int jobs = 1;
+    bool no_wait = false;
+};
+
+} // namespace rcd::cli

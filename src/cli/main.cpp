@@ -1,0 +1,151 @@
+// rcd's entry point: one table of commands, global options, and the mapping of errors to
+// exit codes.
+#include "commands.hpp"
+#include "context.hpp"
+
+#include "rcd/util/strings.hpp"
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <iostream>
+
+namespace {
+
+using namespace rcd;
+using namespace rcd::cli;
+
+struct CommandRow {
+    const char* name;
+    const char* description;
+    bool runs_stages; // takes --only, --skip, --keep-going, -j, --no-wait
+};
+
+const std::vector<CommandRow> kCommands = {
+    {"check", "run the check stages (fmt, clippy, test, doctest): what a pull request needs",
+     true},
+    {"build", "run check, then the release build", true},
+    {"plan", "show what a release would run, without running it", true},
+    {"pipelines", "list the pipelines rcd knows, or print one with 'show NAME'", false},
+    {"version", "print rcd's version and the versions of its libraries", false},
+};
+
+// Global options that take a value, so the first bare word after them is not a command.
+const std::vector<std::string> kValueOptions = {"-C", "-f", "--file", "--color", "--pipelines",
+                                                "--only", "--skip", "-j", "--jobs"};
+
+// CLI11 reports an unknown command as an unexpected argument; find it first and suggest.
+std::optional<std::string> unknown_command(int argc, char** argv) {
+    std::vector<std::string> names;
+    for (const auto& row : kCommands)
+        names.emplace_back(row.name);
+    for (int i = 1; i < argc; ++i) {
+        std::string arg = argv[i];
+        if (arg == "--")
+            return std::nullopt;
+        if (!arg.empty() && arg[0] == '-') {
+            bool takes_value = std::find(kValueOptions.begin(), kValueOptions.end(), arg) !=
+                               kValueOptions.end();
+            if (takes_value)
+                ++i;
+            continue;
+        }
+        if (std::find(names.begin(), names.end(), arg) != names.end())
+            return std::nullopt;
+        return arg;
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    GlobalOptions global;
+    StageOptions stages;
+    std::string show_what;
+    std::string show_name;
+
+    CLI::App app{"rcd: from a commit of a Rust service to a pushed container image", "rcd"};
+    app.require_subcommand(1);
+    app.add_option("-C", global.dir, "run as if started in DIR")->type_name("DIR");
+    app.add_option("-f,--file", global.config_file, "use this rcd.yaml")->type_name("FILE");
+    app.add_option("--pipelines", global.pipelines_dir, "look for pipelines in DIR first")
+        ->type_name("DIR");
+    app.add_flag("--json", global.json, "print one JSON document on stdout at the end");
+    app.add_flag("-q,--quiet", global.quiet, "print only errors and the final line");
+    app.add_flag("-v,--verbose", global.verbose, "also print commands and decisions");
+    app.add_option("--color", global.color, "colour: auto, always or never (NO_COLOR honoured)")
+        ->check(CLI::IsMember({"auto", "always", "never"}));
+    app.add_flag("--ci", global.ci_flag, "CI mode: no spinners or colour (default: $CI)");
+    app.add_flag("--no-ci", global.no_ci_flag, "not CI mode, even with CI=true");
+
+    std::function<int()> handler;
+    for (const auto& row : kCommands) {
+        CLI::App* sub = app.add_subcommand(row.name, row.description);
+        sub->fallthrough();
+        std::string name = row.name;
+        if (row.runs_stages) {
+            sub->add_option("--only", stages.only, "run only these stages")
+                ->delimiter(',')
+                ->type_name("A,B");
+            sub->add_option("--skip", stages.skip, "skip these stages")
+                ->delimiter(',')
+                ->type_name("A,B");
+            sub->add_flag("--keep-going", stages.keep_going,
+                          "after a failure, run every stage that does not need the failed one");
+            sub->add_option("-j,--jobs", stages.jobs, "stages at once, where 'needs' allows")
+                ->check(CLI::Range(1, 64));
+            sub->add_flag("--no-wait", stages.no_wait,
+                          "fail at once if another rcd uses the target directory");
+        }
+        if (name == "pipelines") {
+            sub->add_option("action", show_what, "'show'")->check(CLI::IsMember({"show"}));
+            sub->add_option("name", show_name, "the language whose pipeline to print");
+        }
+        sub->callback([&, name] {
+            if (name == "check" || name == "build")
+                handler = [&, name] { return run_stages_command(name, global, stages); };
+            else if (name == "plan")
+                handler = [&] { return plan_command(global, stages); };
+            else if (name == "pipelines")
+                handler = [&] {
+                    if (show_what == "show" && show_name.empty())
+                        return report_error(global, "pipelines",
+                                            Error{ExitCode::usage, "'pipelines show' needs a name",
+                                                  "for example: rcd pipelines show rust"});
+                    return pipelines_command(global, show_name);
+                };
+            else if (name == "version")
+                handler = [&] { return version_command(global); };
+        });
+    }
+
+    if (auto unknown = unknown_command(argc, argv)) {
+        std::vector<std::string> names;
+        for (const auto& row : kCommands)
+            names.emplace_back(row.name);
+        std::string hint = "run 'rcd --help' for the list of commands";
+        if (auto suggestion = util::closest_match(*unknown, names))
+            hint = "did you mean 'rcd " + *suggestion + "'?";
+        return report_error(global, *unknown,
+                            Error{ExitCode::usage, "unknown command '" + *unknown + "'", hint});
+    }
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::string message = e.what();
+        if (dynamic_cast<const CLI::RequiredError*>(&e) && message.find("subcommand") != std::string::npos)
+            message = "no command given";
+        return report_error(global, "rcd",
+                            Error{ExitCode::usage, message, "run 'rcd --help' for usage"});
+    }
+    if (global.quiet && global.verbose)
+        return report_error(global, "rcd",
+                            Error{ExitCode::usage, "-q and -v cannot be used together",
+                                  "choose one of them"});
+    return handler ? handler() : 2;
+}

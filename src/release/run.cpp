@@ -1,0 +1,80 @@
+#include "rcd/release/run.hpp"
+
+#include "rcd/exec/lock.hpp"
+#include "rcd/exec/signals.hpp"
+#include "rcd/util/fs.hpp"
+
+#include <chrono>
+#include <fmt/format.h>
+#include <fmt/std.h>
+
+namespace rcd::release {
+
+report::RepoSummary repo_summary(const Project& project) {
+    report::RepoSummary summary;
+    summary.path = project.dir.string();
+    if (project.repo) {
+        summary.path = project.repo->root.string();
+        summary.commit = project.repo->commit;
+        summary.branch = project.repo->branch;
+        summary.dirty = project.repo->dirty();
+    }
+    return summary;
+}
+
+Status write_result(const Project& project, const report::RunReport& report) {
+    return util::write_file_atomic(project.rcd_dir() / "result.json",
+                                   report::to_json(report).dump(2) + "\n");
+}
+
+Result<report::RunReport> run_pipeline(const Project& project, const RunSettings& settings,
+                                       exec::StageObserver& observer, const Notify& notify) {
+    const auto started = std::chrono::steady_clock::now();
+    RCD_ASSIGN(auto jobs, plan_jobs(project, settings.selection, conditions_of(project),
+                                    settings.stage_env));
+
+    // Taken before the interrupt handlers go in, so Ctrl-C while waiting simply stops rcd.
+    RCD_ASSIGN(auto lock, exec::DirectoryLock::acquire(
+                              project.rcd_dir() / "lock", settings.wait_for_lock, [&](long pid) {
+                                  notify(fmt::format("waiting for another rcd (pid {}) that is "
+                                                     "using {} ...",
+                                                     pid, project.target_dir));
+                              }));
+
+    exec::InterruptGuard interrupts;
+    exec::RunOptions options;
+    options.jobs = settings.jobs;
+    options.keep_going = settings.keep_going;
+    exec::RunOutcome outcome = exec::run_stages(jobs, options, observer, interrupts);
+
+    report::RunReport report;
+    report.command = settings.command;
+    report.repo = repo_summary(project);
+    report.stages = std::move(outcome.results);
+    bool failed = false;
+    for (const auto& stage : report.stages)
+        failed = failed || stage.status == exec::StageStatus::failed;
+    if (outcome.interrupt_signal != 0) {
+        report.exit_code = static_cast<int>(ExitCode::interrupted);
+        report.error = Error{ExitCode::interrupted, "interrupted; the running stages were stopped",
+                             "run the command again to start over"};
+    } else if (failed) {
+        report.exit_code = static_cast<int>(ExitCode::stage_failed);
+        for (const auto& stage : report.stages) {
+            if (stage.status != exec::StageStatus::failed)
+                continue;
+            report.error = Error{ExitCode::stage_failed,
+                                 fmt::format("stage '{}' failed: {}", stage.name, stage.reason),
+                                 stage.log.empty()
+                                     ? "fix the stage's command"
+                                     : fmt::format("its whole output is in {}", stage.log)};
+            break;
+        }
+    }
+    report.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::steady_clock::now() - started)
+                             .count();
+    return report;
+}
+
+} // namespace rcd::release

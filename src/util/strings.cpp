@@ -1,0 +1,121 @@
+#include "rcd/util/strings.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+
+namespace rcd::util {
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j)
+        row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diagonal = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            std::size_t above = row[j];
+            std::size_t substitution = diagonal + (a[i - 1] == b[j - 1] ? 0 : 1);
+            row[j] = std::min({above + 1, row[j - 1] + 1, substitution});
+            diagonal = above;
+        }
+    }
+    return row[b.size()];
+}
+
+std::optional<std::string> closest_match(std::string_view word,
+                                         const std::vector<std::string>& candidates) {
+    // A third of the word's length, at least 1 and at most 3 edits, like cargo's suggestions.
+    const std::size_t limit = std::clamp<std::size_t>(word.size() / 3, 1, 3);
+    std::optional<std::string> best;
+    std::size_t best_distance = limit + 1;
+    for (const auto& candidate : candidates) {
+        std::size_t d = edit_distance(word, candidate);
+        if (d < best_distance) {
+            best_distance = d;
+            best = candidate;
+        }
+    }
+    return best;
+}
+
+std::string join(const std::vector<std::string>& parts, std::string_view separator) {
+    std::string out;
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        if (i != 0)
+            out += separator;
+        out += parts[i];
+    }
+    return out;
+}
+
+std::vector<std::string> split(std::string_view text, char separator) {
+    std::vector<std::string> parts;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        std::size_t end = text.find(separator, start);
+        if (end == std::string_view::npos)
+            end = text.size();
+        parts.emplace_back(text.substr(start, end - start));
+        start = end + 1;
+    }
+    return parts;
+}
+
+std::string shell_quote(std::string_view arg) {
+    const bool plain =
+        !arg.empty() && std::all_of(arg.begin(), arg.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) ||
+                   std::string_view("-_./=:,+@%").find(c) != std::string_view::npos;
+        });
+    if (plain)
+        return std::string(arg);
+    std::string out = "'";
+    for (char c : arg) {
+        if (c == '\'')
+            out += "'\\''";
+        else
+            out += c;
+    }
+    return out + "'";
+}
+
+std::string shell_join(const std::vector<std::string>& argv) {
+    std::vector<std::string> quoted;
+    quoted.reserve(argv.size());
+    for (const auto& arg : argv)
+        quoted.push_back(shell_quote(arg));
+    return join(quoted, " ");
+}
+
+std::string strip_ansi(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] != '\x1b') {
+            out += text[i];
+            continue;
+        }
+        if (i + 1 < text.size() && text[i + 1] == '[') {
+            // CSI: parameters and intermediates, then one final byte in @..~.
+            std::size_t j = i + 2;
+            while (j < text.size() && !(text[j] >= '@' && text[j] <= '~'))
+                ++j;
+            i = j;
+        } else if (i + 2 < text.size() && std::string_view("()*+").find(text[i + 1]) !=
+                                                  std::string_view::npos) {
+            i += 2; // character set selection, such as ESC ( B
+        } else {
+            ++i; // a two-byte escape
+        }
+    }
+    return out;
+}
+
+std::string format_duration_ms(long long ms) {
+    if (ms < 60'000)
+        return fmt::format("{:.1f}s", static_cast<double>(ms) / 1000.0);
+    long long seconds = ms / 1000;
+    return fmt::format("{}m{:02}s", seconds / 60, seconds % 60);
+}
+
+} // namespace rcd::util

@@ -1,0 +1,44 @@
+#include "rcd/util/strings.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace rcd::util;
+
+TEST_CASE("edit distance counts insertions, deletions and substitutions") {
+    CHECK(edit_distance("stages", "stages") == 0);
+    CHECK(edit_distance("stagse", "stages") == 2);
+    CHECK(edit_distance("", "abc") == 3);
+    CHECK(edit_distance("kitten", "sitting") == 3);
+}
+
+TEST_CASE("closest match suggests a near word and nothing for a far one") {
+    std::vector<std::string> keys = {"name", "language", "registry", "stages"};
+    CHECK(closest_match("stagse", keys) == "stages");
+    CHECK(closest_match("langauge", keys) == "language");
+    CHECK_FALSE(closest_match("zzzzzz", keys).has_value());
+}
+
+TEST_CASE("shell quoting leaves plain words and quotes the rest") {
+    CHECK(shell_join({"cargo", "clippy", "--", "-D", "warnings"}) == "cargo clippy -- -D warnings");
+    CHECK(shell_quote("a b") == "'a b'");
+    CHECK(shell_quote("it's") == "'it'\\''s'");
+    CHECK(shell_quote("") == "''");
+}
+
+TEST_CASE("strip_ansi removes colour and cursor sequences") {
+    CHECK(strip_ansi("\x1b[1m\x1b[32mCompiling\x1b[0m x") == "Compiling x");
+    CHECK(strip_ansi("plain") == "plain");
+    CHECK(strip_ansi("a\x1b[2Kb") == "ab");
+    CHECK(strip_ansi("\x1b[31m-x\x1b(B\x1b[m") == "-x"); // as rustfmt's diff prints it
+}
+
+TEST_CASE("durations print as seconds, then minutes") {
+    CHECK(format_duration_ms(300) == "0.3s");
+    CHECK(format_duration_ms(12'400) == "12.4s");
+    CHECK(format_duration_ms(125'000) == "2m05s");
+}
+
+TEST_CASE("split keeps empty fields") {
+    CHECK(split("a,,b", ',') == std::vector<std::string>{"a", "", "b"});
+    CHECK(join({"a", "b"}, ", ") == "a, b");
+}
