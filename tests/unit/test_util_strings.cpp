@@ -6,7 +6,8 @@ using namespace rcd::util;
 
 TEST_CASE("edit distance counts insertions, deletions and substitutions") {
     CHECK(edit_distance("stages", "stages") == 0);
-    CHECK(edit_distance("stagse", "stages") == 2);
+    CHECK(edit_distance("stagse", "stages") == 1); // a transposition is one edit
+    CHECK(edit_distance("tset", "test") == 1);
     CHECK(edit_distance("", "abc") == 3);
     CHECK(edit_distance("kitten", "sitting") == 3);
 }

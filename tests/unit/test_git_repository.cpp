@@ -1,0 +1,77 @@
+#include "rcd/git/repository.hpp"
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <fstream>
+
+using namespace rcd;
+
+namespace {
+struct TempRepo {
+    std::filesystem::path dir;
+    TempRepo() {
+        char pattern[] = "/tmp/rcd-unit-XXXXXX";
+        dir = ::mkdtemp(pattern);
+    }
+    ~TempRepo() { std::filesystem::remove_all(dir); }
+    int git(const std::string& args) const {
+        std::string cmd = "git -C '" + dir.string() + "' -c user.name=t -c user.email=t@e " + args +
+                          " >/dev/null 2>&1";
+        return std::system(cmd.c_str());
+    }
+    void write(const std::string& name, const std::string& text) const {
+        std::ofstream(dir / name) << text;
+    }
+};
+} // namespace
+
+TEST_CASE("credentials are removed from remote URLs") {
+    CHECK(git::strip_credentials("https://user:s3cret@example.com/x.git") ==
+          "https://example.com/x.git");
+    CHECK(git::strip_credentials("https://token@example.com/x.git") == "https://example.com/x.git");
+    CHECK(git::strip_credentials("https://example.com/a@b.git") == "https://example.com/a@b.git");
+    CHECK(git::strip_credentials("git@github.com:o/r.git") == "git@github.com:o/r.git");
+}
+
+TEST_CASE("a directory outside git is a repository-state error") {
+    TempRepo temp;
+    auto state = git::inspect(temp.dir);
+    REQUIRE_FALSE(state);
+    CHECK(state.error().code == ExitCode::repository);
+    CHECK(state.error().message.find("is not inside a git repository") != std::string::npos);
+}
+
+TEST_CASE("a repository without a commit says to commit first") {
+    TempRepo temp;
+    REQUIRE(temp.git("init -q -b main") == 0);
+    auto state = git::inspect(temp.dir);
+    REQUIRE_FALSE(state);
+    CHECK(state.error().code == ExitCode::repository);
+    CHECK(state.error().message.find("has no commit yet") != std::string::npos);
+}
+
+TEST_CASE("HEAD, branch, origin and dirty files are read") {
+    TempRepo temp;
+    REQUIRE(temp.git("init -q -b main") == 0);
+    temp.write(".gitignore", "ignored.txt\n");
+    temp.write("a.txt", "a\n");
+    REQUIRE(temp.git("add -A") == 0);
+    REQUIRE(temp.git("commit -q -m first") == 0);
+    REQUIRE(temp.git("remote add origin https://bob:hunter2@example.com/r.git") == 0);
+
+    auto clean = git::inspect(temp.dir);
+    REQUIRE(clean);
+    CHECK(clean->commit.size() == 40);
+    CHECK(clean->branch == "main");
+    CHECK(clean->origin == "https://example.com/r.git");
+    CHECK(clean->commit_time > 1'600'000'000);
+    CHECK_FALSE(clean->dirty());
+
+    temp.write("ignored.txt", "x\n");
+    CHECK_FALSE(git::inspect(temp.dir)->dirty());
+    temp.write("a.txt", "changed\n");
+    temp.write("new.txt", "new\n");
+    auto dirty = git::inspect(temp.dir);
+    REQUIRE(dirty);
+    CHECK(dirty->dirty_files == std::vector<std::string>{"a.txt", "new.txt"});
+}

@@ -1,0 +1,96 @@
+#include "rcd/pipeline/loader.hpp"
+#include "rcd/release/stages.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace rcd;
+
+namespace {
+release::Project project() {
+    auto pipeline = pipeline::parse_pipeline(R"(language: rust
+stages:
+  - {name: fmt, run: [cargo, fmt]}
+  - {name: test, run: [cargo, test], env: {OUT: "${target_dir}/x"}}
+  - {name: doctest, run: [cargo, test, --doc], when: has_library}
+  - {name: build, run: [cargo, build, --bin, "${binary}"], phase: build, needs: [fmt, test, doctest]}
+)",
+                                             "rust.yaml");
+    REQUIRE(pipeline);
+    release::Project p{"/repo", {}, *pipeline,
+                       fail(ExitCode::repository, "not a git repository", "git init"), std::nullopt,
+                       "/repo/target"};
+    p.config.name = "hello";
+    p.config.file = "rcd.yaml";
+    return p;
+}
+
+std::vector<std::string> names(const std::vector<exec::StageJob>& jobs) {
+    std::vector<std::string> out;
+    for (const auto& j : jobs)
+        out.push_back(j.name);
+    return out;
+}
+} // namespace
+
+TEST_CASE("check runs the check phase only") {
+    auto jobs = release::plan_jobs(project(), {}, {true, ""}, {});
+    REQUIRE(jobs);
+    CHECK(names(*jobs) == std::vector<std::string>{"fmt", "test", "doctest"});
+}
+
+TEST_CASE("build adds the build phase, with variables expanded and logs under target/rcd") {
+    release::Selection s;
+    s.through = pipeline::Phase::build;
+    auto jobs = release::plan_jobs(project(), s, {true, ""}, {{"CARGO_TERM_COLOR", "never"}});
+    REQUIRE(jobs);
+    REQUIRE(jobs->size() == 4);
+    const auto& build = jobs->back();
+    CHECK(build.command.argv == std::vector<std::string>{"cargo", "build", "--bin", "hello"});
+    CHECK(build.needs == std::vector<std::string>{"fmt", "test", "doctest"});
+    CHECK(build.log_path == "/repo/target/rcd/logs/build.log");
+    CHECK(build.command.cwd == "/repo");
+    CHECK((*jobs)[1].command.env.at("OUT") == "/repo/target/x");
+    CHECK((*jobs)[1].command.env.at("CARGO_TERM_COLOR") == "never");
+}
+
+TEST_CASE("doctest is skipped with the reason when there is no library") {
+    auto jobs = release::plan_jobs(project(), {}, {false, "no library target"}, {});
+    REQUIRE(jobs);
+    CHECK((*jobs)[2].skip_reason == "no library target");
+}
+
+TEST_CASE("--only keeps the named stages and drops needs on the others") {
+    release::Selection s;
+    s.through = pipeline::Phase::build;
+    s.only = {"build", "fmt"};
+    auto jobs = release::plan_jobs(project(), s, {true, ""}, {});
+    REQUIRE(jobs);
+    CHECK(names(*jobs) == std::vector<std::string>{"fmt", "build"});
+    CHECK(jobs->back().needs == std::vector<std::string>{"fmt"});
+}
+
+TEST_CASE("--skip marks stages skipped") {
+    release::Selection s;
+    s.skip = {"test"};
+    auto jobs = release::plan_jobs(project(), s, {true, ""}, {});
+    REQUIRE(jobs);
+    CHECK((*jobs)[1].skip_reason == "skipped with --skip");
+}
+
+TEST_CASE("an unknown stage in --only or --skip is a usage error with a suggestion") {
+    release::Selection s;
+    s.only = {"tset"};
+    auto jobs = release::plan_jobs(project(), s, {true, ""}, {});
+    REQUIRE_FALSE(jobs);
+    CHECK(jobs.error().code == ExitCode::usage);
+    CHECK(jobs.error().message == "--only: no stage named 'tset'");
+    CHECK(jobs.error().hint == "did you mean 'test'?");
+}
+
+TEST_CASE("${commit} outside a git repository is a repository-state error") {
+    auto p = project();
+    p.pipeline.stages[0].args = {"${commit}"};
+    auto jobs = release::plan_jobs(p, {}, {true, ""}, {});
+    REQUIRE_FALSE(jobs);
+    CHECK(jobs.error().code == ExitCode::repository);
+}

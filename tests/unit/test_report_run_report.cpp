@@ -1,0 +1,42 @@
+#include "rcd/report/run_report.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace rcd;
+
+TEST_CASE("the JSON document carries every field SPEC.md lists") {
+    report::RunReport r;
+    r.command = "check";
+    r.exit_code = 1;
+    r.duration_ms = 1234;
+    r.repo = report::RepoSummary{"/repo", "abc123", "main", true};
+    exec::StageResult passed{"fmt", exec::StageStatus::passed, 0, 10, "/t/fmt.log", ""};
+    exec::StageResult skipped{"doctest", exec::StageStatus::skipped, std::nullopt, 0, "", "no library"};
+    r.stages = {passed, skipped};
+    r.error = Error{ExitCode::stage_failed, "stage 'x' failed", "see the log"};
+    auto doc = report::to_json(r);
+    CHECK(doc["command"] == "check");
+    CHECK(doc["ok"] == false);
+    CHECK(doc["exit_code"] == 1);
+    CHECK(doc["duration_ms"] == 1234);
+    CHECK(doc["repo"]["commit"] == "abc123");
+    CHECK(doc["repo"]["dirty"] == true);
+    CHECK(doc["stages"][0]["status"] == "passed");
+    CHECK(doc["stages"][0]["log"] == "/t/fmt.log");
+    CHECK(doc["stages"][1]["status"] == "skipped");
+    CHECK(doc["stages"][1]["exit_code"].is_null());
+    CHECK(doc["stages"][1]["reason"] == "no library");
+    CHECK(doc["error"]["message"] == "stage 'x' failed");
+    CHECK(doc["error"]["hint"] == "see the log");
+    CHECK(doc.contains("cache"));
+    CHECK(doc.contains("image"));
+}
+
+TEST_CASE("a successful run has ok true and a null error") {
+    report::RunReport r;
+    r.command = "build";
+    auto doc = report::to_json(r);
+    CHECK(doc["ok"] == true);
+    CHECK(doc["error"].is_null());
+    CHECK(doc["repo"].is_null());
+}
