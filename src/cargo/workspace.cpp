@@ -10,7 +10,7 @@
 namespace rcd::cargo {
 
 bool Workspace::has_library() const {
-    static const std::vector<std::string> library_kinds = {"lib",       "rlib",      "dylib",
+    static const std::vector<std::string> library_kinds = {"lib",        "rlib",      "dylib",
                                                            "proc-macro", "staticlib", "cdylib"};
     for (const auto& package : members)
         for (const auto& target : package.targets)
@@ -59,8 +59,7 @@ Result<Workspace> read_workspace(const std::filesystem::path& dir) {
         std::string output = captured->output;
         while (!output.empty() && output.back() == '\n')
             output.pop_back();
-        return fail(ExitCode::usage,
-                    fmt::format("cargo metadata failed in {}:\n{}", dir, output),
+        return fail(ExitCode::usage, fmt::format("cargo metadata failed in {}:\n{}", dir, output),
                     "fix Cargo.toml so that 'cargo metadata' succeeds");
     }
     // Warnings go to stderr, which capture() merges in; the document is the last line.

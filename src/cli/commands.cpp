@@ -50,7 +50,9 @@ report::TerminalReporter make_reporter(const GlobalOptions& global, int jobs) {
     return report::TerminalReporter(style);
 }
 
-void print_json(const nlohmann::json& doc) { std::cout << doc.dump(2) << std::endl; }
+void print_json(const nlohmann::json& doc) {
+    std::cout << doc.dump(2) << std::endl;
+}
 
 } // namespace
 
@@ -74,7 +76,8 @@ int run_stages_command(const std::string& command, const GlobalOptions& global,
 
     release::RunSettings settings;
     settings.command = command;
-    settings.selection.through = command == "check" ? pipeline::Phase::check : pipeline::Phase::build;
+    settings.selection.through =
+        command == "check" ? pipeline::Phase::check : pipeline::Phase::build;
     settings.selection.only = stages.only;
     settings.selection.skip = stages.skip;
     settings.jobs = stages.jobs;
@@ -142,8 +145,8 @@ int plan_command(const GlobalOptions& global, const StageOptions& stages) {
         width = std::max(width, job.name.size());
     std::size_t n = 0;
     for (const auto& job : *jobs) {
-        std::string what = job.skip_reason ? "skip: " + *job.skip_reason
-                                           : util::shell_join(job.command.argv);
+        std::string what =
+            job.skip_reason ? "skip: " + *job.skip_reason : util::shell_join(job.command.argv);
         std::string needs =
             job.needs.empty() ? "" : fmt::format("   (after {})", util::join(job.needs, ", "));
         std::cout << fmt::format("  {}. {:<{}}  {}{}\n", ++n, job.name, width, what, needs);
@@ -152,10 +155,10 @@ int plan_command(const GlobalOptions& global, const StageOptions& stages) {
 }
 
 int pipelines_command(const GlobalOptions& global, const std::string& show) {
-    pipeline::Catalog catalog(global.dir, global.pipelines_dir.empty()
-                                              ? std::nullopt
-                                              : std::optional<std::filesystem::path>(
-                                                    global.pipelines_dir));
+    pipeline::Catalog catalog(global.dir,
+                              global.pipelines_dir.empty()
+                                  ? std::nullopt
+                                  : std::optional<std::filesystem::path>(global.pipelines_dir));
     if (!show.empty()) {
         auto source = catalog.find(show);
         if (!source)

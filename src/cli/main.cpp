@@ -21,8 +21,7 @@ struct CommandRow {
 };
 
 const std::vector<CommandRow> kCommands = {
-    {"check", "run the check stages (fmt, clippy, test, doctest): what a pull request needs",
-     true},
+    {"check", "run the check stages (fmt, clippy, test, doctest): what a pull request needs", true},
     {"build", "run check, then the release build", true},
     {"plan", "show what a release would run, without running it", true},
     {"pipelines", "list the pipelines rcd knows, or print one with 'show NAME'", false},
@@ -30,8 +29,8 @@ const std::vector<CommandRow> kCommands = {
 };
 
 // Global options that take a value, so the first bare word after them is not a command.
-const std::vector<std::string> kValueOptions = {"-C", "-f", "--file", "--color", "--pipelines",
-                                                "--only", "--skip", "-j", "--jobs"};
+const std::vector<std::string> kValueOptions = {
+    "-C", "-f", "--file", "--color", "--pipelines", "--only", "--skip", "-j", "--jobs"};
 
 // CLI11 reports an unknown command as an unexpected argument; find it first and suggest.
 std::optional<std::string> unknown_command(int argc, char** argv) {
@@ -43,8 +42,8 @@ std::optional<std::string> unknown_command(int argc, char** argv) {
         if (arg == "--")
             return std::nullopt;
         if (!arg.empty() && arg[0] == '-') {
-            bool takes_value = std::find(kValueOptions.begin(), kValueOptions.end(), arg) !=
-                               kValueOptions.end();
+            bool takes_value =
+                std::find(kValueOptions.begin(), kValueOptions.end(), arg) != kValueOptions.end();
             if (takes_value)
                 ++i;
             continue;
@@ -138,14 +137,15 @@ int main(int argc, char** argv) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
         std::string message = e.what();
-        if (dynamic_cast<const CLI::RequiredError*>(&e) && message.find("subcommand") != std::string::npos)
+        if (dynamic_cast<const CLI::RequiredError*>(&e) &&
+            message.find("subcommand") != std::string::npos)
             message = "no command given";
         return report_error(global, "rcd",
                             Error{ExitCode::usage, message, "run 'rcd --help' for usage"});
     }
     if (global.quiet && global.verbose)
-        return report_error(global, "rcd",
-                            Error{ExitCode::usage, "-q and -v cannot be used together",
-                                  "choose one of them"});
+        return report_error(
+            global, "rcd",
+            Error{ExitCode::usage, "-q and -v cannot be used together", "choose one of them"});
     return handler ? handler() : 2;
 }

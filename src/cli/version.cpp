@@ -14,8 +14,8 @@ std::vector<std::pair<std::string, std::string>> library_versions() {
         {"CLI11", CLI11_VERSION},
         {"yaml-cpp", pipeline::yaml_library_version()},
         {"libgit2", git::library_version()},
-        {"fmt", fmt::format("{}.{}.{}", FMT_VERSION / 10000, FMT_VERSION / 100 % 100,
-                            FMT_VERSION % 100)},
+        {"fmt",
+         fmt::format("{}.{}.{}", FMT_VERSION / 10000, FMT_VERSION / 100 % 100, FMT_VERSION % 100)},
         {"nlohmann_json", fmt::format("{}.{}.{}", NLOHMANN_JSON_VERSION_MAJOR,
                                       NLOHMANN_JSON_VERSION_MINOR, NLOHMANN_JSON_VERSION_PATCH)},
     };

@@ -56,8 +56,7 @@ Result<DirectoryLock> DirectoryLock::acquire(const std::filesystem::path& lock_f
     return DirectoryLock(fd);
 }
 
-DirectoryLock::DirectoryLock(DirectoryLock&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)) {}
+DirectoryLock::DirectoryLock(DirectoryLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
 
 DirectoryLock::~DirectoryLock() {
     if (fd_ >= 0)

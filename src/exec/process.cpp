@@ -55,7 +55,8 @@ Result<Process> Process::spawn(const Command& command) {
         return fail(ExitCode::usage, "cannot run an empty command", "give the stage a 'run'");
     int pipe_fds[2];
     if (::pipe2(pipe_fds, O_CLOEXEC) != 0)
-        return fail(ExitCode::filesystem, fmt::format("cannot create a pipe: {}", std::strerror(errno)),
+        return fail(ExitCode::filesystem,
+                    fmt::format("cannot create a pipe: {}", std::strerror(errno)),
                     "the system may be out of file descriptors");
 
     posix_spawn_file_actions_t actions;
@@ -76,8 +77,8 @@ Result<Process> Process::spawn(const Command& command) {
     posix_spawnattr_setsigmask(&attributes, &empty_mask);
     posix_spawnattr_setsigdefault(&attributes, &defaults);
     posix_spawnattr_setpgroup(&attributes, 0);
-    posix_spawnattr_setflags(&attributes,
-                             POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+                                              POSIX_SPAWN_SETSIGDEF);
 
     std::vector<std::string> argv_storage = command.argv;
     std::vector<std::string> env_storage = build_environment(command.env);
@@ -93,7 +94,8 @@ Result<Process> Process::spawn(const Command& command) {
     if (rc != 0) {
         ::close(pipe_fds[0]);
         if (rc == ENOENT)
-            return fail(ExitCode::stage_failed, fmt::format("command not found: {}", command.argv[0]),
+            return fail(ExitCode::stage_failed,
+                        fmt::format("command not found: {}", command.argv[0]),
                         "install it, or check the stage's 'run' and your PATH");
         return fail(ExitCode::stage_failed,
                     fmt::format("cannot start {}: {}", command.argv[0], std::strerror(rc)),
@@ -108,7 +110,9 @@ Result<Process> Process::spawn(const Command& command) {
     return process;
 }
 
-Process::Process(Process&& other) noexcept { *this = std::move(other); }
+Process::Process(Process&& other) noexcept {
+    *this = std::move(other);
+}
 
 Process& Process::operator=(Process&& other) noexcept {
     if (this != &other) {
@@ -121,7 +125,9 @@ Process& Process::operator=(Process&& other) noexcept {
     return *this;
 }
 
-Process::~Process() { release(); }
+Process::~Process() {
+    release();
+}
 
 void Process::release() {
     if (pid_ > 0 && !exit_code_) {

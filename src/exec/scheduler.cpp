@@ -42,7 +42,9 @@ struct Running {
     int interrupted_by = 0;
 };
 
-std::string signal_name(int sig) { return fmt::format("SIG{}", sigabbrev_np(sig)); }
+std::string signal_name(int sig) {
+    return fmt::format("SIG{}", sigabbrev_np(sig));
+}
 
 long long elapsed_ms(Clock::time_point since) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - since).count();
@@ -53,8 +55,7 @@ class Runner {
     Runner(const std::vector<StageJob>& jobs, const RunOptions& options, StageObserver& observer,
            InterruptGuard& interrupts)
         : jobs_(jobs), options_(options), observer_(observer), interrupts_(interrupts),
-          states_(jobs.size(), State::pending), results_(jobs.size()),
-          broken_(jobs.size(), false) {
+          states_(jobs.size(), State::pending), results_(jobs.size()), broken_(jobs.size(), false) {
         for (std::size_t i = 0; i < jobs.size(); ++i) {
             index_[jobs[i].name] = i;
             results_[i].name = jobs[i].name;
@@ -120,8 +121,8 @@ class Runner {
                     continue;
                 if (blocked_by) {
                     broken_[i] = true;
-                    finish_without_running(i, fmt::format("needs {}, which did not pass",
-                                                          *blocked_by));
+                    finish_without_running(
+                        i, fmt::format("needs {}, which did not pass", *blocked_by));
                     changed = true;
                 } else if (jobs_[i].skip_reason) {
                     finish_without_running(i, *jobs_[i].skip_reason);
@@ -168,10 +169,12 @@ class Runner {
             const auto& job = jobs_[r.index];
             if (r.terminated_at) {
                 auto left = *r.terminated_at + options_.kill_grace - now;
-                timeout = std::min(timeout, std::chrono::duration_cast<std::chrono::milliseconds>(left));
+                timeout =
+                    std::min(timeout, std::chrono::duration_cast<std::chrono::milliseconds>(left));
             } else if (job.timeout) {
                 auto left = r.started + *job.timeout - now;
-                timeout = std::min(timeout, std::chrono::duration_cast<std::chrono::milliseconds>(left));
+                timeout =
+                    std::min(timeout, std::chrono::duration_cast<std::chrono::milliseconds>(left));
             }
         }
         return std::max(timeout, std::chrono::milliseconds(0));
@@ -266,8 +269,8 @@ class Runner {
         }
         if (r.timed_out) {
             result.status = StageStatus::failed;
-            result.reason = fmt::format("timed out after {}",
-                                        util::format_duration_ms(job.timeout->count()));
+            result.reason =
+                fmt::format("timed out after {}", util::format_duration_ms(job.timeout->count()));
         } else if (r.interrupted_by != 0) {
             result.status = StageStatus::failed;
             result.reason = fmt::format("interrupted by {}", signal_name(r.interrupted_by));

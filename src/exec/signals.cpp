@@ -42,7 +42,9 @@ InterruptGuard::~InterruptGuard() {
     g_pipe[0] = g_pipe[1] = -1;
 }
 
-int InterruptGuard::fd() const { return g_pipe[0]; }
+int InterruptGuard::fd() const {
+    return g_pipe[0];
+}
 
 int InterruptGuard::take_signal() {
     unsigned char byte = 0;
@@ -51,6 +53,8 @@ int InterruptGuard::take_signal() {
     return 0;
 }
 
-int InterruptGuard::last_signal() { return g_first_signal.load(); }
+int InterruptGuard::last_signal() {
+    return g_first_signal.load();
+}
 
 } // namespace rcd::exec

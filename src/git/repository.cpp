@@ -98,8 +98,8 @@ Result<RepoState> inspect(const std::filesystem::path& dir) {
         const git_status_entry* entry = git_status_byindex(status.get(), i);
         if (entry->status == GIT_STATUS_CURRENT || (entry->status & GIT_STATUS_IGNORED))
             continue;
-        const git_diff_delta* delta = entry->index_to_workdir ? entry->index_to_workdir
-                                                              : entry->head_to_index;
+        const git_diff_delta* delta =
+            entry->index_to_workdir ? entry->index_to_workdir : entry->head_to_index;
         if (delta && delta->new_file.path)
             state.dirty_files.emplace_back(delta->new_file.path);
     }

@@ -10,8 +10,7 @@
 
 namespace rcd::pipeline {
 
-Catalog::Catalog(std::filesystem::path repo_dir,
-                 std::optional<std::filesystem::path> pipelines_dir)
+Catalog::Catalog(std::filesystem::path repo_dir, std::optional<std::filesystem::path> pipelines_dir)
     : repo_dir_(std::move(repo_dir)), pipelines_dir_(std::move(pipelines_dir)) {}
 
 std::vector<std::filesystem::path> Catalog::search_dirs() const {
@@ -65,7 +64,9 @@ Result<PipelineSource> Catalog::find(const std::string& language) const {
     return fail(ExitCode::usage, fmt::format("unknown language '{}'", language), hint);
 }
 
-std::string yaml_library_version() { return RCD_YAML_CPP_VERSION; }
+std::string yaml_library_version() {
+    return RCD_YAML_CPP_VERSION;
+}
 
 Result<Pipeline> Catalog::load(const std::string& language) const {
     RCD_ASSIGN(auto source, find(language));

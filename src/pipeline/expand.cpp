@@ -24,7 +24,8 @@ Result<std::string> expand(const std::string& text, const VariableLookup& lookup
         std::string name = text.substr(i + 2, close - i - 2);
         RCD_ASSIGN(auto value, lookup(name));
         if (!value)
-            return fail(ExitCode::usage, fmt::format("unknown variable '${{{}}}' in '{}'", name, text),
+            return fail(ExitCode::usage,
+                        fmt::format("unknown variable '${{{}}}' in '{}'", name, text),
                         "the variables are ${name}, ${binary}, ${commit} and ${target_dir}");
         out += *value;
         i = close;
@@ -40,8 +41,10 @@ Result<Stage> expand_stage(const Stage& stage, const VariableLookup& lookup) {
         }
         return {};
     };
-    auto in_stage = [&](const Error& e) { return std::unexpected(e.with_context(
-                                              fmt::format("{}: stage '{}'", stage.location.str(), stage.name))); };
+    auto in_stage = [&](const Error& e) {
+        return std::unexpected(
+            e.with_context(fmt::format("{}: stage '{}'", stage.location.str(), stage.name)));
+    };
     if (auto ok = expand_all(out.run); !ok)
         return in_stage(ok.error());
     if (auto ok = expand_all(out.args); !ok)

@@ -2,8 +2,8 @@
 
 #include "rcd/util/strings.hpp"
 
-#include <fmt/format.h>
 #include <algorithm>
+#include <fmt/format.h>
 #include <functional>
 #include <map>
 #include <optional>

@@ -17,7 +17,9 @@ std::string Location::str() const {
     return fmt::format("{}:{}:{}", file, line, column);
 }
 
-const char* phase_name(Phase phase) { return phase == Phase::check ? "check" : "build"; }
+const char* phase_name(Phase phase) {
+    return phase == Phase::check ? "check" : "build";
+}
 
 std::vector<std::string> Stage::argv() const {
     std::vector<std::string> out = run;
@@ -117,10 +119,9 @@ void apply(Stage& stage, const StageOverride& o) {
 
 Result<ImageConfig> parse_image(const YamlReader& reader, const YAML::Node& node) {
     RCD_CHECK(reader.expect_map(node, "'image'"));
-    RCD_CHECK(reader.check_keys(node,
-                                {"base", "entrypoint", "cmd", "env", "workdir", "user", "expose",
-                                 "labels", "files"},
-                                "image"));
+    RCD_CHECK(reader.check_keys(
+        node, {"base", "entrypoint", "cmd", "env", "workdir", "user", "expose", "labels", "files"},
+        "image"));
     ImageConfig image;
     for (const auto& entry : node) {
         const std::string key = entry.first.Scalar();

@@ -39,8 +39,12 @@ Result<Project> load_project(const ProjectOptions& options) {
                         "run rcd in the project's root, or fix 'language'");
     }
 
-    Project project{std::filesystem::absolute(dir, ec).lexically_normal(), std::move(config),
-                    std::move(merged), git::inspect(dir), std::nullopt, {}};
+    Project project{std::filesystem::absolute(dir, ec).lexically_normal(),
+                    std::move(config),
+                    std::move(merged),
+                    git::inspect(dir),
+                    std::nullopt,
+                    {}};
     if (std::filesystem::exists(dir / "Cargo.toml", ec)) {
         RCD_ASSIGN(project.workspace, cargo::read_workspace(dir));
         project.target_dir = project.workspace->target_directory;

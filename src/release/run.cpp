@@ -30,8 +30,8 @@ Status write_result(const Project& project, const report::RunReport& report) {
 Result<report::RunReport> run_pipeline(const Project& project, const RunSettings& settings,
                                        exec::StageObserver& observer, const Notify& notify) {
     const auto started = std::chrono::steady_clock::now();
-    RCD_ASSIGN(auto jobs, plan_jobs(project, settings.selection, conditions_of(project),
-                                    settings.stage_env));
+    RCD_ASSIGN(auto jobs,
+               plan_jobs(project, settings.selection, conditions_of(project), settings.stage_env));
 
     // Taken before the interrupt handlers go in, so Ctrl-C while waiting simply stops rcd.
     RCD_ASSIGN(auto lock, exec::DirectoryLock::acquire(
@@ -63,11 +63,11 @@ Result<report::RunReport> run_pipeline(const Project& project, const RunSettings
         for (const auto& stage : report.stages) {
             if (stage.status != exec::StageStatus::failed)
                 continue;
-            report.error = Error{ExitCode::stage_failed,
-                                 fmt::format("stage '{}' failed: {}", stage.name, stage.reason),
-                                 stage.log.empty()
-                                     ? "fix the stage's command"
-                                     : fmt::format("its whole output is in {}", stage.log)};
+            report.error =
+                Error{ExitCode::stage_failed,
+                      fmt::format("stage '{}' failed: {}", stage.name, stage.reason),
+                      stage.log.empty() ? "fix the stage's command"
+                                        : fmt::format("its whole output is in {}", stage.log)};
             break;
         }
     }

@@ -23,14 +23,14 @@ nlohmann::json to_json(const RunReport& report) {
         doc["repo"] = nullptr;
     doc["stages"] = nlohmann::json::array();
     for (const auto& stage : report.stages)
-        doc["stages"].push_back({{"name", stage.name},
-                                 {"status", exec::status_name(stage.status)},
-                                 {"exit_code", optional_value(stage.exit_code)},
-                                 {"duration_ms", stage.duration_ms},
-                                 {"log", stage.log.empty() ? nlohmann::json(nullptr)
-                                                           : nlohmann::json(stage.log)},
-                                 {"reason", stage.reason.empty() ? nlohmann::json(nullptr)
-                                                                 : nlohmann::json(stage.reason)}});
+        doc["stages"].push_back(
+            {{"name", stage.name},
+             {"status", exec::status_name(stage.status)},
+             {"exit_code", optional_value(stage.exit_code)},
+             {"duration_ms", stage.duration_ms},
+             {"log", stage.log.empty() ? nlohmann::json(nullptr) : nlohmann::json(stage.log)},
+             {"reason",
+              stage.reason.empty() ? nlohmann::json(nullptr) : nlohmann::json(stage.reason)}});
     doc["cache"] = nullptr;
     doc["image"] = nullptr;
     if (report.error)

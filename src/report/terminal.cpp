@@ -87,8 +87,8 @@ void TerminalReporter::on_finish(const exec::StageJob& job, const exec::StageRes
         break;
     case exec::StageStatus::skipped:
         if (style_.verbosity != Verbosity::quiet)
-            write(fmt::format("{} {} skipped: {}\n", paint(kYellow, "-- "), job.name,
-                              result.reason));
+            write(
+                fmt::format("{} {} skipped: {}\n", paint(kYellow, "-- "), job.name, result.reason));
         break;
     case exec::StageStatus::failed: {
         if (auto held = held_output_.find(job.name); held != held_output_.end())
@@ -107,15 +107,16 @@ void TerminalReporter::summary(const RunReport& report) {
         std::size_t width = 5;
         for (const auto& s : report.stages)
             width = std::max(width, s.name.size());
-        std::string table = fmt::format("\n  {:<{}}  {:<7}  {:>7}  {}\n", "stage", width, "status",
-                                        "time", "note");
+        std::string table =
+            fmt::format("\n  {:<{}}  {:<7}  {:>7}  {}\n", "stage", width, "status", "time", "note");
         for (const auto& s : report.stages) {
             std::string status = exec::status_name(s.status);
             const char* colour = s.status == exec::StageStatus::passed   ? kGreen
                                  : s.status == exec::StageStatus::failed ? kRed
                                                                          : kYellow;
-            std::string time =
-                s.status == exec::StageStatus::skipped ? "-" : util::format_duration_ms(s.duration_ms);
+            std::string time = s.status == exec::StageStatus::skipped
+                                   ? "-"
+                                   : util::format_duration_ms(s.duration_ms);
             table += fmt::format("  {:<{}}  {}  {:>7}  {}\n", s.name, width,
                                  paint(colour, fmt::format("{:<7}", status)), time, s.reason);
         }

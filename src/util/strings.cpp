@@ -64,11 +64,10 @@ std::vector<std::string> split(std::string_view text, char separator) {
 }
 
 std::string shell_quote(std::string_view arg) {
-    const bool plain =
-        !arg.empty() && std::all_of(arg.begin(), arg.end(), [](char c) {
-            return std::isalnum(static_cast<unsigned char>(c)) ||
-                   std::string_view("-_./=:,+@%").find(c) != std::string_view::npos;
-        });
+    const bool plain = !arg.empty() && std::all_of(arg.begin(), arg.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) ||
+               std::string_view("-_./=:,+@%").find(c) != std::string_view::npos;
+    });
     if (plain)
         return std::string(arg);
     std::string out = "'";
@@ -103,8 +102,8 @@ std::string strip_ansi(std::string_view text) {
             while (j < text.size() && !(text[j] >= '@' && text[j] <= '~'))
                 ++j;
             i = j;
-        } else if (i + 2 < text.size() && std::string_view("()*+").find(text[i + 1]) !=
-                                                  std::string_view::npos) {
+        } else if (i + 2 < text.size() &&
+                   std::string_view("()*+").find(text[i + 1]) != std::string_view::npos) {
             i += 2; // character set selection, such as ESC ( B
         } else {
             ++i; // a two-byte escape

@@ -64,8 +64,8 @@ TEST_CASE("stages run in order and report exit codes") {
 
 TEST_CASE("by default the first failure stops the run and the rest are not run") {
     Recorder rec;
-    auto outcome = run({job("fmt", {"false"}), job("clippy", {"true"}), job("test", {"true"})}, {},
-                       rec);
+    auto outcome =
+        run({job("fmt", {"false"}), job("clippy", {"true"}), job("test", {"true"})}, {}, rec);
     CHECK(outcome.results[0].status == StageStatus::failed);
     CHECK(outcome.results[1].status == StageStatus::skipped);
     CHECK(outcome.results[1].reason == "not run: fmt failed");
@@ -76,8 +76,8 @@ TEST_CASE("keep-going runs what does not need the failed stage") {
     Recorder rec;
     RunOptions options;
     options.keep_going = true;
-    auto outcome = run({job("fmt", {"false"}), job("test", {"true"}), job("build", {"true"}, {"fmt"}),
-                        job("deploy", {"true"}, {"build"})},
+    auto outcome = run({job("fmt", {"false"}), job("test", {"true"}),
+                        job("build", {"true"}, {"fmt"}), job("deploy", {"true"}, {"build"})},
                        options, rec);
     CHECK(outcome.results[1].status == StageStatus::passed);
     CHECK(outcome.results[2].status == StageStatus::skipped);

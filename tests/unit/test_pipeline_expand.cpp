@@ -60,5 +60,6 @@ TEST_CASE("a stage's run, args and env are expanded and the error names the stag
     stage.args = {"${bogus}"};
     auto bad = expand_stage(stage, lookup);
     REQUIRE_FALSE(bad);
-    CHECK(bad.error().message == "rust.yaml:3:5: stage 'build': unknown variable '${bogus}' in '${bogus}'");
+    CHECK(bad.error().message ==
+          "rust.yaml:3:5: stage 'build': unknown variable '${bogus}' in '${bogus}'");
 }

@@ -169,8 +169,8 @@ TEST_CASE("pipeline mistakes each have their own message") {
         "language: rust\nstages:\n  - name: d\n    run: [x]\n    when: has_libary\n");
     CHECK(bad_when.message == "rust.yaml:5:11: unknown when 'has_libary'");
     CHECK(bad_when.hint == "did you mean 'has_library'?");
-    auto bad_phase = pipeline_error(
-        "language: rust\nstages:\n  - name: d\n    run: [x]\n    phase: deploy\n");
+    auto bad_phase =
+        pipeline_error("language: rust\nstages:\n  - name: d\n    run: [x]\n    phase: deploy\n");
     CHECK(bad_phase.message == "rust.yaml:5:12: unknown phase 'deploy'");
 }
 
@@ -179,8 +179,8 @@ TEST_CASE("duplicate stage names, unknown needs and cycles are reported") {
         "language: rust\nstages:\n  - {name: a, run: [x]}\n  - {name: a, run: [y]}\n");
     CHECK(duplicate.message ==
           "rust.yaml:4:5: duplicate stage name 'a' (first defined at rust.yaml:3:5)");
-    auto unknown = pipeline_error(
-        "language: rust\nstages:\n  - {name: test, run: [x]}\n  - {name: b, run: [y], needs: [tset]}\n");
+    auto unknown = pipeline_error("language: rust\nstages:\n  - {name: test, run: [x]}\n  - {name: "
+                                  "b, run: [y], needs: [tset]}\n");
     CHECK(unknown.message == "rust.yaml:4:5: stage 'b' needs 'tset', which is not a stage");
     CHECK(unknown.hint == "did you mean 'test'?");
     auto cycle = pipeline_error("language: rust\nstages:\n  - {name: a, run: [x], needs: [c]}\n"
@@ -229,8 +229,8 @@ TEST_CASE("a stage entry for a stage the pipeline lacks is an error with a sugge
 TEST_CASE("overrides that create a cycle are caught after merging") {
     auto pipeline = parse_pipeline(kPipeline, "rust.yaml");
     REQUIRE(pipeline);
-    auto config =
-        parse_repo_config("name: x\nlanguage: rust\nstages:\n  fmt: {needs: [build]}\n", "rcd.yaml");
+    auto config = parse_repo_config("name: x\nlanguage: rust\nstages:\n  fmt: {needs: [build]}\n",
+                                    "rcd.yaml");
     REQUIRE(config);
     auto merged = apply_overrides(*pipeline, config->stages);
     REQUIRE_FALSE(merged);

@@ -16,9 +16,9 @@ stages:
 )",
                                              "rust.yaml");
     REQUIRE(pipeline);
-    release::Project p{"/repo", {}, *pipeline,
-                       fail(ExitCode::repository, "not a git repository", "git init"), std::nullopt,
-                       "/repo/target"};
+    release::Project p{"/repo",      {},
+                       *pipeline,    fail(ExitCode::repository, "not a git repository", "git init"),
+                       std::nullopt, "/repo/target"};
     p.config.name = "hello";
     p.config.file = "rcd.yaml";
     return p;

@@ -11,7 +11,8 @@ TEST_CASE("the JSON document carries every field SPEC.md lists") {
     r.duration_ms = 1234;
     r.repo = report::RepoSummary{"/repo", "abc123", "main", true};
     exec::StageResult passed{"fmt", exec::StageStatus::passed, 0, 10, "/t/fmt.log", ""};
-    exec::StageResult skipped{"doctest", exec::StageStatus::skipped, std::nullopt, 0, "", "no library"};
+    exec::StageResult skipped{"doctest",   exec::StageStatus::skipped, std::nullopt, 0, "",
+                              "no library"};
     r.stages = {passed, skipped};
     r.error = Error{ExitCode::stage_failed, "stage 'x' failed", "see the log"};
     auto doc = report::to_json(r);

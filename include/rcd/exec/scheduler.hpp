@@ -20,8 +20,8 @@ struct StageJob {
     std::string name;
     Command command;
     std::optional<std::chrono::milliseconds> timeout;
-    std::vector<std::string> needs; // names of earlier jobs of the same run
-    std::filesystem::path log_path; // the stage's whole output, ANSI codes removed
+    std::vector<std::string> needs;         // names of earlier jobs of the same run
+    std::filesystem::path log_path;         // the stage's whole output, ANSI codes removed
     std::optional<std::string> skip_reason; // set: reported as skipped, never run
 };
 

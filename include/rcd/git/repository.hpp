@@ -12,11 +12,11 @@
 namespace rcd::git {
 
 struct RepoState {
-    std::filesystem::path root;        // the work tree
-    std::string commit;                // full sha of HEAD
-    std::int64_t commit_time = 0;      // seconds since the epoch
-    std::optional<std::string> branch; // empty on a detached HEAD
-    std::optional<std::string> origin; // the origin URL, credentials removed
+    std::filesystem::path root;           // the work tree
+    std::string commit;                   // full sha of HEAD
+    std::int64_t commit_time = 0;         // seconds since the epoch
+    std::optional<std::string> branch;    // empty on a detached HEAD
+    std::optional<std::string> origin;    // the origin URL, credentials removed
     std::vector<std::string> dirty_files; // modified, staged or untracked and not ignored
 
     bool dirty() const { return !dirty_files.empty(); }

@@ -20,9 +20,9 @@ struct ProjectOptions {
 struct Project {
     std::filesystem::path dir; // where stages run
     pipeline::RepoConfig config;
-    pipeline::Pipeline pipeline;                // with rcd.yaml's stage entries applied
-    Result<git::RepoState> repo;                // an error outside a git repository
-    std::optional<cargo::Workspace> workspace;  // when the directory holds a Cargo.toml
+    pipeline::Pipeline pipeline;               // with rcd.yaml's stage entries applied
+    Result<git::RepoState> repo;               // an error outside a git repository
+    std::optional<cargo::Workspace> workspace; // when the directory holds a Cargo.toml
     std::filesystem::path target_dir;
 
     std::filesystem::path rcd_dir() const { return target_dir / "rcd"; }

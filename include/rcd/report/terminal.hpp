@@ -40,7 +40,7 @@ class TerminalReporter : public exec::StageObserver {
     TerminalStyle style_;
     std::FILE* out_;
     std::map<std::string, std::string> partial_lines_; // with prefix_lines: unfinished lines
-    std::map<std::string, std::string> held_output_;    // with -q: shown only if the stage fails
+    std::map<std::string, std::string> held_output_;   // with -q: shown only if the stage fails
 };
 
 } // namespace rcd::report

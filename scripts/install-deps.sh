@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what rcd needs to build and test on Debian 12. Safe to run again: it does nothing
+# when everything is already there.
+set -euo pipefail
+
+PACKAGES=(
+  # build
+  cmake ninja-build pkg-config g++ clang-format
+  libcli11-dev libyaml-cpp-dev libgit2-dev libfmt-dev nlohmann-json3-dev catch2
+  # tests
+  git jq
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "rcd: installing ${missing[*]}" >&2
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+export PATH="$HOME/.cargo/bin:$PATH"
+for tool in cargo rustfmt cargo-clippy; do
+  command -v "$tool" >/dev/null || { echo "rcd: $tool is missing; install Rust with rustfmt and clippy" >&2; exit 1; }
+done

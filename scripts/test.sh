@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The whole test suite: format check, a warnings-as-errors build with unit and end-to-end
+# tests, then the unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+scripts/install-deps.sh
+
+echo "== clang-format"
+git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror
+
+echo "== build (warnings are errors)"
+cmake -S . -B build/ci -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRCD_WERROR=ON >/dev/null
+cmake --build build/ci
+
+echo "== build (ASan + UBSan)"
+cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DRCD_WERROR=ON -DRCD_SANITIZE=ON >/dev/null
+cmake --build build/asan --target rcd_unit_tests
+
+echo "== unit tests under ASan + UBSan"
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build/asan/tests/rcd_unit_tests
+
+echo "== unit and end-to-end tests"
+ctest --test-dir build/ci --output-on-failure -j 2
