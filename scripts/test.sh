@@ -19,7 +19,8 @@ cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DRCD_WERROR=ON -DRCD
 cmake --build build/asan --target rcd_unit_tests
 
 echo "== unit tests under ASan + UBSan"
-ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build/asan/tests/rcd_unit_tests
+ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp \
+  UBSAN_OPTIONS=print_stacktrace=1 build/asan/tests/rcd_unit_tests
 
 echo "== unit and end-to-end tests"
 ctest --test-dir build/ci --output-on-failure -j 2
