@@ -42,11 +42,10 @@ release::ProjectOptions project_options(const GlobalOptions& global) {
     return options;
 }
 
-report::TerminalReporter make_reporter(const GlobalOptions& global, int jobs) {
+report::TerminalReporter make_reporter(const GlobalOptions& global) {
     report::TerminalStyle style;
     style.verbosity = global.verbosity();
     style.color = report::use_color(global.color, global.ci(), STDERR_FILENO);
-    style.prefix_lines = jobs > 1;
     return report::TerminalReporter(style);
 }
 
@@ -64,7 +63,7 @@ int report_error(const GlobalOptions& global, const std::string& command, const 
         report.error = error;
         print_json(report::to_json(report));
     }
-    make_reporter(global, 1).error(error);
+    make_reporter(global).error(error);
     return static_cast<int>(error.code);
 }
 
@@ -83,7 +82,7 @@ int run_stages_command(const std::string& command, const GlobalOptions& global,
     settings.jobs = stages.jobs;
     settings.keep_going = stages.keep_going;
     settings.wait_for_lock = !stages.no_wait;
-    auto reporter = make_reporter(global, stages.jobs);
+    auto reporter = make_reporter(global);
     if (!std::getenv("CARGO_TERM_COLOR"))
         settings.stage_env["CARGO_TERM_COLOR"] =
             report::use_color(global.color, global.ci(), STDERR_FILENO) ? "always" : "never";

@@ -91,7 +91,8 @@ int main(int argc, char** argv) {
                 ->type_name("A,B");
             sub->add_flag("--keep-going", stages.keep_going,
                           "after a failure, run every stage that does not need the failed one");
-            sub->add_option("-j,--jobs", stages.jobs, "stages at once, where 'needs' allows")
+            sub->add_option("-j,--jobs", stages.jobs,
+                            "stages at once, where 'needs' allows (default 2)")
                 ->check(CLI::Range(1, 64));
             sub->add_flag("--no-wait", stages.no_wait,
                           "fail at once if another rcd uses the target directory");

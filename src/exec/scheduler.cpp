@@ -31,6 +31,9 @@ using Clock = std::chrono::steady_clock;
 enum class State { pending, running, done };
 
 struct Running {
+    Running(std::size_t i, Process p, Clock::time_point t)
+        : index(i), process(std::move(p)), started(t) {}
+
     std::size_t index;
     Process process;
     std::ofstream log;
@@ -40,6 +43,7 @@ struct Running {
     std::optional<Clock::time_point> terminated_at; // when SIGTERM went to the group
     bool timed_out = false;
     int interrupted_by = 0;
+    std::string stopped_because; // fail-fast: another stage failed while this one ran
 };
 
 std::string signal_name(int sig) {
@@ -95,8 +99,17 @@ class Runner {
         broken_[i] = true;
         if (first_failure_.empty())
             first_failure_ = jobs_[i].name;
-        if (!options_.keep_going)
-            stop_launching_ = true;
+        if (options_.keep_going)
+            return;
+        stop_launching_ = true;
+        // Fail fast: the run has failed, so what runs beside the failed stage is stopped too.
+        for (auto& r : running_) {
+            if (r.index == i || r.terminated_at)
+                continue;
+            r.stopped_because = jobs_[i].name;
+            r.terminated_at = Clock::now();
+            r.process.signal_group(SIGTERM);
+        }
     }
 
     void launch_ready() {
@@ -151,7 +164,7 @@ class Runner {
             record_failure(i);
             return;
         }
-        Running r{i, std::move(*process), {}, {}, started, true, std::nullopt, false, 0};
+        Running r(i, std::move(*process), started);
         if (!job.log_path.empty()) {
             std::error_code ec;
             std::filesystem::create_directories(job.log_path.parent_path(), ec);
@@ -271,6 +284,9 @@ class Runner {
             result.status = StageStatus::failed;
             result.reason =
                 fmt::format("timed out after {}", util::format_duration_ms(job.timeout->count()));
+        } else if (!r.stopped_because.empty()) {
+            result.status = StageStatus::skipped;
+            result.reason = fmt::format("stopped: {} failed", r.stopped_because);
         } else if (r.interrupted_by != 0) {
             result.status = StageStatus::failed;
             result.reason = fmt::format("interrupted by {}", signal_name(r.interrupted_by));

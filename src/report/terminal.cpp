@@ -46,60 +46,80 @@ void TerminalReporter::note(const std::string& message) {
         write(fmt::format("{}\n", message));
 }
 
+TerminalReporter::Entry* TerminalReporter::find(const std::string& name) {
+    for (auto& entry : queue_)
+        if (entry.name == name)
+            return &entry;
+    return nullptr;
+}
+
 void TerminalReporter::on_start(const exec::StageJob& job) {
-    if (style_.verbosity == Verbosity::quiet)
-        return;
     std::string line = fmt::format("{} {}", paint(kBold, "==>"), paint(kBold, job.name));
     if (style_.verbosity == Verbosity::verbose)
         line += " " + paint(kDim, util::shell_join(job.command.argv));
-    write(line + "\n");
+    queue_.push_back(Entry{job.name, line + "\n", "", std::nullopt, false});
+    if (queue_.size() == 1)
+        show_front();
 }
 
 void TerminalReporter::on_output(const exec::StageJob& job, std::string_view chunk) {
-    if (style_.verbosity == Verbosity::quiet) {
-        held_output_[job.name].append(chunk);
+    Entry* entry = find(job.name);
+    if (!entry)
         return;
-    }
-    if (!style_.prefix_lines) {
+    if (entry == &queue_.front() && style_.verbosity != Verbosity::quiet)
         write(chunk);
-        return;
-    }
-    std::string& pending = partial_lines_[job.name];
-    pending.append(chunk);
-    std::size_t start = 0;
-    for (std::size_t nl; (nl = pending.find('\n', start)) != std::string::npos; start = nl + 1)
-        write(fmt::format("{} {}\n", paint(kDim, job.name + " |"),
-                          std::string_view(pending).substr(start, nl - start)));
-    pending.erase(0, start);
+    else
+        entry->held.append(chunk);
 }
 
 void TerminalReporter::on_finish(const exec::StageJob& job, const exec::StageResult& result) {
-    if (auto it = partial_lines_.find(job.name); it != partial_lines_.end()) {
-        if (!it->second.empty())
-            write(fmt::format("{} {}\n", paint(kDim, job.name + " |"), it->second));
-        partial_lines_.erase(it);
+    Entry* entry = find(job.name);
+    if (!entry) {
+        queue_.push_back(Entry{job.name, "", "", std::nullopt, false});
+        entry = &queue_.back();
     }
     const std::string time = util::format_duration_ms(result.duration_ms);
+    std::string where = result.log.empty() ? "" : fmt::format(" (log: {})", result.log);
     switch (result.status) {
     case exec::StageStatus::passed:
-        if (style_.verbosity != Verbosity::quiet)
-            write(fmt::format("{} {} passed in {}\n", paint(kGreen, "ok "), job.name, time));
+        entry->finish_line =
+            fmt::format("{} {} passed in {}\n", paint(kGreen, "ok "), job.name, time);
         break;
     case exec::StageStatus::skipped:
-        if (style_.verbosity != Verbosity::quiet)
-            write(
-                fmt::format("{} {} skipped: {}\n", paint(kYellow, "-- "), job.name, result.reason));
+        entry->finish_line =
+            fmt::format("{} {} skipped: {}\n", paint(kYellow, "-- "), job.name, result.reason);
         break;
-    case exec::StageStatus::failed: {
-        if (auto held = held_output_.find(job.name); held != held_output_.end())
-            write(held->second);
-        std::string where = result.log.empty() ? "" : fmt::format(" (log: {})", result.log);
-        write(fmt::format("{} {} failed in {}: {}{}\n", paint(kRed, "ERR"), job.name, time,
-                          result.reason, where));
+    case exec::StageStatus::failed:
+        entry->failed = true;
+        entry->finish_line = fmt::format("{} {} failed in {}: {}{}\n", paint(kRed, "ERR"), job.name,
+                                         time, result.reason, where);
         break;
     }
+    flush_finished();
+}
+
+void TerminalReporter::show_front() {
+    Entry& front = queue_.front();
+    if (style_.verbosity == Verbosity::quiet)
+        return; // -q holds everything; a failure shows its output when it ends
+    write(front.start_line);
+    write(front.held);
+    front.held.clear();
+}
+
+void TerminalReporter::flush_finished() {
+    while (!queue_.empty() && queue_.front().finish_line) {
+        Entry& front = queue_.front();
+        if (style_.verbosity == Verbosity::quiet) {
+            if (front.failed)
+                write(front.held + *front.finish_line);
+        } else {
+            write(*front.finish_line);
+        }
+        queue_.pop_front();
+        if (!queue_.empty())
+            show_front();
     }
-    held_output_.erase(job.name);
 }
 
 void TerminalReporter::summary(const RunReport& report) {

@@ -187,3 +187,16 @@ TEST_CASE("SIGINT reaches the running stage and ends the run as interrupted") {
     CHECK(outcome.results[0].reason == "interrupted by SIGINT");
     CHECK(outcome.results[1].reason == "not run: interrupted by SIGINT");
 }
+
+TEST_CASE("fail-fast stops a stage running beside the one that failed") {
+    Recorder rec;
+    RunOptions options;
+    options.jobs = 2;
+    auto start = std::chrono::steady_clock::now();
+    auto outcome =
+        run({job("slow", {"sleep", "30"}), sh("fails", "sleep 0.2; exit 1")}, options, rec);
+    CHECK(std::chrono::steady_clock::now() - start < 5s);
+    CHECK(outcome.results[0].status == StageStatus::skipped);
+    CHECK(outcome.results[0].reason == "stopped: fails failed");
+    CHECK(outcome.results[1].status == StageStatus::failed);
+}

@@ -1,11 +1,14 @@
 // Human output on stderr: a line as each stage starts and ends, its output live, a summary.
+// With several stages at once, output is kept in order like `make -O`: the oldest running
+// stage streams live, the others are held and shown whole, in start order, when it ends.
 #pragma once
 
 #include "rcd/exec/scheduler.hpp"
 #include "rcd/report/run_report.hpp"
 
 #include <cstdio>
-#include <map>
+#include <deque>
+#include <optional>
 #include <string>
 
 namespace rcd::report {
@@ -15,7 +18,6 @@ enum class Verbosity { quiet, normal, verbose };
 struct TerminalStyle {
     Verbosity verbosity = Verbosity::normal;
     bool color = false;
-    bool prefix_lines = false; // several stages at once: each output line names its stage
 };
 
 // Whether to colour: --color always|never|auto, NO_COLOR, CI mode and whether fd is a TTY.
@@ -34,13 +36,23 @@ class TerminalReporter : public exec::StageObserver {
     void error(const Error& error);
 
   private:
+    struct Entry {
+        std::string name;
+        std::string start_line; // empty for a stage skipped without starting
+        std::string held;       // output not shown yet
+        std::optional<std::string> finish_line;
+        bool failed = false;
+    };
+
     std::string paint(const char* code, const std::string& text) const;
     void write(std::string_view text);
+    Entry* find(const std::string& name);
+    void show_front(); // the front entry becomes live: its start line and held output
+    void flush_finished();
 
     TerminalStyle style_;
     std::FILE* out_;
-    std::map<std::string, std::string> partial_lines_; // with prefix_lines: unfinished lines
-    std::map<std::string, std::string> held_output_;   // with -q: shown only if the stage fails
+    std::deque<Entry> queue_; // stages not yet shown whole, in start order; the front is live
 };
 
 } // namespace rcd::report

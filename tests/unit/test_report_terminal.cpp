@@ -1,0 +1,92 @@
+#include "rcd/report/terminal.hpp"
+
+#include <catch2/catch.hpp>
+#include <cstdio>
+
+using namespace rcd;
+using namespace rcd::report;
+
+namespace {
+struct Capture {
+    char* buffer = nullptr;
+    std::size_t size = 0;
+    std::FILE* file = open_memstream(&buffer, &size);
+    ~Capture() {
+        std::fclose(file);
+        std::free(buffer);
+    }
+    std::string text() {
+        std::fflush(file);
+        return std::string(buffer, size);
+    }
+};
+
+exec::StageJob job(const std::string& name) {
+    exec::StageJob j;
+    j.name = name;
+    j.command.argv = {"cargo", name};
+    return j;
+}
+
+exec::StageResult result(const std::string& name, exec::StageStatus status,
+                         std::string reason = "") {
+    return exec::StageResult{name, status, 0, 1500, "", std::move(reason)};
+}
+} // namespace
+
+TEST_CASE("two stages at once: the second's output is held and shown after the first") {
+    Capture out;
+    TerminalReporter r({Verbosity::normal, false}, out.file);
+    auto a = job("fmt"), b = job("clippy");
+    r.on_start(a);
+    r.on_start(b);
+    r.on_output(b, "clippy says\n");
+    r.on_output(a, "fmt says\n");
+    r.on_finish(a, result("fmt", exec::StageStatus::passed));
+    r.on_output(b, "clippy again\n");
+    r.on_finish(b, result("clippy", exec::StageStatus::passed));
+    CHECK(out.text() == "==> fmt\nfmt says\nok  fmt passed in 1.5s\n"
+                        "==> clippy\nclippy says\nclippy again\nok  clippy passed in 1.5s\n");
+}
+
+TEST_CASE("a stage that ends before the live one is shown whole, in start order") {
+    Capture out;
+    TerminalReporter r({Verbosity::normal, false}, out.file);
+    auto a = job("clippy"), b = job("fmt");
+    r.on_start(a);
+    r.on_start(b);
+    r.on_output(b, "fmt out\n");
+    r.on_finish(b, result("fmt", exec::StageStatus::failed, "exit code 1"));
+    CHECK(out.text() == "==> clippy\n");
+    r.on_finish(a, result("clippy", exec::StageStatus::skipped, "stopped: fmt failed"));
+    CHECK(out.text() == "==> clippy\n--  clippy skipped: stopped: fmt failed\n"
+                        "==> fmt\nfmt out\nERR fmt failed in 1.5s: exit code 1\n");
+}
+
+TEST_CASE("quiet shows only failed stages, with their output") {
+    Capture out;
+    TerminalReporter r({Verbosity::quiet, false}, out.file);
+    auto a = job("fmt"), b = job("test");
+    r.on_start(a);
+    r.on_output(a, "fine\n");
+    r.on_finish(a, result("fmt", exec::StageStatus::passed));
+    r.on_start(b);
+    r.on_output(b, "panicked at src/lib.rs\n");
+    r.on_finish(b, result("test", exec::StageStatus::failed, "exit code 101"));
+    CHECK(out.text() == "panicked at src/lib.rs\nERR test failed in 1.5s: exit code 101\n");
+}
+
+TEST_CASE("verbose start lines show the command; colour only when asked") {
+    Capture out;
+    TerminalReporter r({Verbosity::verbose, true}, out.file);
+    r.on_start(job("test"));
+    CHECK(out.text().find("cargo test") != std::string::npos);
+    CHECK(out.text().find("\x1b[") != std::string::npos);
+}
+
+TEST_CASE("NO_COLOR and --color decide colour") {
+    CHECK(use_color("always", true, -1));
+    CHECK_FALSE(use_color("never", false, 2));
+    CHECK_FALSE(use_color("auto", true, 2));   // CI mode
+    CHECK_FALSE(use_color("auto", false, -1)); // not a terminal
+}
