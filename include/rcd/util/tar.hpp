@@ -1,0 +1,24 @@
+// A reproducible tar writer: entries in the order given, numeric owner 0, one fixed mtime.
+#pragma once
+
+#include "rcd/util/result.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace rcd::util {
+
+struct TarEntry {
+    enum class Type { file, directory, symlink };
+    std::string path; // relative, '/'-separated, no leading '/'
+    Type type = Type::file;
+    std::uint32_t mode = 0644;
+    std::string content;     // for files
+    std::string link_target; // for symlinks
+};
+
+// pax format, uid/gid 0 with no user or group names, every mtime set to `mtime`.
+Result<std::string> write_tar(const std::vector<TarEntry>& entries, std::int64_t mtime);
+
+} // namespace rcd::util
