@@ -51,7 +51,8 @@ Result<Workspace> parse_metadata(std::string_view json) {
 Result<Workspace> read_workspace(const std::filesystem::path& dir) {
     exec::Command command{{"cargo", "metadata", "--no-deps", "--format-version", "1", "--quiet"},
                           {{"CARGO_TERM_COLOR", "never"}},
-                          dir};
+                          dir,
+                          std::nullopt};
     auto captured = exec::capture(command);
     if (!captured)
         return std::unexpected(captured.error().with_context("cargo metadata"));

@@ -59,9 +59,20 @@ Result<Process> Process::spawn(const Command& command) {
                     fmt::format("cannot create a pipe: {}", std::strerror(errno)),
                     "the system may be out of file descriptors");
 
+    int input_fds[2] = {-1, -1};
+    if (command.input && ::pipe2(input_fds, O_CLOEXEC) != 0) {
+        ::close(pipe_fds[0]);
+        ::close(pipe_fds[1]);
+        return fail(ExitCode::filesystem,
+                    fmt::format("cannot create a pipe: {}", std::strerror(errno)),
+                    "the system may be out of file descriptors");
+    }
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    if (command.input)
+        posix_spawn_file_actions_adddup2(&actions, input_fds[0], STDIN_FILENO);
+    else
+        posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
     posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDERR_FILENO);
     if (!command.cwd.empty())
@@ -91,6 +102,14 @@ Result<Process> Process::spawn(const Command& command) {
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attributes);
     ::close(pipe_fds[1]);
+    if (command.input) {
+        ::close(input_fds[0]);
+        if (rc == 0) {
+            // Inputs are a line or two (a registry host): they fit in the pipe's buffer.
+            [[maybe_unused]] auto n = ::write(input_fds[1], command.input->data(), command.input->size());
+        }
+        ::close(input_fds[1]);
+    }
     if (rc != 0) {
         ::close(pipe_fds[0]);
         if (rc == ENOENT)

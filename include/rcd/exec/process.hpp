@@ -16,6 +16,7 @@ struct Command {
     std::vector<std::string> argv;
     std::map<std::string, std::string> env; // added to, or replacing, rcd's own environment
     std::filesystem::path cwd;
+    std::optional<std::string> input; // written to stdin (small inputs); /dev/null when unset
 };
 
 // A started child whose stdout and stderr arrive, merged, on one pipe. Destroying it while

@@ -1,0 +1,84 @@
+// The OCI distribution API of one registry: blobs, manifests, tags, with auth and retries.
+#pragma once
+
+#include "rcd/image/oci.hpp"
+#include "rcd/registry/credentials.hpp"
+#include "rcd/util/result.hpp"
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+namespace rcd::registry {
+
+struct ClientOptions {
+    bool insecure = false;   // plain HTTP, or HTTPS without verification, for any registry
+    std::string ca_file;     // an extra CA for HTTPS
+    int max_attempts = 5;    // per request, for connection errors, 408, 429 and 5xx
+    std::chrono::milliseconds base_delay{250};
+    std::function<void(const std::string&)> log; // -v: decisions such as the scheme chosen
+};
+
+struct FetchedManifest {
+    std::string media_type;
+    std::string digest;
+    std::string body;
+};
+
+enum class BlobOutcome { existed, mounted, uploaded };
+
+using Progress = std::function<void(std::int64_t done, std::int64_t total)>;
+
+class Client {
+  public:
+    // Chooses https, or http for a loopback registry that does not speak TLS (or with
+    // insecure), and checks that /v2/ answers.
+    static Result<std::shared_ptr<Client>> connect(const std::string& registry,
+                                                   std::optional<Credentials> credentials,
+                                                   ClientOptions options);
+
+    const std::string& registry() const { return registry_; }
+
+    Result<bool> has_blob(const std::string& repo, const std::string& digest);
+    // HEAD, then a cross-repository mount from `mount_from` if given, then an upload.
+    Result<BlobOutcome> push_blob(const std::string& repo, const image::Blob& blob,
+                                  const std::optional<std::string>& mount_from,
+                                  const Progress& progress = {});
+    Result<std::string> get_blob(const std::string& repo, const std::string& digest);
+
+    // The digest a tag or digest names, or nothing when it does not exist.
+    Result<std::optional<std::string>> manifest_digest(const std::string& repo,
+                                                       const std::string& reference);
+    Result<FetchedManifest> get_manifest(const std::string& repo, const std::string& reference);
+    Status put_manifest(const std::string& repo, const std::string& reference,
+                        const std::string& media_type, const std::string& body);
+
+    Client(std::string registry, std::string base_url, std::optional<Credentials> credentials,
+           ClientOptions options);
+
+  private:
+    struct Response;
+    Result<Response> send(const std::string& method, const std::string& url,
+                          std::vector<std::string> headers, std::string_view body,
+                          const std::string& scope, const Progress* progress = nullptr);
+    Status authenticate(const std::string& challenge, const std::string& scope);
+    std::optional<std::string> auth_header(const std::string& scope);
+    Error registry_error(const std::string& what, long status, const std::string& body) const;
+    std::string url(const std::string& path) const;
+    Result<std::string> upload_chunked(const std::string& repo, const image::Blob& blob,
+                                       const std::string& scope);
+
+    std::string registry_;
+    std::string base_url_;
+    std::optional<Credentials> credentials_;
+    ClientOptions options_;
+    std::mutex mutex_; // guards the fields below; requests run on several threads
+    bool use_basic_ = false;
+    std::map<std::string, std::string> tokens_; // scope -> bearer token
+};
+
+} // namespace rcd::registry

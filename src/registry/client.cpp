@@ -1,0 +1,391 @@
+#include "rcd/registry/client.hpp"
+
+#include "http.hpp"
+#include "rcd/registry/reference.hpp"
+#include "rcd/util/hash.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <thread>
+
+namespace rcd::registry {
+
+using detail::HttpRequest;
+using detail::HttpResponse;
+
+struct Client::Response : HttpResponse {};
+
+namespace {
+
+const char* kAcceptManifests =
+    "Accept: application/vnd.oci.image.manifest.v1+json, "
+    "application/vnd.oci.image.index.v1+json, "
+    "application/vnd.docker.distribution.manifest.v2+json, "
+    "application/vnd.docker.distribution.manifest.list.v2+json";
+
+bool retryable_status(long status) { return status == 408 || status == 429 || status >= 500; }
+
+// WWW-Authenticate: Bearer realm="https://auth/token",service="registry",scope="..."
+std::map<std::string, std::string> challenge_params(const std::string& header) {
+    std::map<std::string, std::string> out;
+    auto space = header.find(' ');
+    out["scheme"] = header.substr(0, space);
+    std::size_t i = space == std::string::npos ? header.size() : space + 1;
+    while (i < header.size()) {
+        auto eq = header.find('=', i);
+        if (eq == std::string::npos)
+            break;
+        std::string key = header.substr(i, eq - i);
+        key.erase(0, key.find_first_not_of(" ,"));
+        std::string value;
+        std::size_t j = eq + 1;
+        if (j < header.size() && header[j] == '"') {
+            auto close = header.find('"', j + 1);
+            value = header.substr(j + 1, close - j - 1);
+            j = close == std::string::npos ? header.size() : close + 1;
+        } else {
+            auto comma = header.find(',', j);
+            value = header.substr(j, comma - j);
+            j = comma == std::string::npos ? header.size() : comma;
+        }
+        std::transform(key.begin(), key.end(), key.begin(),
+                       [](unsigned char c) { return std::tolower(c); });
+        out[key] = value;
+        i = j + 1;
+    }
+    return out;
+}
+
+// The registry's own words, from its JSON error body.
+std::string error_text(long status, const std::string& body) {
+    try {
+        auto doc = nlohmann::json::parse(body);
+        std::vector<std::string> parts;
+        for (const auto& e : doc.at("errors"))
+            parts.push_back(fmt::format("{}: {}", e.value("code", "ERROR"), e.value("message", "")));
+        if (!parts.empty())
+            return fmt::format("HTTP {} {}", status, fmt::join(parts, "; "));
+    } catch (const nlohmann::json::exception&) {
+    }
+    std::string trimmed = body.substr(0, 200);
+    while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.back())))
+        trimmed.pop_back();
+    return trimmed.empty() ? fmt::format("HTTP {}", status) : fmt::format("HTTP {}: {}", status, trimmed);
+}
+
+std::chrono::milliseconds backoff(int attempt, std::chrono::milliseconds base,
+                                  const std::string& retry_after) {
+    static thread_local std::mt19937 rng(std::random_device{}());
+    auto delay = base * (1 << std::min(attempt, 6));
+    delay += std::chrono::milliseconds(std::uniform_int_distribution<int>(0, static_cast<int>(base.count()))(rng));
+    if (!retry_after.empty() && std::all_of(retry_after.begin(), retry_after.end(), ::isdigit))
+        delay = std::max(delay, std::chrono::milliseconds(std::min(std::stoll(retry_after), 60LL) * 1000));
+    return std::min(delay, std::chrono::milliseconds(60'000));
+}
+
+std::string repo_scope(const std::string& repo, const char* actions) {
+    return fmt::format("repository:{}:{}", repo, actions);
+}
+
+} // namespace
+
+Client::Client(std::string registry, std::string base_url, std::optional<Credentials> credentials,
+               ClientOptions options)
+    : registry_(std::move(registry)), base_url_(std::move(base_url)),
+      credentials_(std::move(credentials)), options_(std::move(options)) {}
+
+std::string Client::url(const std::string& path) const {
+    if (path.starts_with("http://") || path.starts_with("https://"))
+        return path;
+    return base_url_ + path;
+}
+
+Error Client::registry_error(const std::string& what, long status, const std::string& body) const {
+    std::string hint = "check the registry's address and state, then run again";
+    if (status == 401 || status == 403)
+        hint = fmt::format("check the credentials for {} (docker login {}, or "
+                           "RCD_REGISTRY_USERNAME/RCD_REGISTRY_PASSWORD)",
+                           registry_, registry_);
+    return Error{ExitCode::registry,
+                 fmt::format("registry {}: {}: {}", registry_, what, error_text(status, body)), hint};
+}
+
+Result<std::shared_ptr<Client>> Client::connect(const std::string& registry,
+                                                std::optional<Credentials> credentials,
+                                                ClientOptions options) {
+    const std::string host = api_host(registry);
+    std::string base_url = "https://" + host;
+    // Like docker: HTTPS first; plain HTTP only for a loopback registry (or with --insecure)
+    // whose port does not speak TLS at all. An untrusted certificate is never downgraded.
+    if (is_loopback(registry) || options.insecure) {
+        detail::TlsOptions tls{!options.insecure, options.ca_file};
+        auto probe = detail::perform(HttpRequest{"GET", base_url + "/v2/", {}, {}}, tls);
+        if (!probe && probe.error().tls_mismatch) {
+            base_url = "http://" + host;
+            if (options.log)
+                options.log(fmt::format("registry {} does not speak TLS; using plain HTTP", registry));
+        }
+    }
+    auto client = std::make_shared<Client>(registry, base_url, credentials, options);
+    RCD_ASSIGN(auto ping, client->send("GET", "/v2/", {}, {}, ""));
+    // A 401 here comes after rcd answered the challenge: the credentials were refused.
+    if (ping.status != 200)
+        return std::unexpected(client->registry_error(
+            ping.status == 401 ? "credentials refused" : "GET /v2/", ping.status, ping.body));
+    return client;
+}
+
+std::optional<std::string> Client::auth_header(const std::string& scope) {
+    std::lock_guard lock(mutex_);
+    if (auto it = tokens_.find(scope); it != tokens_.end())
+        return "Authorization: Bearer " + it->second;
+    if (use_basic_ && credentials_)
+        return "Authorization: Basic " +
+               detail::base64(credentials_->username + ":" + credentials_->secret);
+    return std::nullopt;
+}
+
+Status Client::authenticate(const std::string& challenge, const std::string& scope) {
+    auto params = challenge_params(challenge);
+    std::string scheme = params["scheme"];
+    std::transform(scheme.begin(), scheme.end(), scheme.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
+    if (scheme == "basic") {
+        if (!credentials_)
+            return fail(ExitCode::registry, fmt::format("registry {} asks for credentials", registry_),
+                        fmt::format("docker login {}, or set RCD_REGISTRY_USERNAME and "
+                                    "RCD_REGISTRY_PASSWORD",
+                                    registry_));
+        std::lock_guard lock(mutex_);
+        use_basic_ = true;
+        return {};
+    }
+    if (scheme != "bearer" || params["realm"].empty())
+        return fail(ExitCode::registry,
+                    fmt::format("registry {} asks for an unknown kind of authentication: {}",
+                                registry_, params["scheme"]),
+                    "use a registry with basic or token authentication");
+
+    std::string token_url = params["realm"];
+    token_url += token_url.find('?') == std::string::npos ? "?" : "&";
+    token_url += "service=" + detail::url_escape(params["service"]);
+    std::string scopes = scope.empty() ? params["scope"] : scope;
+    for (std::size_t start = 0; start < scopes.size();) {
+        auto end = scopes.find(' ', start);
+        std::string one = scopes.substr(start, end - start);
+        if (!one.empty())
+            token_url += "&scope=" + detail::url_escape(one);
+        start = end == std::string::npos ? scopes.size() : end + 1;
+    }
+    HttpRequest request{"GET", token_url, {}, {}};
+    if (credentials_)
+        request.headers.push_back("Authorization: Basic " +
+                                  detail::base64(credentials_->username + ":" + credentials_->secret));
+    detail::TlsOptions tls{!options_.insecure, options_.ca_file};
+    auto response = detail::perform(request, tls);
+    if (!response)
+        return fail(ExitCode::registry,
+                    fmt::format("registry {}: cannot reach its token service: {}", registry_,
+                                response.error().message),
+                    "check the registry's token service");
+    if (response->status != 200)
+        return std::unexpected(registry_error("token request refused", response->status, response->body));
+    try {
+        auto doc = nlohmann::json::parse(response->body);
+        std::string token = doc.contains("token") ? doc["token"] : doc.at("access_token");
+        std::lock_guard lock(mutex_);
+        tokens_[scope] = token;
+    } catch (const nlohmann::json::exception&) {
+        return fail(ExitCode::registry,
+                    fmt::format("registry {}: its token service answered without a token", registry_),
+                    "check the registry's token service");
+    }
+    return {};
+}
+
+Result<Client::Response> Client::send(const std::string& method, const std::string& path,
+                                      std::vector<std::string> headers, std::string_view body,
+                                      const std::string& scope, const Progress* progress) {
+    detail::TlsOptions tls{!options_.insecure, options_.ca_file};
+    bool authenticated = false;
+    for (int attempt = 0;; ++attempt) {
+        HttpRequest request{method, url(path), headers, body};
+        if (auto auth = auth_header(scope))
+            request.headers.push_back(*auth);
+        auto response = detail::perform(request, tls, progress);
+        const bool last = attempt + 1 >= options_.max_attempts;
+        if (!response) {
+            const auto& e = response.error();
+            if (e.tls_untrusted)
+                return fail(ExitCode::registry,
+                            fmt::format("registry {}: its TLS certificate is not trusted: {}",
+                                        registry_, e.message),
+                            "pass --ca-file with the CA that signed it (or --insecure to skip "
+                            "the check)");
+            if (e.tls_mismatch)
+                return fail(ExitCode::registry,
+                            fmt::format("registry {}: TLS handshake failed: {}", registry_,
+                                        e.message),
+                            "check that the registry speaks HTTPS, or pass --insecure");
+            if (last)
+                return fail(ExitCode::registry,
+                            fmt::format("cannot reach registry {} ({} {}): {} (after {} attempts)",
+                                        registry_, method, path.substr(0, path.find('?')),
+                                        e.message, attempt + 1),
+                            "check that the registry is running and its address is right "
+                            "(registry: in rcd.yaml, --registry or RCD_REGISTRY)");
+            std::this_thread::sleep_for(backoff(attempt, options_.base_delay, ""));
+            continue;
+        }
+        if (response->status == 401 && !authenticated) {
+            authenticated = true;
+            RCD_CHECK(authenticate(response->header("www-authenticate"), scope));
+            --attempt; // answering a challenge is not a failed attempt
+            continue;
+        }
+        if (retryable_status(response->status) && !last) {
+            std::this_thread::sleep_for(
+                backoff(attempt, options_.base_delay, response->header("retry-after")));
+            continue;
+        }
+        return Response{std::move(*response)};
+    }
+}
+
+Result<bool> Client::has_blob(const std::string& repo, const std::string& digest) {
+    RCD_ASSIGN(auto r, send("HEAD", fmt::format("/v2/{}/blobs/{}", repo, digest), {}, {},
+                            repo_scope(repo, "pull,push")));
+    if (r.status == 200)
+        return true;
+    if (r.status == 404)
+        return false;
+    return std::unexpected(registry_error(fmt::format("checking blob {}", digest), r.status, r.body));
+}
+
+Result<std::string> Client::upload_chunked(const std::string& repo, const image::Blob& blob,
+                                           const std::string& scope) {
+    RCD_ASSIGN(auto start, send("POST", fmt::format("/v2/{}/blobs/uploads/", repo),
+                                {"Content-Type:"}, {}, scope));
+    if (start.status != 202)
+        return std::unexpected(registry_error("starting an upload", start.status, start.body));
+    std::string location = start.header("location");
+    constexpr std::size_t kChunk = 8 << 20;
+    for (std::size_t offset = 0; offset < blob.data.size(); offset += kChunk) {
+        std::string_view chunk = std::string_view(blob.data).substr(offset, kChunk);
+        RCD_ASSIGN(auto patch,
+                   send("PATCH", location,
+                        {"Content-Type: application/octet-stream",
+                         fmt::format("Content-Range: {}-{}", offset, offset + chunk.size() - 1)},
+                        chunk, scope));
+        if (patch.status != 202)
+            return std::unexpected(registry_error("uploading a chunk", patch.status, patch.body));
+        location = patch.header("location");
+    }
+    return location;
+}
+
+Result<BlobOutcome> Client::push_blob(const std::string& repo, const image::Blob& blob,
+                                      const std::optional<std::string>& mount_from,
+                                      const Progress& progress) {
+    RCD_ASSIGN(bool exists, has_blob(repo, blob.digest));
+    if (exists)
+        return BlobOutcome::existed;
+    std::string scope = repo_scope(repo, "pull,push");
+    std::string location;
+    if (mount_from && *mount_from != repo) {
+        std::string mount_scope = scope + " " + repo_scope(*mount_from, "pull");
+        RCD_ASSIGN(auto mount, send("POST",
+                                    fmt::format("/v2/{}/blobs/uploads/?mount={}&from={}", repo,
+                                                blob.digest, detail::url_escape(*mount_from)),
+                                    {"Content-Type:"}, {}, mount_scope));
+        if (mount.status == 201)
+            return BlobOutcome::mounted;
+        if (mount.status == 202)
+            location = mount.header("location");
+    }
+    if (location.empty()) {
+        RCD_ASSIGN(auto start, send("POST", fmt::format("/v2/{}/blobs/uploads/", repo),
+                                    {"Content-Type:"}, {}, scope));
+        if (start.status != 202)
+            return std::unexpected(registry_error("starting an upload", start.status, start.body));
+        location = start.header("location");
+    }
+    auto with_digest = [&](const std::string& loc) {
+        return loc + (loc.find('?') == std::string::npos ? "?" : "&") + "digest=" + blob.digest;
+    };
+    const Progress* progress_ptr = progress ? &progress : nullptr;
+    RCD_ASSIGN(auto put, send("PUT", with_digest(location),
+                              {"Content-Type: application/octet-stream"}, blob.data, scope,
+                              progress_ptr));
+    if (put.status == 201)
+        return BlobOutcome::uploaded;
+    if (put.status >= 400 && put.status < 500 && put.status != 401 && put.status != 403) {
+        // Some registries take only chunked uploads.
+        if (options_.log)
+            options_.log(fmt::format("registry {} refused a monolithic upload ({}); uploading in "
+                                     "chunks",
+                                     registry_, put.status));
+        RCD_ASSIGN(auto final_location, upload_chunked(repo, blob, scope));
+        RCD_ASSIGN(auto done, send("PUT", with_digest(final_location),
+                                   {"Content-Type: application/octet-stream"}, {}, scope));
+        if (done.status == 201)
+            return BlobOutcome::uploaded;
+        return std::unexpected(registry_error(fmt::format("uploading blob {}", blob.digest),
+                                              done.status, done.body));
+    }
+    return std::unexpected(
+        registry_error(fmt::format("uploading blob {}", blob.digest), put.status, put.body));
+}
+
+Result<std::string> Client::get_blob(const std::string& repo, const std::string& digest) {
+    RCD_ASSIGN(auto r, send("GET", fmt::format("/v2/{}/blobs/{}", repo, digest), {}, {},
+                            repo_scope(repo, "pull")));
+    if (r.status != 200)
+        return std::unexpected(registry_error(fmt::format("fetching blob {}", digest), r.status, r.body));
+    if (util::sha256_digest(r.body) != digest)
+        return fail(ExitCode::registry,
+                    fmt::format("registry {}: blob {} does not match its digest", registry_, digest),
+                    "the registry's storage may be corrupt; push the image again");
+    return std::move(r.body);
+}
+
+Result<std::optional<std::string>> Client::manifest_digest(const std::string& repo,
+                                                           const std::string& reference) {
+    RCD_ASSIGN(auto r, send("HEAD", fmt::format("/v2/{}/manifests/{}", repo, reference),
+                            {kAcceptManifests}, {}, repo_scope(repo, "pull,push")));
+    if (r.status == 404)
+        return std::optional<std::string>{};
+    if (r.status != 200)
+        return std::unexpected(registry_error(fmt::format("checking {}:{}", repo, reference),
+                                              r.status, r.body));
+    std::string digest = r.header("docker-content-digest");
+    if (digest.empty()) {
+        RCD_ASSIGN(auto fetched, get_manifest(repo, reference));
+        digest = fetched.digest;
+    }
+    return std::optional<std::string>(digest);
+}
+
+Result<FetchedManifest> Client::get_manifest(const std::string& repo, const std::string& reference) {
+    RCD_ASSIGN(auto r, send("GET", fmt::format("/v2/{}/manifests/{}", repo, reference),
+                            {kAcceptManifests}, {}, repo_scope(repo, "pull")));
+    if (r.status != 200)
+        return std::unexpected(registry_error(fmt::format("fetching {}:{}", repo, reference),
+                                              r.status, r.body));
+    std::string media_type = r.header("content-type");
+    media_type = media_type.substr(0, media_type.find(';'));
+    return FetchedManifest{media_type, util::sha256_digest(r.body), std::move(r.body)};
+}
+
+Status Client::put_manifest(const std::string& repo, const std::string& reference,
+                            const std::string& media_type, const std::string& body) {
+    RCD_ASSIGN(auto r, send("PUT", fmt::format("/v2/{}/manifests/{}", repo, reference),
+                            {"Content-Type: " + media_type}, body, repo_scope(repo, "pull,push")));
+    if (r.status != 201 && r.status != 200)
+        return std::unexpected(
+            registry_error(fmt::format("pushing {}:{}", repo, reference), r.status, r.body));
+    return {};
+}
+
+} // namespace rcd::registry

@@ -1,0 +1,160 @@
+#include "http.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <curl/curl.h>
+#include <memory>
+#include <mutex>
+#include <openssl/evp.h>
+
+namespace rcd::registry::detail {
+
+namespace {
+
+void global_init() {
+    static std::once_flag once;
+    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+size_t on_body(char* data, size_t size, size_t count, void* out) {
+    static_cast<std::string*>(out)->append(data, size * count);
+    return size * count;
+}
+
+size_t on_header(char* data, size_t size, size_t count, void* out) {
+    std::string line(data, size * count);
+    auto colon = line.find(':');
+    if (colon != std::string::npos) {
+        std::string name = line.substr(0, colon);
+        std::transform(name.begin(), name.end(), name.begin(),
+                       [](unsigned char c) { return std::tolower(c); });
+        std::string value = line.substr(colon + 1);
+        auto first = value.find_first_not_of(" \t");
+        auto last = value.find_last_not_of(" \t\r\n");
+        value = first == std::string::npos ? "" : value.substr(first, last - first + 1);
+        (*static_cast<std::map<std::string, std::string>*>(out))[name] = value;
+    } else if (line.starts_with("HTTP/")) {
+        static_cast<std::map<std::string, std::string>*>(out)->clear(); // a new response begins
+    }
+    return size * count;
+}
+
+struct Upload {
+    std::string_view body;
+    std::size_t offset = 0;
+};
+
+size_t on_read(char* buffer, size_t size, size_t count, void* user) {
+    auto* upload = static_cast<Upload*>(user);
+    std::size_t n = std::min(size * count, upload->body.size() - upload->offset);
+    std::copy_n(upload->body.data() + upload->offset, n, buffer);
+    upload->offset += n;
+    return n;
+}
+
+int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t total, curl_off_t now) {
+    if (user && total > 0)
+        (*static_cast<const UploadProgress*>(user))(now, total);
+    return 0;
+}
+
+struct CurlDeleter {
+    void operator()(CURL* c) const { curl_easy_cleanup(c); }
+};
+struct ListDeleter {
+    void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+};
+
+} // namespace
+
+std::string HttpResponse::header(const std::string& name) const {
+    auto it = headers.find(name);
+    return it == headers.end() ? "" : it->second;
+}
+
+std::expected<HttpResponse, TransportError> perform(const HttpRequest& request, const TlsOptions& tls,
+                                                    const UploadProgress* progress) {
+    global_init();
+    std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
+    HttpResponse response;
+    curl_slist* raw_headers = nullptr;
+    for (const auto& h : request.headers)
+        raw_headers = curl_slist_append(raw_headers, h.c_str());
+    // No "Expect: 100-continue" pause before large bodies.
+    raw_headers = curl_slist_append(raw_headers, "Expect:");
+    std::unique_ptr<curl_slist, ListDeleter> headers(raw_headers);
+
+    CURL* c = curl.get();
+    curl_easy_setopt(c, CURLOPT_URL, request.url.c_str());
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &response.body);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &response.headers);
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+    // A stalled transfer (under 1 byte/s for 60 s) fails rather than hangs.
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "rcd/0.1");
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, tls.verify ? 1L : 0L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, tls.verify ? 2L : 0L);
+    if (!tls.ca_file.empty())
+        curl_easy_setopt(c, CURLOPT_CAINFO, tls.ca_file.c_str());
+
+    Upload upload{request.body, 0};
+    if (request.method == "HEAD") {
+        curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    } else if (request.method == "PUT" || request.method == "PATCH" || request.method == "POST") {
+        curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+        curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+        curl_easy_setopt(c, CURLOPT_READDATA, &upload);
+        curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+        if (progress) {
+            curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+            curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+            curl_easy_setopt(c, CURLOPT_XFERINFODATA, progress);
+        }
+    } else if (request.method != "GET") {
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    }
+
+    CURLcode rc = curl_easy_perform(c);
+    if (rc != CURLE_OK) {
+        TransportError error{static_cast<int>(rc), curl_easy_strerror(rc), false, false};
+        error.tls_untrusted = rc == CURLE_PEER_FAILED_VERIFICATION;
+        error.tls_mismatch = rc == CURLE_SSL_CONNECT_ERROR;
+        return std::unexpected(error);
+    }
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);
+    return response;
+}
+
+std::string base64(std::string_view data) {
+    std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
+    int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                            reinterpret_cast<const unsigned char*>(data.data()),
+                            static_cast<int>(data.size()));
+    out.resize(static_cast<std::size_t>(n));
+    return out;
+}
+
+std::string url_escape(std::string_view text) {
+    std::string out;
+    for (unsigned char c : text) {
+        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~')
+            out += static_cast<char>(c);
+        else {
+            static const char* hex = "0123456789ABCDEF";
+            out += '%';
+            out += hex[c >> 4];
+            out += hex[c & 15];
+        }
+    }
+    return out;
+}
+
+} // namespace rcd::registry::detail

@@ -1,0 +1,50 @@
+// One HTTP exchange over libcurl. curl's types stay in http.cpp.
+#pragma once
+
+#include <expected>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rcd::registry::detail {
+
+struct HttpRequest {
+    std::string method = "GET";
+    std::string url;
+    std::vector<std::string> headers; // "Name: value"
+    std::string_view body;
+};
+
+struct HttpResponse {
+    long status = 0;
+    std::map<std::string, std::string> headers; // names in lower case
+    std::string body;
+
+    std::string header(const std::string& name) const;
+};
+
+struct TransportError {
+    int code = 0; // curl's
+    std::string message;
+    bool tls_untrusted = false; // the server's certificate did not verify
+    bool tls_mismatch = false;  // the server does not speak TLS
+};
+
+struct TlsOptions {
+    bool verify = true;
+    std::string ca_file;
+};
+
+// Called with (bytes sent so far, bytes in all) while a body uploads.
+using UploadProgress = std::function<void(std::int64_t, std::int64_t)>;
+
+std::expected<HttpResponse, TransportError> perform(const HttpRequest& request, const TlsOptions& tls,
+                                                    const UploadProgress* progress = nullptr);
+
+std::string base64(std::string_view data);
+std::string url_escape(std::string_view text);
+
+} // namespace rcd::registry::detail
