@@ -3,6 +3,8 @@
 #include "rcd/git/repository.hpp"
 #include "rcd/pipeline/catalog.hpp"
 #include "rcd/pipeline/loader.hpp"
+#include "rcd/registry/reference.hpp"
+#include "rcd/release/publish.hpp"
 #include "rcd/release/run.hpp"
 #include "rcd/util/strings.hpp"
 #include "version.hpp"
@@ -51,6 +53,45 @@ report::TerminalReporter make_reporter(const GlobalOptions& global) {
 
 void print_json(const nlohmann::json& doc) {
     std::cout << doc.dump(2) << std::endl;
+}
+
+release::PublishOptions publish_options(const ReleaseOptions& r, const StageOptions* stages) {
+    release::PublishOptions o;
+    if (!r.registry.empty())
+        o.registry = r.registry;
+    o.extra_tags = r.tags;
+    o.no_latest = r.no_latest;
+    o.allow_dirty = r.allow_dirty;
+    o.force = r.force;
+    o.dry_run = r.dry_run;
+    o.insecure = r.insecure;
+    o.ca_file = r.ca_file;
+    o.compression = r.compression == "zstd" ? image::Compression::zstd : image::Compression::gzip;
+    o.outputs = r.outputs;
+    // `latest` moves only when every check stage ran and passed.
+    o.checks_passed = !stages || (stages->only.empty() && stages->skip.empty());
+    return o;
+}
+
+Status validate_tags(const std::vector<std::string>& tags) {
+    for (const auto& tag : tags)
+        if (!registry::valid_tag(tag))
+            return fail(ExitCode::usage, fmt::format("--tag: '{}' is not a valid tag", tag),
+                        "a tag is up to 128 letters, digits, '_', '.' and '-', not starting "
+                        "with '.' or '-'");
+    return {};
+}
+
+// The final lines of a release or image run: where the image went.
+void show_image(report::TerminalReporter& reporter, const report::ImageSummary& image) {
+    for (const auto& output : image.outputs)
+        reporter.note(fmt::format("rcd: wrote {}", output));
+    if (!image.pushed)
+        return;
+    reporter.note(fmt::format("rcd: pushed {}", image.reference));
+    reporter.note(fmt::format("     tags: {} ({} blobs pushed, {} already there, {} bytes)",
+                              util::join(image.tags, ", "), image.blobs_pushed, image.blobs_skipped,
+                              image.bytes_uploaded));
 }
 
 } // namespace
@@ -105,7 +146,8 @@ int run_stages_command(const std::string& command, const GlobalOptions& global,
     return report->exit_code;
 }
 
-int plan_command(const GlobalOptions& global, const StageOptions& stages) {
+int plan_command(const GlobalOptions& global, const StageOptions& stages,
+                 const ReleaseOptions& release) {
     auto project = release::load_project(project_options(global));
     if (!project)
         return report_error(global, "plan", project.error());
@@ -117,11 +159,21 @@ int plan_command(const GlobalOptions& global, const StageOptions& stages) {
     if (!jobs)
         return report_error(global, "plan", jobs.error());
 
+    auto options = publish_options(release, &stages);
+    auto repository = release::image_repository(*project, options);
+    std::vector<std::string> tags;
+    if (project->repo)
+        tags = release::release_tags(*project->repo, options);
+
     if (global.json) {
         report::RunReport report;
         report.command = "plan";
         report.repo = release::repo_summary(*project);
         auto doc = report::to_json(report);
+        doc["plan"]["image"] = nlohmann::json{
+            {"repository", repository ? nlohmann::json(*repository) : nlohmann::json(nullptr)},
+            {"tags", tags},
+            {"base", project->config.image.base}};
         doc["plan"]["stages"] = nlohmann::json::array();
         for (const auto& job : *jobs)
             doc["plan"]["stages"].push_back(
@@ -150,6 +202,108 @@ int plan_command(const GlobalOptions& global, const StageOptions& stages) {
             job.needs.empty() ? "" : fmt::format("   (after {})", util::join(job.needs, ", "));
         std::cout << fmt::format("  {}. {:<{}}  {}{}\n", ++n, job.name, width, what, needs);
     }
+    if (repository)
+        std::cout << fmt::format("image {} (base {})\n  tags: {}\n", *repository,
+                                 project->config.image.base,
+                                 tags.empty() ? "(no commit)" : util::join(tags, ", "));
+    else
+        std::cout << fmt::format("image: {}\n", repository.error().message);
+    return 0;
+}
+
+int release_command(const GlobalOptions& global, const StageOptions& stages,
+                    const ReleaseOptions& release) {
+    const std::string command = "release";
+    if (auto tags = validate_tags(release.tags); !tags)
+        return report_error(global, command, tags.error());
+    auto project = release::load_project(project_options(global));
+    if (!project)
+        return report_error(global, command, project.error());
+    auto options = publish_options(release, &stages);
+    options.push = true;
+    if (auto clean = release::check_clean(*project, options); !clean)
+        return report_error(global, command, clean.error());
+    if (auto repository = release::image_repository(*project, options); !repository)
+        return report_error(global, command, repository.error());
+
+    release::RunSettings settings;
+    settings.command = command;
+    settings.selection.through = pipeline::Phase::build;
+    settings.selection.only = stages.only;
+    settings.selection.skip = stages.skip;
+    settings.jobs = stages.jobs;
+    settings.keep_going = stages.keep_going;
+    settings.wait_for_lock = !stages.no_wait;
+    if (!std::getenv("CARGO_TERM_COLOR"))
+        settings.stage_env["CARGO_TERM_COLOR"] =
+            report::use_color(global.color, global.ci(), STDERR_FILENO) ? "always" : "never";
+    auto reporter = make_reporter(global);
+    auto notify = [&](const std::string& m) { reporter.note(m); };
+    reporter.note(fmt::format("rcd release: {} ({} pipeline, {})", project->config.name,
+                              project->pipeline.language, project->pipeline.origin));
+    auto report = release::run_pipeline(*project, settings, reporter, notify);
+    if (!report)
+        return report_error(global, command, report.error());
+    if (report->ok()) {
+        auto started = std::chrono::steady_clock::now();
+        auto image = release::publish(*project, options, notify);
+        report->duration_ms += std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::steady_clock::now() - started)
+                                   .count();
+        if (image) {
+            report->image = *image;
+        } else {
+            report->exit_code = static_cast<int>(image.error().code);
+            report->error = image.error();
+        }
+    }
+    if (auto written = release::write_result(*project, *report); !written)
+        reporter.error(written.error());
+    if (global.json)
+        print_json(report::to_json(*report));
+    reporter.summary(*report);
+    if (report->image)
+        show_image(reporter, *report->image);
+    if (report->error)
+        reporter.error(*report->error);
+    return report->exit_code;
+}
+
+int image_command(const GlobalOptions& global, const ReleaseOptions& release) {
+    const std::string command = "image";
+    if (!release.push && release.outputs.empty())
+        return report_error(global, command,
+                            Error{ExitCode::usage, "rcd image needs --push or --output",
+                                  "for example: rcd image --output oci:./image"});
+    if (auto tags = validate_tags(release.tags); !tags)
+        return report_error(global, command, tags.error());
+    auto project = release::load_project(project_options(global));
+    if (!project)
+        return report_error(global, command, project.error());
+    auto options = publish_options(release, nullptr);
+    options.push = release.push;
+    if (auto clean = release::check_clean(*project, options); release.push && !clean)
+        return report_error(global, command, clean.error());
+    auto reporter = make_reporter(global);
+    auto started = std::chrono::steady_clock::now();
+    auto image =
+        release::publish(*project, options, [&](const std::string& m) { reporter.note(m); });
+    if (!image)
+        return report_error(global, command, image.error());
+    report::RunReport report;
+    report.command = command;
+    report.repo = release::repo_summary(*project);
+    report.image = *image;
+    report.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::steady_clock::now() - started)
+                             .count();
+    if (auto written = release::write_result(*project, report); !written)
+        reporter.error(written.error());
+    if (global.json)
+        print_json(report::to_json(report));
+    show_image(reporter, *image);
+    if (!image->pushed)
+        reporter.note(fmt::format("rcd: image {}", image->reference));
     return 0;
 }
 

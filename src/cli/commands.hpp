@@ -7,7 +7,11 @@ namespace rcd::cli {
 
 int run_stages_command(const std::string& command, const GlobalOptions& global,
                        const StageOptions& stages);
-int plan_command(const GlobalOptions& global, const StageOptions& stages);
+int plan_command(const GlobalOptions& global, const StageOptions& stages,
+                 const ReleaseOptions& release);
+int release_command(const GlobalOptions& global, const StageOptions& stages,
+                    const ReleaseOptions& release);
+int image_command(const GlobalOptions& global, const ReleaseOptions& release);
 int pipelines_command(const GlobalOptions& global, const std::string& show);
 int version_command(const GlobalOptions& global);
 

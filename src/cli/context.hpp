@@ -33,4 +33,18 @@ struct StageOptions {
     bool no_wait = false;
 };
 
+struct ReleaseOptions {
+    std::string registry;
+    std::vector<std::string> tags;
+    bool no_latest = false;
+    bool allow_dirty = false;
+    bool force = false;
+    bool dry_run = false;
+    bool insecure = false;
+    std::string ca_file;
+    std::string compression = "gzip";
+    std::vector<std::string> outputs; // rcd image --output
+    bool push = false;                // rcd image --push
+};
+
 } // namespace rcd::cli

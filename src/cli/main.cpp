@@ -23,6 +23,8 @@ struct CommandRow {
 const std::vector<CommandRow> kCommands = {
     {"check", "run the check stages (fmt, clippy, test, doctest): what a pull request needs", true},
     {"build", "run check, then the release build", true},
+    {"release", "build, then assemble the image, tag it by commit and push it", true},
+    {"image", "assemble the image from the last build: --push, --output oci:DIR", false},
     {"plan", "show what a release would run, without running it", true},
     {"pipelines", "list the pipelines rcd knows, or print one with 'show NAME'", false},
     {"version", "print rcd's version and the versions of its libraries", false},
@@ -60,6 +62,7 @@ std::optional<std::string> unknown_command(int argc, char** argv) {
 int main(int argc, char** argv) {
     GlobalOptions global;
     StageOptions stages;
+    ReleaseOptions release;
     std::string show_what;
     std::string show_name;
 
@@ -97,6 +100,35 @@ int main(int argc, char** argv) {
             sub->add_flag("--no-wait", stages.no_wait,
                           "fail at once if another rcd uses the target directory");
         }
+        if (name == "release" || name == "image" || name == "plan") {
+            sub->add_option("--registry", release.registry,
+                            "push to this registry (default: RCD_REGISTRY, then rcd.yaml)")
+                ->type_name("HOST[/PATH]");
+            sub->add_option("--tag", release.tags, "also tag the image T (repeatable)")
+                ->type_name("T");
+            sub->add_flag("--no-latest", release.no_latest, "do not move the 'latest' tag");
+            sub->add_flag("--allow-dirty", release.allow_dirty,
+                          "release uncommitted changes as <sha>-dirty (never 'latest')");
+        }
+        if (name == "release" || name == "image") {
+            sub->add_flag("--force", release.force,
+                          "replace a commit tag that names another image");
+            sub->add_flag("--insecure", release.insecure,
+                          "allow plain HTTP, or HTTPS without verification, for any registry");
+            sub->add_option("--ca-file", release.ca_file, "trust this CA for the registry")
+                ->type_name("FILE")
+                ->check(CLI::ExistingFile);
+            sub->add_option("--compression", release.compression, "layer compression: gzip or zstd")
+                ->check(CLI::IsMember({"gzip", "zstd"}));
+        }
+        if (name == "release")
+            sub->add_flag("--dry-run", release.dry_run,
+                          "do everything except writing to the registry");
+        if (name == "image") {
+            sub->add_flag("--push", release.push, "push the image");
+            sub->add_option("--output", release.outputs,
+                            "write the image: oci:DIR or docker-archive:FILE.tar (repeatable)");
+        }
         if (name == "pipelines") {
             sub->add_option("action", show_what, "'show'")->check(CLI::IsMember({"show"}));
             sub->add_option("name", show_name, "the language whose pipeline to print");
@@ -105,7 +137,11 @@ int main(int argc, char** argv) {
             if (name == "check" || name == "build")
                 handler = [&, name] { return run_stages_command(name, global, stages); };
             else if (name == "plan")
-                handler = [&] { return plan_command(global, stages); };
+                handler = [&] { return plan_command(global, stages, release); };
+            else if (name == "release")
+                handler = [&] { return release_command(global, stages, release); };
+            else if (name == "image")
+                handler = [&] { return image_command(global, release); };
             else if (name == "pipelines")
                 handler = [&] {
                     if (show_what == "show" && show_name.empty())

@@ -106,7 +106,8 @@ Result<Process> Process::spawn(const Command& command) {
         ::close(input_fds[0]);
         if (rc == 0) {
             // Inputs are a line or two (a registry host): they fit in the pipe's buffer.
-            [[maybe_unused]] auto n = ::write(input_fds[1], command.input->data(), command.input->size());
+            [[maybe_unused]] auto n =
+                ::write(input_fds[1], command.input->data(), command.input->size());
         }
         ::close(input_fds[1]);
     }

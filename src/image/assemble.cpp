@@ -69,7 +69,8 @@ Result<Image> assemble(const ImageSpec& spec) {
         config.diff_ids = spec.base->diff_ids;
         config.history = spec.base->history;
     }
-    auto add_layer = [&](const std::vector<ImageFile>& files, const std::string& created_by) -> Status {
+    auto add_layer = [&](const std::vector<ImageFile>& files,
+                         const std::string& created_by) -> Status {
         std::string diff_id;
         RCD_ASSIGN(auto blob, build_layer(files, spec.mtime, spec.compression, diff_id));
         image.layers.push_back(

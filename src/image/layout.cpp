@@ -9,7 +9,9 @@
 namespace rcd::image {
 
 namespace {
-std::string hex_of(const std::string& digest) { return digest.substr(digest.find(':') + 1); }
+std::string hex_of(const std::string& digest) {
+    return digest.substr(digest.find(':') + 1);
+}
 
 const Blob* find_blob(const std::string& digest, const Image& image,
                       const std::vector<Blob>& extra) {
@@ -29,7 +31,8 @@ Status missing_layer(const std::string& digest) {
 } // namespace
 
 Status write_oci_layout(const std::filesystem::path& dir, const Image& image,
-                        const std::vector<std::string>& tags, const std::vector<Blob>& extra_blobs) {
+                        const std::vector<std::string>& tags,
+                        const std::vector<Blob>& extra_blobs) {
     auto write_blob = [&](const Blob& blob) {
         return util::write_file_atomic(dir / "blobs" / "sha256" / hex_of(blob.digest), blob.data);
     };
@@ -43,8 +46,8 @@ Status write_oci_layout(const std::filesystem::path& dir, const Image& image,
     RCD_CHECK(write_blob(image.manifest));
     RCD_CHECK(util::write_file_atomic(dir / "oci-layout", R"({"imageLayoutVersion":"1.0.0"})"));
 
-    nlohmann::json index = {{"schemaVersion", 2}, {"mediaType", kOciIndex},
-                            {"manifests", nlohmann::json::array()}};
+    nlohmann::json index = {
+        {"schemaVersion", 2}, {"mediaType", kOciIndex}, {"manifests", nlohmann::json::array()}};
     for (const auto& tag : tags)
         index["manifests"].push_back(
             {{"mediaType", kOciManifest},
@@ -67,7 +70,8 @@ Status write_docker_archive(const std::filesystem::path& file, const Image& imag
             return missing_layer(layer.digest);
         // docker load and podman load detect the compression of each layer file.
         std::string name = hex_of(layer.digest) + "/layer.tar";
-        entries.push_back({hex_of(layer.digest) + "/", util::TarEntry::Type::directory, 0755, {}, {}});
+        entries.push_back(
+            {hex_of(layer.digest) + "/", util::TarEntry::Type::directory, 0755, {}, {}});
         entries.push_back({name, util::TarEntry::Type::file, 0644, blob->data, {}});
         layers.push_back(name);
     }

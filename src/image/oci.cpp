@@ -11,9 +11,15 @@ namespace rcd::image {
 Result<Platform> platform_from_triple(std::string_view triple) {
     std::string arch(triple.substr(0, triple.find('-')));
     static const std::map<std::string, std::pair<std::string, std::string>> arches = {
-        {"x86_64", {"amd64", ""}},   {"aarch64", {"arm64", ""}},   {"armv7", {"arm", "v7"}},
-        {"arm", {"arm", "v6"}},      {"i686", {"386", ""}},        {"i586", {"386", ""}},
-        {"powerpc64le", {"ppc64le", ""}}, {"s390x", {"s390x", ""}}, {"riscv64gc", {"riscv64", ""}},
+        {"x86_64", {"amd64", ""}},
+        {"aarch64", {"arm64", ""}},
+        {"armv7", {"arm", "v7"}},
+        {"arm", {"arm", "v6"}},
+        {"i686", {"386", ""}},
+        {"i586", {"386", ""}},
+        {"powerpc64le", {"ppc64le", ""}},
+        {"s390x", {"s390x", ""}},
+        {"riscv64gc", {"riscv64", ""}},
     };
     auto it = arches.find(arch);
     if (it == arches.end() || triple.find("linux") == std::string_view::npos)

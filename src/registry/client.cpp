@@ -18,13 +18,14 @@ struct Client::Response : HttpResponse {};
 
 namespace {
 
-const char* kAcceptManifests =
-    "Accept: application/vnd.oci.image.manifest.v1+json, "
-    "application/vnd.oci.image.index.v1+json, "
-    "application/vnd.docker.distribution.manifest.v2+json, "
-    "application/vnd.docker.distribution.manifest.list.v2+json";
+const char* kAcceptManifests = "Accept: application/vnd.oci.image.manifest.v1+json, "
+                               "application/vnd.oci.image.index.v1+json, "
+                               "application/vnd.docker.distribution.manifest.v2+json, "
+                               "application/vnd.docker.distribution.manifest.list.v2+json";
 
-bool retryable_status(long status) { return status == 408 || status == 429 || status >= 500; }
+bool retryable_status(long status) {
+    return status == 408 || status == 429 || status >= 500;
+}
 
 // WWW-Authenticate: Bearer realm="https://auth/token",service="registry",scope="..."
 std::map<std::string, std::string> challenge_params(const std::string& header) {
@@ -63,7 +64,8 @@ std::string error_text(long status, const std::string& body) {
         auto doc = nlohmann::json::parse(body);
         std::vector<std::string> parts;
         for (const auto& e : doc.at("errors"))
-            parts.push_back(fmt::format("{}: {}", e.value("code", "ERROR"), e.value("message", "")));
+            parts.push_back(
+                fmt::format("{}: {}", e.value("code", "ERROR"), e.value("message", "")));
         if (!parts.empty())
             return fmt::format("HTTP {} {}", status, fmt::join(parts, "; "));
     } catch (const nlohmann::json::exception&) {
@@ -71,16 +73,19 @@ std::string error_text(long status, const std::string& body) {
     std::string trimmed = body.substr(0, 200);
     while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.back())))
         trimmed.pop_back();
-    return trimmed.empty() ? fmt::format("HTTP {}", status) : fmt::format("HTTP {}: {}", status, trimmed);
+    return trimmed.empty() ? fmt::format("HTTP {}", status)
+                           : fmt::format("HTTP {}: {}", status, trimmed);
 }
 
 std::chrono::milliseconds backoff(int attempt, std::chrono::milliseconds base,
                                   const std::string& retry_after) {
     static thread_local std::mt19937 rng(std::random_device{}());
     auto delay = base * (1 << std::min(attempt, 6));
-    delay += std::chrono::milliseconds(std::uniform_int_distribution<int>(0, static_cast<int>(base.count()))(rng));
+    delay += std::chrono::milliseconds(
+        std::uniform_int_distribution<int>(0, static_cast<int>(base.count()))(rng));
     if (!retry_after.empty() && std::all_of(retry_after.begin(), retry_after.end(), ::isdigit))
-        delay = std::max(delay, std::chrono::milliseconds(std::min(std::stoll(retry_after), 60LL) * 1000));
+        delay = std::max(delay,
+                         std::chrono::milliseconds(std::min(std::stoll(retry_after), 60LL) * 1000));
     return std::min(delay, std::chrono::milliseconds(60'000));
 }
 
@@ -108,7 +113,8 @@ Error Client::registry_error(const std::string& what, long status, const std::st
                            "RCD_REGISTRY_USERNAME/RCD_REGISTRY_PASSWORD)",
                            registry_, registry_);
     return Error{ExitCode::registry,
-                 fmt::format("registry {}: {}: {}", registry_, what, error_text(status, body)), hint};
+                 fmt::format("registry {}: {}: {}", registry_, what, error_text(status, body)),
+                 hint};
 }
 
 Result<std::shared_ptr<Client>> Client::connect(const std::string& registry,
@@ -124,7 +130,8 @@ Result<std::shared_ptr<Client>> Client::connect(const std::string& registry,
         if (!probe && probe.error().tls_mismatch) {
             base_url = "http://" + host;
             if (options.log)
-                options.log(fmt::format("registry {} does not speak TLS; using plain HTTP", registry));
+                options.log(
+                    fmt::format("registry {} does not speak TLS; using plain HTTP", registry));
         }
     }
     auto client = std::make_shared<Client>(registry, base_url, credentials, options);
@@ -153,7 +160,8 @@ Status Client::authenticate(const std::string& challenge, const std::string& sco
                    [](unsigned char c) { return std::tolower(c); });
     if (scheme == "basic") {
         if (!credentials_)
-            return fail(ExitCode::registry, fmt::format("registry {} asks for credentials", registry_),
+            return fail(ExitCode::registry,
+                        fmt::format("registry {} asks for credentials", registry_),
                         fmt::format("docker login {}, or set RCD_REGISTRY_USERNAME and "
                                     "RCD_REGISTRY_PASSWORD",
                                     registry_));
@@ -180,8 +188,9 @@ Status Client::authenticate(const std::string& challenge, const std::string& sco
     }
     HttpRequest request{"GET", token_url, {}, {}};
     if (credentials_)
-        request.headers.push_back("Authorization: Basic " +
-                                  detail::base64(credentials_->username + ":" + credentials_->secret));
+        request.headers.push_back(
+            "Authorization: Basic " +
+            detail::base64(credentials_->username + ":" + credentials_->secret));
     detail::TlsOptions tls{!options_.insecure, options_.ca_file};
     auto response = detail::perform(request, tls);
     if (!response)
@@ -190,16 +199,18 @@ Status Client::authenticate(const std::string& challenge, const std::string& sco
                                 response.error().message),
                     "check the registry's token service");
     if (response->status != 200)
-        return std::unexpected(registry_error("token request refused", response->status, response->body));
+        return std::unexpected(
+            registry_error("token request refused", response->status, response->body));
     try {
         auto doc = nlohmann::json::parse(response->body);
         std::string token = doc.contains("token") ? doc["token"] : doc.at("access_token");
         std::lock_guard lock(mutex_);
         tokens_[scope] = token;
     } catch (const nlohmann::json::exception&) {
-        return fail(ExitCode::registry,
-                    fmt::format("registry {}: its token service answered without a token", registry_),
-                    "check the registry's token service");
+        return fail(
+            ExitCode::registry,
+            fmt::format("registry {}: its token service answered without a token", registry_),
+            "check the registry's token service");
     }
     return {};
 }
@@ -224,10 +235,10 @@ Result<Client::Response> Client::send(const std::string& method, const std::stri
                             "pass --ca-file with the CA that signed it (or --insecure to skip "
                             "the check)");
             if (e.tls_mismatch)
-                return fail(ExitCode::registry,
-                            fmt::format("registry {}: TLS handshake failed: {}", registry_,
-                                        e.message),
-                            "check that the registry speaks HTTPS, or pass --insecure");
+                return fail(
+                    ExitCode::registry,
+                    fmt::format("registry {}: TLS handshake failed: {}", registry_, e.message),
+                    "check that the registry speaks HTTPS, or pass --insecure");
             if (last)
                 return fail(ExitCode::registry,
                             fmt::format("cannot reach registry {} ({} {}): {} (after {} attempts)",
@@ -260,7 +271,22 @@ Result<bool> Client::has_blob(const std::string& repo, const std::string& digest
         return true;
     if (r.status == 404)
         return false;
-    return std::unexpected(registry_error(fmt::format("checking blob {}", digest), r.status, r.body));
+    return std::unexpected(
+        registry_error(fmt::format("checking blob {}", digest), r.status, r.body));
+}
+
+Result<bool> Client::mount_blob(const std::string& repo, const std::string& digest,
+                                const std::string& from_repo) {
+    std::string scope = repo_scope(repo, "pull,push") + " " + repo_scope(from_repo, "pull");
+    RCD_ASSIGN(auto r, send("POST",
+                            fmt::format("/v2/{}/blobs/uploads/?mount={}&from={}", repo, digest,
+                                        detail::url_escape(from_repo)),
+                            {"Content-Type:"}, {}, scope));
+    // 202 opens an upload instead; it is left for the registry to expire.
+    if (r.status == 201 || r.status == 202)
+        return r.status == 201;
+    return std::unexpected(
+        registry_error(fmt::format("mounting blob {}", digest), r.status, r.body));
 }
 
 Result<std::string> Client::upload_chunked(const std::string& repo, const image::Blob& blob,
@@ -291,33 +317,24 @@ Result<BlobOutcome> Client::push_blob(const std::string& repo, const image::Blob
     RCD_ASSIGN(bool exists, has_blob(repo, blob.digest));
     if (exists)
         return BlobOutcome::existed;
-    std::string scope = repo_scope(repo, "pull,push");
-    std::string location;
     if (mount_from && *mount_from != repo) {
-        std::string mount_scope = scope + " " + repo_scope(*mount_from, "pull");
-        RCD_ASSIGN(auto mount, send("POST",
-                                    fmt::format("/v2/{}/blobs/uploads/?mount={}&from={}", repo,
-                                                blob.digest, detail::url_escape(*mount_from)),
-                                    {"Content-Type:"}, {}, mount_scope));
-        if (mount.status == 201)
+        RCD_ASSIGN(bool mounted, mount_blob(repo, blob.digest, *mount_from));
+        if (mounted)
             return BlobOutcome::mounted;
-        if (mount.status == 202)
-            location = mount.header("location");
     }
-    if (location.empty()) {
-        RCD_ASSIGN(auto start, send("POST", fmt::format("/v2/{}/blobs/uploads/", repo),
-                                    {"Content-Type:"}, {}, scope));
-        if (start.status != 202)
-            return std::unexpected(registry_error("starting an upload", start.status, start.body));
-        location = start.header("location");
-    }
+    std::string scope = repo_scope(repo, "pull,push");
+    RCD_ASSIGN(auto start, send("POST", fmt::format("/v2/{}/blobs/uploads/", repo),
+                                {"Content-Type:"}, {}, scope));
+    if (start.status != 202)
+        return std::unexpected(registry_error("starting an upload", start.status, start.body));
+    std::string location = start.header("location");
     auto with_digest = [&](const std::string& loc) {
         return loc + (loc.find('?') == std::string::npos ? "?" : "&") + "digest=" + blob.digest;
     };
     const Progress* progress_ptr = progress ? &progress : nullptr;
-    RCD_ASSIGN(auto put, send("PUT", with_digest(location),
-                              {"Content-Type: application/octet-stream"}, blob.data, scope,
-                              progress_ptr));
+    RCD_ASSIGN(auto put,
+               send("PUT", with_digest(location), {"Content-Type: application/octet-stream"},
+                    blob.data, scope, progress_ptr));
     if (put.status == 201)
         return BlobOutcome::uploaded;
     if (put.status >= 400 && put.status < 500 && put.status != 401 && put.status != 403) {
@@ -331,8 +348,8 @@ Result<BlobOutcome> Client::push_blob(const std::string& repo, const image::Blob
                                    {"Content-Type: application/octet-stream"}, {}, scope));
         if (done.status == 201)
             return BlobOutcome::uploaded;
-        return std::unexpected(registry_error(fmt::format("uploading blob {}", blob.digest),
-                                              done.status, done.body));
+        return std::unexpected(
+            registry_error(fmt::format("uploading blob {}", blob.digest), done.status, done.body));
     }
     return std::unexpected(
         registry_error(fmt::format("uploading blob {}", blob.digest), put.status, put.body));
@@ -342,11 +359,13 @@ Result<std::string> Client::get_blob(const std::string& repo, const std::string&
     RCD_ASSIGN(auto r, send("GET", fmt::format("/v2/{}/blobs/{}", repo, digest), {}, {},
                             repo_scope(repo, "pull")));
     if (r.status != 200)
-        return std::unexpected(registry_error(fmt::format("fetching blob {}", digest), r.status, r.body));
+        return std::unexpected(
+            registry_error(fmt::format("fetching blob {}", digest), r.status, r.body));
     if (util::sha256_digest(r.body) != digest)
-        return fail(ExitCode::registry,
-                    fmt::format("registry {}: blob {} does not match its digest", registry_, digest),
-                    "the registry's storage may be corrupt; push the image again");
+        return fail(
+            ExitCode::registry,
+            fmt::format("registry {}: blob {} does not match its digest", registry_, digest),
+            "the registry's storage may be corrupt; push the image again");
     return std::move(r.body);
 }
 
@@ -357,8 +376,8 @@ Result<std::optional<std::string>> Client::manifest_digest(const std::string& re
     if (r.status == 404)
         return std::optional<std::string>{};
     if (r.status != 200)
-        return std::unexpected(registry_error(fmt::format("checking {}:{}", repo, reference),
-                                              r.status, r.body));
+        return std::unexpected(
+            registry_error(fmt::format("checking {}:{}", repo, reference), r.status, r.body));
     std::string digest = r.header("docker-content-digest");
     if (digest.empty()) {
         RCD_ASSIGN(auto fetched, get_manifest(repo, reference));
@@ -367,12 +386,13 @@ Result<std::optional<std::string>> Client::manifest_digest(const std::string& re
     return std::optional<std::string>(digest);
 }
 
-Result<FetchedManifest> Client::get_manifest(const std::string& repo, const std::string& reference) {
+Result<FetchedManifest> Client::get_manifest(const std::string& repo,
+                                             const std::string& reference) {
     RCD_ASSIGN(auto r, send("GET", fmt::format("/v2/{}/manifests/{}", repo, reference),
                             {kAcceptManifests}, {}, repo_scope(repo, "pull")));
     if (r.status != 200)
-        return std::unexpected(registry_error(fmt::format("fetching {}:{}", repo, reference),
-                                              r.status, r.body));
+        return std::unexpected(
+            registry_error(fmt::format("fetching {}:{}", repo, reference), r.status, r.body));
     std::string media_type = r.header("content-type");
     media_type = media_type.substr(0, media_type.find(';'));
     return FetchedManifest{media_type, util::sha256_digest(r.body), std::move(r.body)};

@@ -35,8 +35,9 @@ std::string normalise_server(std::string server) {
     return server;
 }
 
-Result<std::optional<Credentials>> from_helper(const std::string& helper, const std::string& registry,
-                                              const HelperRunner& run_helper) {
+Result<std::optional<Credentials>> from_helper(const std::string& helper,
+                                               const std::string& registry,
+                                               const HelperRunner& run_helper) {
     std::string server = registry == "docker.io" ? "https://index.docker.io/v1/" : registry;
     auto output = run_helper(helper, server);
     if (!output)
@@ -47,10 +48,10 @@ Result<std::optional<Credentials>> from_helper(const std::string& helper, const 
                       fmt::format("docker-credential-{}", helper)};
         return c;
     } catch (const nlohmann::json::exception&) {
-        return fail(ExitCode::registry,
-                    fmt::format("docker-credential-{} gave no credentials for {}", helper, registry),
-                    fmt::format("log in to {} with that helper, or remove it from config.json",
-                                registry));
+        return fail(
+            ExitCode::registry,
+            fmt::format("docker-credential-{} gave no credentials for {}", helper, registry),
+            fmt::format("log in to {} with that helper, or remove it from config.json", registry));
     }
 }
 

@@ -72,8 +72,8 @@ std::string HttpResponse::header(const std::string& name) const {
     return it == headers.end() ? "" : it->second;
 }
 
-std::expected<HttpResponse, TransportError> perform(const HttpRequest& request, const TlsOptions& tls,
-                                                    const UploadProgress* progress) {
+std::expected<HttpResponse, TransportError>
+perform(const HttpRequest& request, const TlsOptions& tls, const UploadProgress* progress) {
     global_init();
     std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
     HttpResponse response;

@@ -41,7 +41,8 @@ struct TlsOptions {
 // Called with (bytes sent so far, bytes in all) while a body uploads.
 using UploadProgress = std::function<void(std::int64_t, std::int64_t)>;
 
-std::expected<HttpResponse, TransportError> perform(const HttpRequest& request, const TlsOptions& tls,
+std::expected<HttpResponse, TransportError> perform(const HttpRequest& request,
+                                                    const TlsOptions& tls,
                                                     const UploadProgress* progress = nullptr);
 
 std::string base64(std::string_view data);

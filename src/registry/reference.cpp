@@ -5,7 +5,9 @@
 
 namespace rcd::registry {
 
-std::string Reference::name() const { return registry + "/" + repository; }
+std::string Reference::name() const {
+    return registry + "/" + repository;
+}
 
 std::string Reference::str() const {
     std::string out = name();
@@ -45,7 +47,8 @@ bool valid_digest(std::string_view d) {
     if (!d.starts_with("sha256:") || d.size() != 7 + 64)
         return false;
     for (char c : d.substr(7))
-        if (!std::isxdigit(static_cast<unsigned char>(c)) || std::isupper(static_cast<unsigned char>(c)))
+        if (!std::isxdigit(static_cast<unsigned char>(c)) ||
+            std::isupper(static_cast<unsigned char>(c)))
             return false;
     return true;
 }
@@ -87,8 +90,8 @@ Result<Reference> parse_reference(std::string_view text, bool default_latest) {
     std::size_t start = 0;
     while (start <= rest.size()) {
         auto end = rest.find('/', start);
-        std::string_view component =
-            std::string_view(rest).substr(start, end == std::string::npos ? std::string::npos : end - start);
+        std::string_view component = std::string_view(rest).substr(
+            start, end == std::string::npos ? std::string::npos : end - start);
         if (!valid_component(component))
             return bad(fmt::format("'{}' is not a valid name (lowercase letters, digits, '.', "
                                    "'_' and '-')",
@@ -113,8 +116,8 @@ bool is_loopback(const std::string& registry) {
     std::string host = registry;
     if (host.starts_with("[")) {
         host = host.substr(1, host.find(']') - 1);
-    } else if (auto colon = host.rfind(':'); colon != std::string::npos &&
-                                             host.find(':') == colon) {
+    } else if (auto colon = host.rfind(':');
+               colon != std::string::npos && host.find(':') == colon) {
         host.resize(colon);
     }
     return host == "localhost" || host == "::1" || host.starts_with("127.");

@@ -32,7 +32,20 @@ nlohmann::json to_json(const RunReport& report) {
              {"reason",
               stage.reason.empty() ? nlohmann::json(nullptr) : nlohmann::json(stage.reason)}});
     doc["cache"] = nullptr;
-    doc["image"] = nullptr;
+    if (report.image)
+        doc["image"] = {{"repository", report.image->repository},
+                        {"digest", report.image->digest},
+                        {"tags", report.image->tags},
+                        {"reference", report.image->reference},
+                        {"blobs_pushed", report.image->blobs_pushed},
+                        {"blobs_skipped", report.image->blobs_skipped},
+                        {"bytes_uploaded", report.image->bytes_uploaded},
+                        {"pushed", report.image->pushed},
+                        {"outputs", report.image->outputs},
+                        {"assemble_ms", report.image->assemble_ms},
+                        {"push_ms", report.image->push_ms}};
+    else
+        doc["image"] = nullptr;
     if (report.error)
         doc["error"] = {{"message", report.error->message}, {"hint", report.error->hint}};
     else

@@ -40,6 +40,8 @@ std::string sha256_hex(std::string_view data) {
     return hasher.hex();
 }
 
-std::string sha256_digest(std::string_view data) { return "sha256:" + sha256_hex(data); }
+std::string sha256_digest(std::string_view data) {
+    return "sha256:" + sha256_hex(data);
+}
 
 } // namespace rcd::util

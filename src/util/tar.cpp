@@ -27,7 +27,8 @@ Result<std::string> write_tar(const std::vector<TarEntry>& entries, std::int64_t
     archive_write_set_bytes_per_block(a.get(), 512);
     if (archive_write_open(a.get(), &out, nullptr, append, nullptr) != ARCHIVE_OK)
         return fail(ExitCode::filesystem,
-                    std::string("cannot start a tar archive: ") + archive_error_string(a.get()), "");
+                    std::string("cannot start a tar archive: ") + archive_error_string(a.get()),
+                    "");
     for (const auto& e : entries) {
         std::unique_ptr<archive_entry, EntryDeleter> entry(archive_entry_new());
         archive_entry_set_pathname(entry.get(), e.path.c_str());
@@ -51,20 +52,20 @@ Result<std::string> write_tar(const std::vector<TarEntry>& entries, std::int64_t
             break;
         }
         if (archive_write_header(a.get(), entry.get()) != ARCHIVE_OK)
-            return fail(ExitCode::filesystem,
-                        "cannot add " + e.path + " to a tar archive: " +
-                            archive_error_string(a.get()),
-                        "");
+            return fail(
+                ExitCode::filesystem,
+                "cannot add " + e.path + " to a tar archive: " + archive_error_string(a.get()), "");
         if (e.type == TarEntry::Type::file && !e.content.empty() &&
             archive_write_data(a.get(), e.content.data(), e.content.size()) < 0)
             return fail(ExitCode::filesystem,
-                        "cannot write " + e.path + " into a tar archive: " +
-                            archive_error_string(a.get()),
+                        "cannot write " + e.path +
+                            " into a tar archive: " + archive_error_string(a.get()),
                         "");
     }
     if (archive_write_close(a.get()) != ARCHIVE_OK)
         return fail(ExitCode::filesystem,
-                    std::string("cannot finish a tar archive: ") + archive_error_string(a.get()), "");
+                    std::string("cannot finish a tar archive: ") + archive_error_string(a.get()),
+                    "");
     return out;
 }
 

@@ -102,3 +102,47 @@ no_process() {
   done
   fail "a process '$1' was left running: $(ps -eo pid,stat,args | grep -F -- "$1" | grep -v grep)"
 }
+
+# --- A real registry (CNCF distribution) on loopback, one per call, stopped by PID at exit.
+REGISTRY_PIDS=()
+stop_registries() {
+  local pid
+  for pid in "${REGISTRY_PIDS[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
+  return 0
+}
+trap 'stop_registries; rm -rf "$WORK"' EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# start_registry NAME [EXTRA_YAML]: prints host:port. EXTRA_YAML is appended to the config
+# (auth, or tls under http: given as "tls: {...}" via REGISTRY_HTTP_EXTRA).
+start_registry() {
+  local name=$1 extra=${2:-} port dir i
+  port=$(free_port)
+  dir="$WORK/registry-$name"
+  mkdir -p "$dir/data"
+  cat >"$dir/config.yml" <<YAML
+version: 0.1
+log: {level: error, accesslog: {disabled: true}}
+storage: {filesystem: {rootdirectory: $dir/data}, delete: {enabled: true}}
+http: {addr: 127.0.0.1:$port${REGISTRY_HTTP_EXTRA:+, $REGISTRY_HTTP_EXTRA}}
+$extra
+YAML
+  docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
+  REGISTRY_PIDS+=($!)
+  for i in $(seq 1 100); do
+    curl -s -k -o /dev/null "http://127.0.0.1:$port/v2/" && break
+    curl -s -k -o /dev/null "https://127.0.0.1:$port/v2/" && break
+    sleep 0.1
+  done
+  echo "127.0.0.1:$port"
+}
+
+# A fixture service repository whose rcd.yaml pushes to REGISTRY/team.
+make_release_repo() { # NAME REGISTRY
+  local repo
+  repo=$(make_repo service "$1")
+  printf 'registry: %s/team\n' "$2" >>"$repo/rcd.yaml"
+  commit_all "$repo"
+  echo "$repo"
+}

@@ -11,7 +11,10 @@ using namespace rcd::image;
 namespace {
 ImageSpec spec() {
     ImageSpec s;
-    s.app = {{"/usr/local/bin/hello", "\x7f" "ELF binary bytes", 0755}};
+    s.app = {{"/usr/local/bin/hello",
+              "\x7f"
+              "ELF binary bytes",
+              0755}};
     s.entrypoint = {"/usr/local/bin/hello"};
     s.env = {{"RUST_LOG", "info"}};
     s.exposed_ports = {"8080/tcp"};
@@ -39,7 +42,8 @@ std::vector<TarHeader> headers(const std::string& tar) {
     };
     while (offset + 512 <= tar.size() && tar[offset] != '\0') {
         std::size_t size = std::stoul(field(124, 12), nullptr, 8);
-        out.push_back({field(0, 100), field(100, 8), field(108, 8), field(136, 12), tar[offset + 156]});
+        out.push_back(
+            {field(0, 100), field(100, 8), field(108, 8), field(136, 12), tar[offset + 156]});
         offset += 512 + (size + 511) / 512 * 512;
     }
     return out;
@@ -83,7 +87,7 @@ TEST_CASE("gzip layers carry no name and no timestamp") {
     REQUIRE(image);
     const std::string& gz = image->own_layers[0].data;
     CHECK(static_cast<unsigned char>(gz[0]) == 0x1f);
-    CHECK((gz[3] & 0x08) == 0); // FNAME flag unset
+    CHECK((gz[3] & 0x08) == 0);                     // FNAME flag unset
     CHECK(gz.substr(4, 4) == std::string(4, '\0')); // MTIME zero
 }
 
@@ -131,8 +135,11 @@ TEST_CASE("zstd layers are marked as such") {
 
 TEST_CASE("a base image's layers and env come first") {
     auto s = spec();
-    s.base = BaseImage{"base", {{kOciLayerGzip, "sha256:aaa", 10}}, {"sha256:bbb"},
-                       {"PATH=/bin", "RUST_LOG=warn"}, {"base layer"}};
+    s.base = BaseImage{"base",
+                       {{kOciLayerGzip, "sha256:aaa", 10}},
+                       {"sha256:bbb"},
+                       {"PATH=/bin", "RUST_LOG=warn"},
+                       {"base layer"}};
     auto image = assemble(s);
     REQUIRE(image);
     CHECK(image->layers.size() == 2);

@@ -7,11 +7,12 @@ using namespace rcd::registry;
 
 namespace {
 HelperRunner helper_returning(std::string json, std::string* asked = nullptr) {
-    return [json, asked](const std::string& helper, const std::string& server) -> Result<std::string> {
-        if (asked)
-            *asked = helper + " " + server;
-        return json;
-    };
+    return
+        [json, asked](const std::string& helper, const std::string& server) -> Result<std::string> {
+            if (asked)
+                *asked = helper + " " + server;
+            return json;
+        };
 }
 HelperRunner no_helper = [](const std::string&, const std::string&) -> Result<std::string> {
     FAIL("no helper should run");
@@ -47,8 +48,8 @@ TEST_CASE("credHelpers win over auths, and credsStore is the fallback") {
     REQUIRE(gh);
     CHECK((*gh)->secret == "t");
     CHECK(asked == "gh ghcr.io");
-    auto other = credentials_from_config(config, "quay.io",
-                                         helper_returning(R"({"Username":"q","Secret":"s"})", &asked));
+    auto other = credentials_from_config(
+        config, "quay.io", helper_returning(R"({"Username":"q","Secret":"s"})", &asked));
     REQUIRE(other);
     CHECK((*other)->username == "q");
     CHECK(asked == "pass quay.io");

@@ -17,7 +17,8 @@ inline constexpr const char* kOciIndex = "application/vnd.oci.image.index.v1+jso
 inline constexpr const char* kOciConfig = "application/vnd.oci.image.config.v1+json";
 inline constexpr const char* kOciLayerGzip = "application/vnd.oci.image.layer.v1.tar+gzip";
 inline constexpr const char* kOciLayerZstd = "application/vnd.oci.image.layer.v1.tar+zstd";
-inline constexpr const char* kDockerManifest = "application/vnd.docker.distribution.manifest.v2+json";
+inline constexpr const char* kDockerManifest =
+    "application/vnd.docker.distribution.manifest.v2+json";
 inline constexpr const char* kDockerManifestList =
     "application/vnd.docker.distribution.manifest.list.v2+json";
 
@@ -54,9 +55,9 @@ struct ConfigSpec {
     std::optional<std::string> user;
     std::vector<std::string> exposed_ports; // "8080/tcp"
     std::map<std::string, std::string> labels;
-    std::int64_t created = 0;           // seconds since the epoch
-    std::vector<std::string> diff_ids;  // every layer, base layers first
-    std::vector<std::string> history;   // created_by of each layer
+    std::int64_t created = 0;          // seconds since the epoch
+    std::vector<std::string> diff_ids; // every layer, base layers first
+    std::vector<std::string> history;  // created_by of each layer
 };
 
 std::string rfc3339(std::int64_t seconds);

@@ -16,9 +16,9 @@
 namespace rcd::registry {
 
 struct ClientOptions {
-    bool insecure = false;   // plain HTTP, or HTTPS without verification, for any registry
-    std::string ca_file;     // an extra CA for HTTPS
-    int max_attempts = 5;    // per request, for connection errors, 408, 429 and 5xx
+    bool insecure = false; // plain HTTP, or HTTPS without verification, for any registry
+    std::string ca_file;   // an extra CA for HTTPS
+    int max_attempts = 5;  // per request, for connection errors, 408, 429 and 5xx
     std::chrono::milliseconds base_delay{250};
     std::function<void(const std::string&)> log; // -v: decisions such as the scheme chosen
 };
@@ -44,6 +44,9 @@ class Client {
     const std::string& registry() const { return registry_; }
 
     Result<bool> has_blob(const std::string& repo, const std::string& digest);
+    // A cross-repository mount; false when the registry would rather have an upload.
+    Result<bool> mount_blob(const std::string& repo, const std::string& digest,
+                            const std::string& from_repo);
     // HEAD, then a cross-repository mount from `mount_from` if given, then an upload.
     Result<BlobOutcome> push_blob(const std::string& repo, const image::Blob& blob,
                                   const std::optional<std::string>& mount_from,

@@ -18,12 +18,27 @@ struct RepoSummary {
     bool dirty = false;
 };
 
+struct ImageSummary {
+    std::string repository;
+    std::string digest;
+    std::vector<std::string> tags;
+    std::string reference; // repository@digest
+    int blobs_pushed = 0;
+    int blobs_skipped = 0;
+    std::int64_t bytes_uploaded = 0;
+    std::vector<std::string> outputs; // oci:DIR, docker-archive:FILE written
+    bool pushed = false;              // false for --dry-run and output-only runs
+    long long assemble_ms = 0;        // building the layers, config and manifest
+    long long push_ms = 0;            // talking to the registry
+};
+
 struct RunReport {
     std::string command;
     int exit_code = 0;
     long long duration_ms = 0;
     std::optional<RepoSummary> repo;
     std::vector<exec::StageResult> stages;
+    std::optional<ImageSummary> image;
     std::optional<Error> error;
 
     bool ok() const { return exit_code == 0; }

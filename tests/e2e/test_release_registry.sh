@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# rcd release against a real registry, checked with skopeo, oci-image-tool and umoci.
+source "$(dirname "$0")/lib.sh"
+REG=$(start_registry plain)
+
+release_json() { # REPO [ARGS...]: runs rcd release --json, stdout to $WORK/doc
+  local repo=$1 rc=0
+  shift
+  rcd -C "$repo" --json release "$@" >"$WORK/doc" 2>"$WORK/err" || rc=$?
+  return $rc
+}
+
+test_release_pushes_commit_tag_and_latest() {
+  local repo sha digest
+  repo=$(make_release_repo pushed "$REG")
+  sha=$(git -C "$repo" rev-parse HEAD)
+  release_json "$repo" || { cat "$WORK/err"; return 1; }
+  digest=$(json "$WORK/doc" .image.digest)
+  assert_eq "$REG/team/fixture-service" "$(json "$WORK/doc" .image.repository)" repository
+  assert_eq "$REG/team/fixture-service@$digest" "$(json "$WORK/doc" .image.reference)" reference
+  assert_eq "$sha latest" "$(json "$WORK/doc" '.image.tags | join(" ")')" tags
+  skopeo inspect --tls-verify=false "docker://$REG/team/fixture-service:$sha" >"$WORK/inspect"
+  assert_eq "$digest" "$(json "$WORK/inspect" .Digest)" "skopeo digest of the commit tag"
+  assert_eq "$sha" "$(json "$WORK/inspect" '.Labels["org.opencontainers.image.revision"]')" "revision label"
+  assert_eq "$digest" "$(skopeo inspect --tls-verify=false "docker://$REG/team/fixture-service:latest" | jq -r .Digest)" "latest"
+  cmp "$WORK/doc" <(jq . "$repo/target/rcd/result.json") >/dev/null || diff <(jq -S . "$WORK/doc") <(jq -S . "$repo/target/rcd/result.json")
+}
+
+test_pushed_image_validates_and_its_binary_runs() {
+  local repo
+  repo=$(make_release_repo runs "$REG")
+  release_json "$repo" || { cat "$WORK/err"; return 1; }
+  skopeo copy -q --src-tls-verify=false "docker://$REG/team/fixture-service:latest" "oci:$WORK/copy:latest"
+  oci-image-tool validate --type image --ref name=latest "$WORK/copy" >/dev/null || fail "oci-image-tool rejected the image"
+  umoci unpack --image "$WORK/copy:latest" "$WORK/bundle" >/dev/null 2>&1 || fail "umoci unpack failed"
+  assert_eq "fixture-service 42" "$(chroot "$WORK/bundle/rootfs" /usr/local/bin/fixture-service)" "binary output"
+  assert_eq 755 "$(stat -c %a "$WORK/bundle/rootfs/usr/local/bin/fixture-service")" "mode"
+}
+
+test_second_release_of_a_commit_uploads_nothing() {
+  local repo first
+  repo=$(make_release_repo again "$REG")
+  release_json "$repo" || { cat "$WORK/err"; return 1; }
+  first=$(json "$WORK/doc" .image.digest)
+  rm -rf "$repo/target"
+  release_json "$repo" || { cat "$WORK/err"; return 1; }
+  assert_eq "$first" "$(json "$WORK/doc" .image.digest)" "same digest after a clean rebuild"
+  assert_eq 0 "$(json "$WORK/doc" .image.blobs_pushed)" blobs_pushed
+  assert_eq 0 "$(json "$WORK/doc" .image.bytes_uploaded)" bytes_uploaded
+}
+
+test_oci_layout_output_has_the_pushed_digest() {
+  local repo
+  repo=$(make_release_repo layout "$REG")
+  release_json "$repo" || { cat "$WORK/err"; return 1; }
+  rcd -C "$repo" -q image --output "oci:$WORK/layout" --output "docker-archive:$WORK/image.tar"
+  assert_eq "$(json "$WORK/doc" .image.digest)" "$(jq -r '.manifests[0].digest' "$WORK/layout/index.json")" "layout digest"
+  oci-image-tool validate --type image --ref "name=$(git -C "$repo" rev-parse HEAD)" "$WORK/layout" >/dev/null || fail "layout invalid"
+  tar tf "$WORK/image.tar" | grep -qx manifest.json || fail "docker-archive has no manifest.json"
+  if command -v podman >/dev/null && podman info >/dev/null 2>&1; then
+    podman load -i "$WORK/image.tar" >/dev/null 2>&1 || fail "podman load rejected the archive"
+  else
+    echo "    (podman does not run here; docker-archive checked by its layout only)"
+  fi
+}
+
+test_dirty_tree_is_refused_with_exit_3() {
+  local repo rc=0
+  repo=$(make_release_repo dirty "$REG")
+  echo "// wip" >>"$repo/src/main.rs"
+  rcd -C "$repo" release >"$WORK/out" 2>&1 || rc=$?
+  assert_eq 3 "$rc" "exit code"
+  assert_contains "$(cat "$WORK/out")" "src/main.rs" "dirty file listed"
+  assert_contains "$(cat "$WORK/out")" "--allow-dirty" "hint"
+  rc=0
+  release_json "$repo" --allow-dirty || rc=$?
+  assert_eq 0 "$rc" "--allow-dirty"
+  assert_eq "$(git -C "$repo" rev-parse HEAD)-dirty" "$(json "$WORK/doc" '.image.tags | join(" ")')" "dirty tag only"
+}
+
+test_commit_tag_taken_by_another_digest_is_refused_until_force() {
+  local repo sha other ours rc=0
+  repo=$(make_release_repo immutable "$REG")
+  sha=$(git -C "$repo" rev-parse HEAD)
+  SOURCE_DATE_EPOCH=1 release_json "$repo" || { cat "$WORK/err"; return 1; }
+  other=$(json "$WORK/doc" .image.digest)
+  release_json "$repo" || rc=$?
+  assert_eq 4 "$rc" "exit code"
+  assert_contains "$(cat "$WORK/err")" "already names $other" "message"
+  assert_eq "$other" "$(skopeo inspect --tls-verify=false "docker://$REG/team/fixture-service:$sha" | jq -r .Digest)" "commit tag unchanged"
+  assert_eq "$other" "$(skopeo inspect --tls-verify=false "docker://$REG/team/fixture-service:latest" | jq -r .Digest)" "latest unchanged"
+  release_json "$repo" --force || { cat "$WORK/err"; return 1; }
+  ours=$(json "$WORK/doc" .image.digest)
+  [ "$ours" != "$other" ] || fail "the forced image should differ"
+  assert_eq "$ours" "$(skopeo inspect --tls-verify=false "docker://$REG/team/fixture-service:$sha" | jq -r .Digest)" "forced"
+}
+
+test_failed_check_moves_nothing() {
+  local repo rc=0
+  repo=$(make_release_repo failing "$REG")
+  sed -i 's/assert_eq!(super::add(1, 1), 2);/assert_eq!(super::add(1, 1), 3);/' "$repo/src/lib.rs"
+  commit_all "$repo"
+  release_json "$repo" || rc=$?
+  assert_eq 1 "$rc" "exit code"
+  assert_eq null "$(json "$WORK/doc" .image)" "no image"
+  skopeo inspect --tls-verify=false "docker://$REG/team/fixture-service:$(git -C "$repo" rev-parse HEAD)" >/dev/null 2>&1 && fail "the commit was pushed"
+  return 0
+}
+
+test_registry_down_exits_4_naming_it() {
+  local repo rc=0 port start
+  port=$(free_port)
+  repo=$(make_release_repo down "127.0.0.1:$port")
+  start=$(date +%s)
+  rcd -C "$repo" release >"$WORK/out" 2>&1 || rc=$?
+  assert_eq 4 "$rc" "exit code"
+  [ $(($(date +%s) - start)) -lt 120 ] || fail "took over two minutes"
+  assert_contains "$(cat "$WORK/out")" "127.0.0.1:$port" "names the registry"
+}
+
+test_base_image_layers_are_reused_not_uploaded() {
+  local base app
+  base=$(make_repo service baseimg)
+  printf 'registry: %s/base\n' "$REG" >>"$base/rcd.yaml"
+  commit_all "$base"
+  release_json "$base" || { cat "$WORK/err"; return 1; }
+  app=$(make_release_repo onbase "$REG")
+  printf 'binary: fixture-service\nimage:\n  base: %s/base/fixture-service:latest\n' "$REG" >>"$app/rcd.yaml"
+  sed -i 's/^name: fixture-service/name: on-base/' "$app/rcd.yaml"
+  sed -i 's/fixture-service {}/on-base {}/' "$app/src/main.rs" # an app differs from its base
+  commit_all "$app"
+  release_json "$app" || { cat "$WORK/err"; return 1; }
+  assert_eq 2 "$(json "$WORK/doc" .image.blobs_pushed)" "only the app layer and config uploaded"
+  assert_eq 1 "$(json "$WORK/doc" .image.blobs_skipped)" "the base layer mounted"
+  assert_eq 2 "$(skopeo inspect --tls-verify=false "docker://$REG/team/on-base:latest" | jq '.Layers | length')" "layers"
+}
+
+run_test test_release_pushes_commit_tag_and_latest
+run_test test_pushed_image_validates_and_its_binary_runs
+run_test test_second_release_of_a_commit_uploads_nothing
+run_test test_oci_layout_output_has_the_pushed_digest
+run_test test_dirty_tree_is_refused_with_exit_3
+run_test test_commit_tag_taken_by_another_digest_is_refused_until_force
+run_test test_failed_check_moves_nothing
+run_test test_registry_down_exits_4_naming_it
+run_test test_base_image_layers_are_reused_not_uploaded
+finish
