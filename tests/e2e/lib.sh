@@ -103,21 +103,32 @@ no_process() {
   fail "a process '$1' was left running: $(ps -eo pid,stat,args | grep -F -- "$1" | grep -v grep)"
 }
 
-# --- A real registry (CNCF distribution) on loopback, one per call, stopped by PID at exit.
-REGISTRY_PIDS=()
-stop_registries() {
+# --- A real registry (CNCF distribution) on loopback, one per call.
+# Background services are recorded in $WORK/pids, so that the EXIT trap of the top-level
+# shell stops them even when a test's subshell started them.
+stop_services() {
   local pid
-  for pid in "${REGISTRY_PIDS[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
-  return 0
+  [ -f "$WORK/pids" ] || return 0
+  while read -r pid; do kill "$pid" 2>/dev/null; done <"$WORK/pids"
+  while read -r pid; do
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  done <"$WORK/pids"
 }
-trap 'stop_registries; rm -rf "$WORK"' EXIT
+trap 'stop_services; rm -rf "$WORK"' EXIT
+
+# track_service CMD...: starts CMD in the background and records its PID.
+track_service() {
+  "$@" &
+  echo $! >>"$WORK/pids"
+  LAST_SERVICE_PID=$!
+}
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
-# start_registry NAME [EXTRA_YAML]: prints host:port. EXTRA_YAML is appended to the config
-# (auth, or tls under http: given as "tls: {...}" via REGISTRY_HTTP_EXTRA).
+# start_registry NAME [EXTRA_YAML]: sets REGISTRY_ADDR to host:port. EXTRA_YAML is appended
+# to the config; REGISTRY_HTTP_EXTRA goes under http: (for tls).
 start_registry() {
-  local name=$1 extra=${2:-} port dir i
+  local name=$1 extra=${2:-} port dir
   port=$(free_port)
   dir="$WORK/registry-$name"
   mkdir -p "$dir/data"
@@ -128,14 +139,19 @@ storage: {filesystem: {rootdirectory: $dir/data}, delete: {enabled: true}}
 http: {addr: 127.0.0.1:$port${REGISTRY_HTTP_EXTRA:+, $REGISTRY_HTTP_EXTRA}}
 $extra
 YAML
-  docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
-  REGISTRY_PIDS+=($!)
+  track_service docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1
+  wait_for_port "$port" || { cat "$dir/log" >&2; return 1; }
+  REGISTRY_ADDR="127.0.0.1:$port"
+}
+
+# wait_for_port PORT: up to 10 s for something to accept connections on it.
+wait_for_port() {
+  local i
   for i in $(seq 1 100); do
-    curl -s -k -o /dev/null "http://127.0.0.1:$port/v2/" && break
-    curl -s -k -o /dev/null "https://127.0.0.1:$port/v2/" && break
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
     sleep 0.1
   done
-  echo "127.0.0.1:$port"
+  fail "nothing listens on port $1"
 }
 
 # A fixture service repository whose rcd.yaml pushes to REGISTRY/team.

@@ -20,14 +20,12 @@ docker_config() { # DIR REGISTRY USER PASSWORD
   printf '{"auths": {"%s": {"auth": "%s"}}}\n' "$2" "$(printf '%s:%s' "$3" "$4" | base64)" >"$1/config.json"
 }
 
-setup_basic_registry() {
-  htpasswd -Bbn tester "$SECRET" >"$WORK/htpasswd"
-  start_registry basic "auth: {htpasswd: {realm: basic-realm, path: $WORK/htpasswd}}"
-}
 
 test_basic_auth_through_config_json_works() {
   local reg repo rc=0
-  reg=$(setup_basic_registry)
+  htpasswd -Bbn tester "$SECRET" >"$WORK/htpasswd"
+  start_registry basic "auth: {htpasswd: {realm: basic-realm, path: $WORK/htpasswd}}"
+  reg=$REGISTRY_ADDR
   repo=$(make_release_repo basic "$reg")
   docker_config "$WORK/dockercfg" "$reg" tester "$SECRET"
   DOCKER_CONFIG="$WORK/dockercfg" rcd -C "$repo" --json release >"$WORK/doc" 2>"$WORK/out" || rc=$?
@@ -39,7 +37,8 @@ test_basic_auth_through_config_json_works() {
 test_wrong_password_exits_4_and_never_shows() {
   local reg repo rc=0
   htpasswd -Bbn tester "right-password" >"$WORK/htpasswd-right"
-  reg=$(start_registry wrongpw "auth: {htpasswd: {realm: basic-realm, path: $WORK/htpasswd-right}}")
+  start_registry wrongpw "auth: {htpasswd: {realm: basic-realm, path: $WORK/htpasswd-right}}"
+  reg=$REGISTRY_ADDR
   repo=$(make_release_repo wrongpw "$reg")
   RCD_REGISTRY_USERNAME=tester RCD_REGISTRY_PASSWORD="$SECRET" \
     rcd -C "$repo" --json release >"$WORK/doc" 2>"$WORK/out" || rc=$?
@@ -50,16 +49,15 @@ test_wrong_password_exits_4_and_never_shows() {
 }
 
 test_bearer_token_registry_works() {
-  local tport reg repo rc=0 pid
+  local tport reg repo rc=0
   openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/token.key" -out "$WORK/token.crt" \
     -days 1 -subj "/CN=rcd-test-token" >/dev/null 2>&1
   tport=$(free_port)
-  /usr/bin/python3 "$(dirname "$0")/token_server.py" "$tport" "$WORK/token.key" "$WORK/token.crt" \
-    rcd-issuer tester "$SECRET" >"$WORK/token.log" 2>&1 &
-  pid=$!
-  REGISTRY_PIDS+=($pid)
-  reg=$(start_registry bearer "auth: {token: {realm: http://127.0.0.1:$tport/token, service: rcd-test, issuer: rcd-issuer, rootcertbundle: $WORK/token.crt}}")
-  curl -s -o /dev/null "http://127.0.0.1:$tport/" || sleep 0.5
+  track_service /usr/bin/python3 "$(dirname "$0")/token_server.py" "$tport" "$WORK/token.key" \
+    "$WORK/token.crt" rcd-issuer tester "$SECRET" >"$WORK/token.log" 2>&1
+  wait_for_port "$tport"
+  start_registry bearer "auth: {token: {realm: http://127.0.0.1:$tport/token, service: rcd-test, issuer: rcd-issuer, rootcertbundle: $WORK/token.crt}}"
+  reg=$REGISTRY_ADDR
   repo=$(make_release_repo bearer "$reg")
   docker_config "$WORK/bearercfg" "$reg" tester "$SECRET"
   DOCKER_CONFIG="$WORK/bearercfg" rcd -C "$repo" --json release >"$WORK/doc" 2>"$WORK/out" || rc=$?
@@ -72,7 +70,8 @@ test_self_signed_tls_needs_ca_file() {
   local reg repo rc=0
   openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/tls.key" -out "$WORK/tls.crt" -days 1 \
     -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" >/dev/null 2>&1
-  reg=$(REGISTRY_HTTP_EXTRA="tls: {certificate: $WORK/tls.crt, key: $WORK/tls.key}" start_registry tls)
+  REGISTRY_HTTP_EXTRA="tls: {certificate: $WORK/tls.crt, key: $WORK/tls.key}" start_registry tls
+  reg=$REGISTRY_ADDR
   repo=$(make_release_repo tls "$reg")
   rcd -C "$repo" release >"$WORK/out" 2>&1 || rc=$?
   assert_eq 4 "$rc" "refused without --ca-file"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # rcd release against a real registry, checked with skopeo, oci-image-tool and umoci.
 source "$(dirname "$0")/lib.sh"
-REG=$(start_registry plain)
+start_registry plain
+REG=$REGISTRY_ADDR
 
 release_json() { # REPO [ARGS...]: runs rcd release --json, stdout to $WORK/doc
   local repo=$1 rc=0
@@ -135,6 +136,41 @@ test_base_image_layers_are_reused_not_uploaded() {
   assert_eq 2 "$(skopeo inspect --tls-verify=false "docker://$REG/team/on-base:latest" | jq '.Layers | length')" "layers"
 }
 
+test_503_with_retry_after_is_retried_after_the_wait() {
+  local pport repo rc=0
+  pport=$(free_port)
+  repo=$(make_release_repo flaky "127.0.0.1:$pport")
+  # The proxy answers its first two requests with 503 and Retry-After: 2.
+  track_service /usr/bin/python3 "$(dirname "$0")/flaky_proxy.py" "$pport" "${REG#*:}" 2 2 "$WORK/proxy.log"
+  wait_for_port "$pport"
+  release_json "$repo" || rc=$?
+  assert_eq 0 "$rc" "exit code" || { cat "$WORK/err"; return 1; }
+  assert_eq 2 "$(grep -c ' 503 ' "$WORK/proxy.log")" "503s answered"
+  # The first request after the 503s came at least Retry-After (2 s) after the last 503.
+  awk '$2 == 503 { last = $1 } $2 != 503 && last && !after { after = $1 }
+       END { if (after - last < 2.0) { print "retried after " after - last " s"; exit 1 } }' "$WORK/proxy.log" ||
+    fail "Retry-After was not honoured: $(cat "$WORK/proxy.log")"
+}
+
+test_dry_run_writes_nothing_to_the_registry() {
+  local repo
+  repo=$(make_release_repo dryrun "$REG")
+  release_json "$repo" --dry-run || { cat "$WORK/err"; return 1; }
+  assert_eq false "$(json "$WORK/doc" .image.pushed)" "pushed"
+  [ "$(json "$WORK/doc" .image.digest)" != null ] || fail "no digest computed"
+  skopeo inspect --tls-verify=false "docker://$REG/team/fixture-service:$(git -C "$repo" rev-parse HEAD)" >/dev/null 2>&1 &&
+    fail "the dry run pushed"
+  return 0
+}
+
+test_plan_shows_the_image_and_its_tags() {
+  local repo
+  repo=$(make_release_repo planned "$REG")
+  rcd -C "$repo" plan --tag v1 >"$WORK/plan.txt"
+  assert_contains "$(cat "$WORK/plan.txt")" "image $REG/team/fixture-service (base scratch)" "image line"
+  assert_contains "$(cat "$WORK/plan.txt")" "tags: $(git -C "$repo" rev-parse HEAD), latest, v1" "tags line"
+}
+
 run_test test_release_pushes_commit_tag_and_latest
 run_test test_pushed_image_validates_and_its_binary_runs
 run_test test_second_release_of_a_commit_uploads_nothing
@@ -144,4 +180,7 @@ run_test test_commit_tag_taken_by_another_digest_is_refused_until_force
 run_test test_failed_check_moves_nothing
 run_test test_registry_down_exits_4_naming_it
 run_test test_base_image_layers_are_reused_not_uploaded
+run_test test_503_with_retry_after_is_retried_after_the_wait
+run_test test_dry_run_writes_nothing_to_the_registry
+run_test test_plan_shows_the_image_and_its_tags
 finish

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Pushing images, against anchors measured in the same run:
+#   1. push of an image with a 64 MiB random-content layer: rcd vs `skopeo copy` of the
+#      identical OCI layout (written by rcd) to a fresh repository;
+#   2. the no-op re-push of that image (goal: under 100 ms);
+#   3. layer packing throughput: rcd's assembly vs `tar | gzip -n` of the same files.
+# Usage: bench/push.sh [path/to/rcd]   (default: build/release/rcd, built if missing)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH" CARGO_TERM_COLOR=never
+RCD=${1:-build/release/rcd}
+if [ ! -x "$RCD" ]; then
+  cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DRCD_TESTS=OFF >/dev/null
+  cmake --build build/release >/dev/null
+fi
+RCD=$(realpath "$RCD")
+work=$(mktemp -d /tmp/rcd-bench.XXXXXX)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cat >"$work/registry.yml" <<YAML
+version: 0.1
+log: {level: error, accesslog: {disabled: true}}
+storage: {filesystem: {rootdirectory: $work/data}, delete: {enabled: true}}
+http: {addr: 127.0.0.1:$port}
+YAML
+docker-registry serve "$work/registry.yml" >"$work/registry.log" 2>&1 &
+registry_pid=$!
+trap 'kill $registry_pid 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 1 50); do curl -sf -o /dev/null "http://127.0.0.1:$port/v2/" && break; sleep 0.1; done
+REG="127.0.0.1:$port"
+
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+
+app="$work/app"
+cp -r tests/fixtures/service "$app"
+head -c $((64 << 20)) /dev/urandom >"$app/blob.bin"
+printf 'blob.bin\n' >>"$app/.gitignore"
+printf 'image:\n  files: [{src: blob.bin, dst: /data/blob.bin}]\n' >>"$app/rcd.yaml"
+(cd "$app" && git init -q -b main && git add -A && git -c user.name=b -c user.email=b@b commit -q -m x)
+"$RCD" -C "$app" -q build >/dev/null 2>&1
+tag=$(git -C "$app" rev-parse HEAD)
+
+# 3. Packing: rcd assembles the layers (and writes the layout skopeo will push).
+"$RCD" -C "$app" -q --json image --output "oci:$work/layout" >"$work/pack.json"
+pack_ms=$(jq .image.assemble_ms "$work/pack.json")
+binary=$(find "$app/target/release" -maxdepth 1 -type f -name fixture-service)
+start=$(now_ms)
+tar -cf - -C "$app" blob.bin -C "$(dirname "$binary")" fixture-service | gzip -n >/dev/null
+targz_ms=$(( $(now_ms) - start ))
+mb=$(du -m --apparent-size "$app/blob.bin" "$binary" | awk '{s += $1} END {print s}')
+echo "packing ${mb} MB: rcd ${pack_ms} ms ($(awk -v m="$mb" -v t="$pack_ms" 'BEGIN{printf "%.0f", m/(t/1000)}') MB/s), tar | gzip -n ${targz_ms} ms ($(awk -v m="$mb" -v t="$targz_ms" 'BEGIN{printf "%.0f", m/(t/1000)}') MB/s), ratio $(ratio "$pack_ms" "$targz_ms")x"
+
+# 1. Push to fresh repositories: rcd's push time against skopeo copy of the same layout.
+"$RCD" -C "$app" -q --json image --push --registry "$REG/rcd" >"$work/push.json"
+push_ms=$(jq .image.push_ms "$work/push.json")
+start=$(now_ms)
+skopeo copy -q --dest-tls-verify=false "oci:$work/layout:$tag" "docker://$REG/skopeo/fixture-service:$tag"
+skopeo_ms=$(( $(now_ms) - start ))
+echo "push of a 64 MiB layer: rcd ${push_ms} ms, skopeo copy ${skopeo_ms} ms, ratio $(ratio "$push_ms" "$skopeo_ms")x (goal <= 1.0)"
+[ "$(jq -r .image.digest "$work/push.json")" = "$(skopeo inspect --tls-verify=false "docker://$REG/skopeo/fixture-service:$tag" | jq -r .Digest)" ] ||
+  echo "warning: rcd and skopeo pushed different digests"
+
+# 2. The no-op re-push.
+"$RCD" -C "$app" -q --json image --push --registry "$REG/rcd" >"$work/noop.json"
+echo "no-op re-push: $(jq .image.push_ms "$work/noop.json") ms (goal < 100), blobs pushed $(jq .image.blobs_pushed "$work/noop.json")"
