@@ -51,6 +51,29 @@ report::TerminalReporter make_reporter(const GlobalOptions& global) {
     return report::TerminalReporter(style);
 }
 
+// The stage run of check, build and release: phases, selection, and cargo's colour.
+release::RunSettings run_settings(const std::string& command, const GlobalOptions& global,
+                                  const StageOptions& stages) {
+    release::RunSettings settings;
+    settings.command = command;
+    settings.selection.through =
+        command == "check" ? pipeline::Phase::check : pipeline::Phase::build;
+    settings.selection.only = stages.only;
+    settings.selection.skip = stages.skip;
+    settings.jobs = stages.jobs;
+    settings.keep_going = stages.keep_going;
+    settings.wait_for_lock = !stages.no_wait;
+    if (!std::getenv("CARGO_TERM_COLOR"))
+        settings.stage_env["CARGO_TERM_COLOR"] =
+            report::use_color(global.color, global.ci(), STDERR_FILENO) ? "always" : "never";
+    return settings;
+}
+
+// Live progress only on a terminal, never in CI or with -q.
+bool show_progress(const GlobalOptions& global) {
+    return !global.quiet && !global.ci() && ::isatty(STDERR_FILENO);
+}
+
 void print_json(const nlohmann::json& doc) {
     std::cout << doc.dump(2) << std::endl;
 }
@@ -114,19 +137,8 @@ int run_stages_command(const std::string& command, const GlobalOptions& global,
     if (!project)
         return report_error(global, command, project.error());
 
-    release::RunSettings settings;
-    settings.command = command;
-    settings.selection.through =
-        command == "check" ? pipeline::Phase::check : pipeline::Phase::build;
-    settings.selection.only = stages.only;
-    settings.selection.skip = stages.skip;
-    settings.jobs = stages.jobs;
-    settings.keep_going = stages.keep_going;
-    settings.wait_for_lock = !stages.no_wait;
+    auto settings = run_settings(command, global, stages);
     auto reporter = make_reporter(global);
-    if (!std::getenv("CARGO_TERM_COLOR"))
-        settings.stage_env["CARGO_TERM_COLOR"] =
-            report::use_color(global.color, global.ci(), STDERR_FILENO) ? "always" : "never";
 
     reporter.note(fmt::format("rcd {}: {} ({} pipeline, {})", command, project->config.name,
                               project->pipeline.language, project->pipeline.origin));
@@ -226,19 +238,16 @@ int release_command(const GlobalOptions& global, const StageOptions& stages,
     if (auto repository = release::image_repository(*project, options); !repository)
         return report_error(global, command, repository.error());
 
-    release::RunSettings settings;
-    settings.command = command;
-    settings.selection.through = pipeline::Phase::build;
-    settings.selection.only = stages.only;
-    settings.selection.skip = stages.skip;
-    settings.jobs = stages.jobs;
-    settings.keep_going = stages.keep_going;
-    settings.wait_for_lock = !stages.no_wait;
-    if (!std::getenv("CARGO_TERM_COLOR"))
-        settings.stage_env["CARGO_TERM_COLOR"] =
-            report::use_color(global.color, global.ci(), STDERR_FILENO) ? "always" : "never";
+    auto settings = run_settings(command, global, stages);
     auto reporter = make_reporter(global);
-    auto notify = [&](const std::string& m) { reporter.note(m); };
+    report::TransferLine transfers(show_progress(global));
+    options.progress = [&](const std::string& what, std::int64_t done, std::int64_t total) {
+        transfers.update(what, done, total);
+    };
+    auto notify = [&](const std::string& m) {
+        transfers.clear();
+        reporter.note(m);
+    };
     reporter.note(fmt::format("rcd release: {} ({} pipeline, {})", project->config.name,
                               project->pipeline.language, project->pipeline.origin));
     auto report = release::run_pipeline(*project, settings, reporter, notify);
@@ -285,9 +294,16 @@ int image_command(const GlobalOptions& global, const ReleaseOptions& release) {
     if (auto clean = release::check_clean(*project, options); release.push && !clean)
         return report_error(global, command, clean.error());
     auto reporter = make_reporter(global);
+    report::TransferLine transfers(show_progress(global));
+    options.progress = [&](const std::string& what, std::int64_t done, std::int64_t total) {
+        transfers.update(what, done, total);
+    };
     auto started = std::chrono::steady_clock::now();
-    auto image =
-        release::publish(*project, options, [&](const std::string& m) { reporter.note(m); });
+    auto image = release::publish(*project, options, [&](const std::string& m) {
+        transfers.clear();
+        reporter.note(m);
+    });
+    transfers.clear();
     if (!image)
         return report_error(global, command, image.error());
     report::RunReport report;

@@ -363,7 +363,13 @@ Result<report::ImageSummary> publish(const Project& project, const PublishOption
                                        : registry::BlobOutcome::uploaded,
                                    has ? 0 : layer.size};
                 }
-                RCD_ASSIGN(auto outcome, client->push_blob(repo_name, blob, std::nullopt));
+                registry::Progress progress;
+                if (options.progress)
+                    progress = [&](std::int64_t done, std::int64_t total) {
+                        options.progress(short_digest(blob.digest), done, total);
+                    };
+                RCD_ASSIGN(auto outcome,
+                           client->push_blob(repo_name, blob, std::nullopt, progress));
                 if (outcome == registry::BlobOutcome::uploaded) {
                     double seconds = std::max(
                         1e-3, std::chrono::duration<double>(Clock::now() - started).count());

@@ -153,4 +153,43 @@ void TerminalReporter::error(const Error& error) {
         write(fmt::format("  {} {}\n", paint(kBold, "hint:"), error.hint));
 }
 
+void TransferLine::update(const std::string& what, std::int64_t done, std::int64_t total) {
+    if (!enabled_)
+        return;
+    std::lock_guard lock(mutex_);
+    auto now = std::chrono::steady_clock::now();
+    auto [it, inserted] = transfers_.try_emplace(what);
+    if (inserted)
+        it->second.started = now;
+    it->second.done = done;
+    it->second.total = total;
+    if (done >= total)
+        transfers_.erase(it);
+    if (now - last_draw_ < std::chrono::milliseconds(100) && !transfers_.empty())
+        return;
+    last_draw_ = now;
+    std::string line;
+    for (const auto& [name, t] : transfers_) {
+        double seconds = std::max(1e-3, std::chrono::duration<double>(now - t.started).count());
+        double rate = static_cast<double>(t.done) / seconds / 1e6;
+        double eta = rate > 0 ? static_cast<double>(t.total - t.done) / 1e6 / rate : 0;
+        line += fmt::format("  {} {:.1f}/{:.1f} MB {:.1f} MB/s ETA {:.0f}s", name,
+                            static_cast<double>(t.done) / 1e6, static_cast<double>(t.total) / 1e6,
+                            rate, eta);
+    }
+    std::fputs("\r\x1b[2K", out_);
+    std::fputs(line.c_str(), out_);
+    std::fflush(out_);
+    drawn_ = !line.empty();
+}
+
+void TransferLine::clear() {
+    std::lock_guard lock(mutex_);
+    if (enabled_ && drawn_) {
+        std::fputs("\r\x1b[2K", out_);
+        std::fflush(out_);
+        drawn_ = false;
+    }
+}
+
 } // namespace rcd::report

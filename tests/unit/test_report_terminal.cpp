@@ -90,3 +90,23 @@ TEST_CASE("NO_COLOR and --color decide colour") {
     CHECK_FALSE(use_color("auto", true, 2));   // CI mode
     CHECK_FALSE(use_color("auto", false, -1)); // not a terminal
 }
+
+TEST_CASE("the transfer line shows bytes and rate, and clears itself when done") {
+    Capture out;
+    {
+        TransferLine line(true, out.file);
+        line.update("sha256:abc", 1'000'000, 4'000'000);
+        CHECK(out.text().find("sha256:abc 1.0/4.0 MB") != std::string::npos);
+        CHECK(out.text().find("MB/s") != std::string::npos);
+        line.update("sha256:abc", 4'000'000, 4'000'000);
+    }
+    CHECK(out.text().ends_with("\r\x1b[2K"));
+}
+
+TEST_CASE("a disabled transfer line writes nothing") {
+    Capture out;
+    TransferLine line(false, out.file);
+    line.update("sha256:abc", 1, 2);
+    line.clear();
+    CHECK(out.text().empty());
+}

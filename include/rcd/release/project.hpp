@@ -7,7 +7,9 @@
 #include "rcd/util/result.hpp"
 
 #include <filesystem>
+#include <functional>
 #include <optional>
+#include <string>
 
 namespace rcd::release {
 
@@ -29,5 +31,8 @@ struct Project {
 };
 
 Result<Project> load_project(const ProjectOptions& options);
+
+// A line for the person running rcd (hidden by -q): waits, decisions, pushed blobs.
+using Notify = std::function<void(const std::string&)>;
 
 } // namespace rcd::release

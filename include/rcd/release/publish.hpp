@@ -25,9 +25,9 @@ struct PublishOptions {
     image::Compression compression = image::Compression::gzip;
     std::vector<std::string> outputs; // oci:DIR, docker-archive:FILE
     bool checks_passed = true;        // every check stage passed: `latest` may move
+    // Called from upload threads with (blob, bytes sent, bytes in all) while a blob uploads.
+    std::function<void(const std::string&, std::int64_t, std::int64_t)> progress;
 };
-
-using Notify = std::function<void(const std::string&)>;
 
 // The image's repository, e.g. 127.0.0.1:5000/team/hello-api.
 Result<std::string> image_repository(const Project& project, const PublishOptions& options);

@@ -21,8 +21,6 @@ struct RunSettings {
     std::map<std::string, std::string> stage_env; // e.g. CARGO_TERM_COLOR
 };
 
-using Notify = std::function<void(const std::string&)>;
-
 // Stage failures and interruptions are in the report's exit code; an Error is returned only
 // when the run could not start.
 Result<report::RunReport> run_pipeline(const Project& project, const RunSettings& settings,

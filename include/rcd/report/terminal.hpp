@@ -6,8 +6,12 @@
 #include "rcd/exec/scheduler.hpp"
 #include "rcd/report/run_report.hpp"
 
+#include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <deque>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -53,6 +57,30 @@ class TerminalReporter : public exec::StageObserver {
     TerminalStyle style_;
     std::FILE* out_;
     std::deque<Entry> queue_; // stages not yet shown whole, in start order; the front is live
+};
+
+// One status line that rewrites itself on a terminal: bytes, total and rate of each transfer
+// under way. Safe to call from several threads; draws at most ten times a second.
+class TransferLine {
+  public:
+    explicit TransferLine(bool enabled, std::FILE* out = stderr) : enabled_(enabled), out_(out) {}
+    ~TransferLine() { clear(); }
+
+    void update(const std::string& what, std::int64_t done, std::int64_t total);
+    void clear();
+
+  private:
+    struct Transfer {
+        std::int64_t done = 0;
+        std::int64_t total = 0;
+        std::chrono::steady_clock::time_point started;
+    };
+    bool enabled_;
+    std::FILE* out_;
+    std::mutex mutex_;
+    std::map<std::string, Transfer> transfers_;
+    std::chrono::steady_clock::time_point last_draw_{};
+    bool drawn_ = false;
 };
 
 } // namespace rcd::report
