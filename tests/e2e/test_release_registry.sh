@@ -79,6 +79,20 @@ test_dirty_tree_is_refused_with_exit_3() {
   assert_eq "$(git -C "$repo" rev-parse HEAD)-dirty" "$(json "$WORK/doc" '.image.tags | join(" ")')" "dirty tag only"
 }
 
+test_outside_git_or_before_a_commit_exits_3() {
+  local dir="$WORK/nogit" rc=0
+  cp -r "$FIXTURES/service" "$dir"
+  printf 'registry: %s/team\n' "$REG" >>"$dir/rcd.yaml"
+  rcd -C "$dir" release >"$WORK/out" 2>&1 || rc=$?
+  assert_eq 3 "$rc" "not a git repository"
+  assert_contains "$(cat "$WORK/out")" "is not inside a git repository" "message"
+  git -C "$dir" init -q -b main
+  rc=0
+  rcd -C "$dir" release >"$WORK/out" 2>&1 || rc=$?
+  assert_eq 3 "$rc" "no commit yet"
+  assert_contains "$(cat "$WORK/out")" "git add -A && git commit" "hint"
+}
+
 test_commit_tag_taken_by_another_digest_is_refused_until_force() {
   local repo sha other ours rc=0
   repo=$(make_release_repo immutable "$REG")
@@ -176,6 +190,7 @@ run_test test_pushed_image_validates_and_its_binary_runs
 run_test test_second_release_of_a_commit_uploads_nothing
 run_test test_oci_layout_output_has_the_pushed_digest
 run_test test_dirty_tree_is_refused_with_exit_3
+run_test test_outside_git_or_before_a_commit_exits_3
 run_test test_commit_tag_taken_by_another_digest_is_refused_until_force
 run_test test_failed_check_moves_nothing
 run_test test_registry_down_exits_4_naming_it
