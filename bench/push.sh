@@ -7,13 +7,7 @@
 # Usage: bench/push.sh [path/to/rcd]   (default: build/release/rcd, built if missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$HOME/.cargo/bin:$PATH" CARGO_TERM_COLOR=never
-RCD=${1:-build/release/rcd}
-if [ ! -x "$RCD" ]; then
-  cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DRCD_TESTS=OFF >/dev/null
-  cmake --build build/release >/dev/null
-fi
-RCD=$(realpath "$RCD")
+source bench/common.sh
 work=$(mktemp -d /tmp/rcd-bench.XXXXXX)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 cat >"$work/registry.yml" <<YAML
@@ -28,8 +22,6 @@ trap 'kill $registry_pid 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 1 50); do curl -sf -o /dev/null "http://127.0.0.1:$port/v2/" && break; sleep 0.1; done
 REG="127.0.0.1:$port"
 
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 
 app="$work/app"
 cp -r tests/fixtures/service "$app"

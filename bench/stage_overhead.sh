@@ -7,18 +7,11 @@
 # Usage: bench/stage_overhead.sh [path/to/rcd]   (default: build/release/rcd, built if missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$HOME/.cargo/bin:$PATH" CARGO_TERM_COLOR=never
-RCD=${1:-build/release/rcd}
-if [ ! -x "$RCD" ]; then
-  cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DRCD_TESTS=OFF >/dev/null
-  cmake --build build/release >/dev/null
-fi
-RCD=$(realpath "$RCD")
+source bench/common.sh
 work=$(mktemp -d /tmp/rcd-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 REPS=${REPS:-10}
 
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 # best_of N CMD...: the fastest of N runs, in ms (the least disturbed by the machine).
 best_of() {
   local n=$1 best=999999999 start t
@@ -31,7 +24,6 @@ best_of() {
   done
   echo "$best"
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 
 # 1. Overhead per stage.
 mkdir -p "$work/trivial/pipelines"
