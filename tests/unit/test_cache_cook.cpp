@@ -1,0 +1,93 @@
+// Real cargo on the fixture crate: cooking, then the stale-binary trap.
+#include "rcd/cache/cook.hpp"
+#include "rcd/cache/key.hpp"
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <fstream>
+
+using namespace rcd;
+
+namespace {
+std::filesystem::path copy_fixture() {
+    char pattern[] = "/tmp/rcd-unit-XXXXXX";
+    std::filesystem::path dir = ::mkdtemp(pattern);
+    std::filesystem::copy(RCD_SOURCE_DIR "/tests/fixtures/service", dir / "service",
+                          std::filesystem::copy_options::recursive);
+    return dir / "service";
+}
+
+bool has_member_artifacts(const std::filesystem::path& target) {
+    std::error_code ec;
+    for (auto it = std::filesystem::recursive_directory_iterator(target, ec);
+         it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+        std::string name = it->path().filename().string();
+        if (name.starts_with("fixture-service") || name.starts_with("fixture_service") ||
+            name.starts_with("libfixture_service"))
+            return true;
+    }
+    return false;
+}
+} // namespace
+
+TEST_CASE("cooking builds from the skeleton and leaves nothing of the workspace's own crates",
+          "[cargo]") {
+    auto repo = copy_fixture();
+    auto workspace = cargo::read_workspace(repo);
+    REQUIRE(workspace);
+    auto input = cache::read_recipe_input(*workspace);
+    REQUIRE(input);
+    auto recipe = cache::build_recipe(*input);
+    REQUIRE(recipe);
+    auto command =
+        cache::cook_command({"cargo", "build", "--workspace", "--release", "--locked"}, "release");
+    auto cooked = cache::cook(*recipe, *workspace, command, {{"CARGO_TERM_COLOR", "never"}},
+                              repo / "target" / "rcd" / "cook");
+    REQUIRE(cooked);
+    CHECK(std::filesystem::exists(repo / "target" / "release" / ".fingerprint"));
+    CHECK_FALSE(has_member_artifacts(repo / "target"));
+    CHECK_FALSE(std::filesystem::exists(repo / "target" / "rcd" / "cook"));
+
+    // The stale-binary trap: sources older than anything cooked must still be compiled.
+    REQUIRE(std::system(("touch -d 2001-01-01 " + (repo / "src" / "main.rs").string() + " " +
+                         (repo / "src" / "lib.rs").string())
+                            .c_str()) == 0);
+    std::string build = "cd " + repo.string() +
+                        " && cargo build --release --locked -q 2>/dev/null && "
+                        "./target/release/fixture-service > out.txt";
+    REQUIRE(std::system(build.c_str()) == 0);
+    std::ifstream out(repo / "out.txt");
+    std::string line;
+    std::getline(out, line);
+    CHECK(line == "fixture-service 42");
+    std::filesystem::remove_all(repo.parent_path());
+}
+
+TEST_CASE("purging keeps other crates' artifacts and removes hashed member ones only") {
+    char pattern[] = "/tmp/rcd-unit-XXXXXX";
+    std::filesystem::path target = ::mkdtemp(pattern);
+    auto touch = [&](const std::string& path) {
+        std::filesystem::create_directories((target / path).parent_path());
+        std::ofstream(target / path) << "x";
+    };
+    touch("release/.fingerprint/app-0123456789abcdef/bin-app");
+    touch("release/.fingerprint/app-core-0123456789abcdef/lib");
+    touch("release/.fingerprint/serde-0123456789abcdef/lib");
+    touch("release/deps/app-0123456789abcdef");
+    touch("release/deps/libserde-0123456789abcdef.rlib");
+    touch("release/app");
+    touch("release/app.d");
+    cargo::Workspace ws;
+    ws.root = "/w";
+    ws.members = {cargo::Package{
+        "app", "0.1.0", "/w/Cargo.toml", {cargo::Target{"app", {"bin"}, "/w/src/main.rs"}}}};
+    auto removed = cache::purge_members(ws, target);
+    REQUIRE(removed);
+    CHECK_FALSE(std::filesystem::exists(target / "release/.fingerprint/app-0123456789abcdef"));
+    CHECK_FALSE(std::filesystem::exists(target / "release/deps/app-0123456789abcdef"));
+    CHECK_FALSE(std::filesystem::exists(target / "release/app"));
+    CHECK(std::filesystem::exists(target / "release/.fingerprint/app-core-0123456789abcdef"));
+    CHECK(std::filesystem::exists(target / "release/.fingerprint/serde-0123456789abcdef"));
+    CHECK(std::filesystem::exists(target / "release/deps/libserde-0123456789abcdef.rlib"));
+    std::filesystem::remove_all(target);
+}
