@@ -1,0 +1,59 @@
+// The local dependency cache: content-addressed archives under $RCD_CACHE_DIR.
+//   blobs/sha256/<hex>   a .tar.zst of a profile's compiled dependencies
+//   keys/<key>.json      which blob a cache key names; its mtime is the last use (for LRU)
+#pragma once
+
+#include "rcd/util/result.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rcd::cache {
+
+struct CacheEntry {
+    std::string key;
+    std::string digest; // "sha256:<hex>" of the archive
+    std::int64_t size = 0;
+    std::string profile;
+};
+
+class LocalStore {
+  public:
+    explicit LocalStore(std::filesystem::path root) : root_(std::move(root)) {}
+
+    // $RCD_CACHE_DIR, else $XDG_CACHE_HOME/rcd, else ~/.cache/rcd.
+    static std::filesystem::path default_root();
+
+    const std::filesystem::path& root() const { return root_; }
+
+    // The entry for a key, marking it used; nothing when there is none.
+    Result<std::optional<CacheEntry>> find(const std::string& key) const;
+
+    // Archives `paths` (relative to target_dir) and records them under `key`, atomically.
+    Result<CacheEntry> save(const std::string& key, const std::string& profile,
+                            const std::filesystem::path& target_dir,
+                            const std::vector<std::string>& paths) const;
+
+    // Checks the archive's digest, then unpacks it into target_dir. A blob that does not
+    // match its digest is deleted, with its key, and reported (exit code 5) so the caller
+    // falls back to building.
+    Status restore(const CacheEntry& entry, const std::filesystem::path& target_dir) const;
+
+    // Evicts the least recently used entries until the blobs take at most max_bytes.
+    // Returns the bytes freed.
+    Result<std::int64_t> prune(std::int64_t max_bytes) const;
+
+  private:
+    std::filesystem::path blob_path(const std::string& digest) const;
+    std::filesystem::path key_path(const std::string& key) const;
+
+    std::filesystem::path root_;
+};
+
+// "sha256:<hex>" of a file, read in chunks.
+Result<std::string> file_digest(const std::filesystem::path& file);
+
+} // namespace rcd::cache

@@ -1,0 +1,144 @@
+#include "rcd/cache/local_store.hpp"
+
+#include "rcd/util/archive.hpp"
+#include "rcd/util/fs.hpp"
+#include "rcd/util/hash.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <fmt/format.h>
+#include <fmt/std.h>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <unistd.h>
+
+namespace rcd::cache {
+
+Result<std::string> file_digest(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in)
+        return fail(ExitCode::filesystem, fmt::format("cannot read {}", file),
+                    "check the cache directory");
+    util::Sha256 hasher;
+    std::vector<char> buffer(1 << 20);
+    while (in) {
+        in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+        hasher.update(std::string_view(buffer.data(), static_cast<std::size_t>(in.gcount())));
+    }
+    return "sha256:" + hasher.hex();
+}
+
+std::filesystem::path LocalStore::default_root() {
+    if (const char* dir = std::getenv("RCD_CACHE_DIR"); dir && *dir)
+        return dir;
+    if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg)
+        return std::filesystem::path(xdg) / "rcd";
+    const char* home = std::getenv("HOME");
+    return std::filesystem::path(home && *home ? home : "/tmp") / ".cache" / "rcd";
+}
+
+std::filesystem::path LocalStore::blob_path(const std::string& digest) const {
+    return root_ / "blobs" / "sha256" / digest.substr(digest.find(':') + 1);
+}
+
+std::filesystem::path LocalStore::key_path(const std::string& key) const {
+    return root_ / "keys" / (key + ".json");
+}
+
+Result<std::optional<CacheEntry>> LocalStore::find(const std::string& key) const {
+    std::error_code ec;
+    auto file = key_path(key);
+    if (!std::filesystem::exists(file, ec))
+        return std::optional<CacheEntry>{};
+    RCD_ASSIGN(auto text, util::read_file(file));
+    auto doc = nlohmann::json::parse(text, nullptr, false);
+    if (doc.is_discarded() || !doc.contains("digest") ||
+        !std::filesystem::exists(blob_path(doc["digest"].get<std::string>()), ec)) {
+        std::filesystem::remove(file, ec); // a torn or orphaned index entry is a miss
+        return std::optional<CacheEntry>{};
+    }
+    std::filesystem::last_write_time(file, std::filesystem::file_time_type::clock::now(), ec);
+    return CacheEntry{key, doc["digest"], doc.value("size", std::int64_t{0}),
+                      doc.value("profile", std::string())};
+}
+
+Result<CacheEntry> LocalStore::save(const std::string& key, const std::string& profile,
+                                    const std::filesystem::path& target_dir,
+                                    const std::vector<std::string>& paths) const {
+    RCD_CHECK(util::create_directories(root_ / "blobs" / "sha256"));
+    auto temp = root_ / "blobs" / fmt::format("incoming-{}.tar.zst", ::getpid());
+    RCD_CHECK(util::pack_tree(target_dir, paths, temp));
+    RCD_ASSIGN(auto digest, file_digest(temp));
+    std::error_code ec;
+    auto size = static_cast<std::int64_t>(std::filesystem::file_size(temp, ec));
+    std::filesystem::rename(temp, blob_path(digest), ec);
+    if (ec) {
+        std::filesystem::remove(temp, ec);
+        return fail(ExitCode::filesystem, fmt::format("cannot store a cache blob in {}", root_),
+                    "check the cache directory's permissions and free space");
+    }
+    nlohmann::json index = {{"key", key}, {"digest", digest}, {"size", size}, {"profile", profile}};
+    RCD_CHECK(util::write_file_atomic(key_path(key), index.dump() + "\n"));
+    return CacheEntry{key, digest, size, profile};
+}
+
+Status LocalStore::restore(const CacheEntry& entry, const std::filesystem::path& target_dir) const {
+    auto blob = blob_path(entry.digest);
+    RCD_ASSIGN(auto actual, file_digest(blob));
+    if (actual != entry.digest) {
+        std::error_code ec;
+        std::filesystem::remove(blob, ec);
+        std::filesystem::remove(key_path(entry.key), ec);
+        return fail(ExitCode::filesystem,
+                    fmt::format("the local cache blob {} is corrupt (its digest is {})",
+                                entry.digest, actual),
+                    "it was removed; the dependencies will be built again");
+    }
+    return util::unpack_tree(blob, target_dir);
+}
+
+Result<std::int64_t> LocalStore::prune(std::int64_t max_bytes) const {
+    struct Item {
+        std::filesystem::path key_file;
+        std::filesystem::file_time_type used;
+        std::string digest;
+        std::int64_t size;
+    };
+    std::vector<Item> items;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(root_ / "keys", ec)) {
+        auto text = util::read_file(entry.path());
+        auto doc = nlohmann::json::parse(text.value_or(""), nullptr, false);
+        if (doc.is_discarded() || !doc.contains("digest"))
+            continue;
+        items.push_back({entry.path(), entry.last_write_time(ec), doc["digest"],
+                         doc.value("size", std::int64_t{0})});
+    }
+    std::sort(items.begin(), items.end(),
+              [](const Item& a, const Item& b) { return a.used > b.used; });
+    // Keep the most recently used until the first that does not fit; everything older goes.
+    // A blob shared by several keys counts once.
+    std::set<std::string> kept;
+    std::int64_t total = 0, freed = 0;
+    for (const auto& item : items) {
+        if (kept.count(item.digest))
+            continue;
+        if (total + item.size > max_bytes)
+            break;
+        kept.insert(item.digest);
+        total += item.size;
+    }
+    for (const auto& item : items) {
+        if (kept.count(item.digest))
+            continue;
+        std::filesystem::remove(item.key_file, ec);
+        if (std::filesystem::exists(blob_path(item.digest), ec)) {
+            freed += item.size;
+            std::filesystem::remove(blob_path(item.digest), ec);
+        }
+    }
+    return freed;
+}
+
+} // namespace rcd::cache

@@ -1,0 +1,218 @@
+#include "rcd/util/archive.hpp"
+
+#include <algorithm>
+#include <archive.h>
+#include <archive_entry.h>
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <fmt/std.h>
+#include <fstream>
+#include <memory>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace rcd::util {
+
+namespace {
+
+struct WriteDeleter {
+    void operator()(struct archive* a) const { archive_write_free(a); }
+};
+struct ReadDeleter {
+    void operator()(struct archive* a) const { archive_read_free(a); }
+};
+struct EntryDeleter {
+    void operator()(archive_entry* e) const { archive_entry_free(e); }
+};
+
+std::unexpected<Error> archive_error(const std::string& what, struct archive* a) {
+    return fail(ExitCode::filesystem, fmt::format("{}: {}", what, archive_error_string(a)),
+                "check the cache directory and free disk space");
+}
+
+// Every path below `root` that `paths` name, sorted, directories before their contents.
+std::vector<std::filesystem::path> expand(const std::filesystem::path& root,
+                                          const std::vector<std::string>& paths) {
+    std::vector<std::filesystem::path> out;
+    std::error_code ec;
+    for (const auto& p : paths) {
+        auto top = root / p;
+        if (!std::filesystem::exists(std::filesystem::symlink_status(top, ec)))
+            continue;
+        out.push_back(p);
+        if (std::filesystem::is_directory(std::filesystem::symlink_status(top, ec)))
+            for (auto it = std::filesystem::recursive_directory_iterator(top, ec);
+                 it != std::filesystem::recursive_directory_iterator(); it.increment(ec))
+                out.push_back(it->path().lexically_relative(root)); // relative() would follow links
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+// Whether `target` of a symbolic link at `link` (both relative to the root) stays inside it.
+bool link_stays_inside(const std::filesystem::path& link, const std::string& target) {
+    if (target.empty() || target.front() == '/')
+        return false;
+    int depth = 0;
+    auto resolved = link.parent_path() / target;
+    for (const auto& part : resolved.lexically_normal()) {
+        if (part == "..")
+            --depth;
+        else if (part != "." && !part.empty())
+            ++depth;
+        if (depth < 0)
+            return false;
+    }
+    return true;
+}
+
+Status check_entry(archive_entry* entry) {
+    std::string path = archive_entry_pathname(entry) ? archive_entry_pathname(entry) : "";
+    auto refuse = [&](const std::string& why) {
+        return fail(ExitCode::filesystem, fmt::format("refusing a cache entry '{}': {}", path, why),
+                    "the cache archive is damaged or hostile; it will be rebuilt");
+    };
+    if (path.empty() || path.front() == '/')
+        return refuse("absolute path");
+    for (const auto& part : std::filesystem::path(path))
+        if (part == "..")
+            return refuse("'..' in its path");
+    if (archive_entry_hardlink(entry))
+        return refuse("hard link");
+    if (archive_entry_filetype(entry) == AE_IFLNK) {
+        const char* target = archive_entry_symlink(entry);
+        if (!link_stays_inside(path, target ? target : ""))
+            return refuse("symbolic link leaving the target directory");
+    }
+    auto type = archive_entry_filetype(entry);
+    if (type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK)
+        return refuse("not a file, directory or link");
+    return {};
+}
+
+} // namespace
+
+Status pack_tree(const std::filesystem::path& root, const std::vector<std::string>& paths,
+                 const std::filesystem::path& archive) {
+    std::unique_ptr<struct archive, WriteDeleter> a(archive_write_new());
+    // Full pax, not pax_restricted: only full pax always records sub-second mtimes.
+    archive_write_set_format_pax(a.get());
+    archive_write_add_filter_zstd(a.get());
+    if (archive_write_open_filename(a.get(), archive.c_str()) != ARCHIVE_OK)
+        return archive_error(fmt::format("cannot create {}", archive), a.get());
+    std::vector<char> buffer(1 << 20);
+    for (const auto& rel : expand(root, paths)) {
+        auto full = root / rel;
+        struct stat st {};
+        if (::lstat(full.c_str(), &st) != 0)
+            continue;
+        std::unique_ptr<archive_entry, EntryDeleter> entry(archive_entry_new());
+        archive_entry_set_pathname(entry.get(), rel.generic_string().c_str());
+        archive_entry_set_perm(entry.get(), st.st_mode & 07777);
+        archive_entry_set_mtime(entry.get(), st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+        if (S_ISDIR(st.st_mode)) {
+            archive_entry_set_filetype(entry.get(), AE_IFDIR);
+        } else if (S_ISLNK(st.st_mode)) {
+            archive_entry_set_filetype(entry.get(), AE_IFLNK);
+            std::error_code ec;
+            archive_entry_set_symlink(entry.get(), std::filesystem::read_symlink(full, ec).c_str());
+        } else if (S_ISREG(st.st_mode)) {
+            archive_entry_set_filetype(entry.get(), AE_IFREG);
+            archive_entry_set_size(entry.get(), st.st_size);
+        } else {
+            continue; // sockets and fifos have no place in a cache
+        }
+        if (archive_write_header(a.get(), entry.get()) != ARCHIVE_OK)
+            return archive_error(fmt::format("cannot add {}", rel), a.get());
+        if (S_ISREG(st.st_mode)) {
+            std::ifstream in(full, std::ios::binary);
+            while (in) {
+                in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+                if (in.gcount() > 0 && archive_write_data(a.get(), buffer.data(),
+                                                          static_cast<size_t>(in.gcount())) < 0)
+                    return archive_error(fmt::format("cannot write {}", rel), a.get());
+            }
+        }
+    }
+    if (archive_write_close(a.get()) != ARCHIVE_OK)
+        return archive_error(fmt::format("cannot finish {}", archive), a.get());
+    return {};
+}
+
+Status unpack_tree(const std::filesystem::path& archive, const std::filesystem::path& root) {
+    auto open = [&](std::unique_ptr<struct archive, ReadDeleter>& a) -> Status {
+        a.reset(archive_read_new());
+        archive_read_support_format_tar(a.get());
+        archive_read_support_filter_zstd(a.get());
+        archive_read_support_filter_none(a.get());
+        if (archive_read_open_filename(a.get(), archive.c_str(), 1 << 20) != ARCHIVE_OK)
+            return archive_error(fmt::format("cannot open {}", archive), a.get());
+        return {};
+    };
+    // First pass: check every entry, so a hostile archive writes nothing at all.
+    std::unique_ptr<struct archive, ReadDeleter> a;
+    RCD_CHECK(open(a));
+    archive_entry* entry = nullptr;
+    int rc = ARCHIVE_OK;
+    while ((rc = archive_read_next_header(a.get(), &entry)) == ARCHIVE_OK)
+        RCD_CHECK(check_entry(entry));
+    if (rc != ARCHIVE_EOF)
+        return archive_error(fmt::format("cannot read {}", archive), a.get());
+
+    RCD_CHECK(open(a));
+    std::vector<std::pair<std::filesystem::path, timespec>> directory_times;
+    std::vector<char> buffer(1 << 20);
+    while ((rc = archive_read_next_header(a.get(), &entry)) == ARCHIVE_OK) {
+        auto path = root / archive_entry_pathname(entry);
+        timespec mtime{archive_entry_mtime(entry), archive_entry_mtime_nsec(entry)};
+        std::error_code ec;
+        std::filesystem::create_directories(path.parent_path(), ec);
+        switch (archive_entry_filetype(entry)) {
+        case AE_IFDIR:
+            std::filesystem::create_directories(path, ec);
+            ::chmod(path.c_str(), archive_entry_perm(entry));
+            directory_times.emplace_back(path, mtime); // set last: files inside change it
+            continue;
+        case AE_IFLNK:
+            std::filesystem::remove(path, ec);
+            std::filesystem::create_symlink(archive_entry_symlink(entry), path, ec);
+            break;
+        default: {
+            auto temp = path;
+            temp += ".rcd-tmp";
+            int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+                            archive_entry_perm(entry));
+            if (fd < 0)
+                return fail(ExitCode::filesystem, fmt::format("cannot write {}", path),
+                            "check the permissions of the target directory");
+            la_ssize_t n;
+            while ((n = archive_read_data(a.get(), buffer.data(), buffer.size())) > 0)
+                if (::write(fd, buffer.data(), static_cast<size_t>(n)) != n) {
+                    ::close(fd);
+                    return fail(ExitCode::filesystem, fmt::format("cannot write {}", path),
+                                "check free disk space");
+                }
+            ::fchmod(fd, archive_entry_perm(entry));
+            ::close(fd);
+            if (n < 0)
+                return archive_error(fmt::format("cannot read {} from {}", path, archive), a.get());
+            std::filesystem::rename(temp, path, ec);
+        }
+        }
+        if (ec)
+            return fail(ExitCode::filesystem,
+                        fmt::format("cannot restore {}: {}", path, ec.message()),
+                        "check the permissions of the target directory");
+        timespec times[2] = {mtime, mtime};
+        ::utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW);
+    }
+    if (rc != ARCHIVE_EOF)
+        return archive_error(fmt::format("cannot read {}", archive), a.get());
+    for (auto it = directory_times.rbegin(); it != directory_times.rend(); ++it) {
+        timespec times[2] = {it->second, it->second};
+        ::utimensat(AT_FDCWD, it->first.c_str(), times, 0);
+    }
+    return {};
+}
+
+} // namespace rcd::util

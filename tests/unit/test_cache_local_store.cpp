@@ -1,0 +1,99 @@
+#include "rcd/cache/local_store.hpp"
+#include "rcd/util/fs.hpp"
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <thread>
+
+using namespace rcd;
+using namespace rcd::cache;
+
+namespace {
+std::filesystem::path temp_dir() {
+    char pattern[] = "/tmp/rcd-unit-XXXXXX";
+    return ::mkdtemp(pattern);
+}
+} // namespace
+
+TEST_CASE("a saved profile is found by its key and restored into another target directory") {
+    auto dir = temp_dir();
+    LocalStore store(dir / "cache");
+    REQUIRE(util::write_file_atomic(dir / "a/target/release/deps/libx-1.rlib", "compiled"));
+    auto saved = store.save("key1", "release", dir / "a/target", {"release"});
+    REQUIRE(saved);
+    CHECK(saved->digest.starts_with("sha256:"));
+    auto found = store.find("key1");
+    REQUIRE(found);
+    REQUIRE(*found);
+    CHECK((*found)->digest == saved->digest);
+    REQUIRE(store.restore(**found, dir / "b/target"));
+    CHECK(util::read_file(dir / "b/target/release/deps/libx-1.rlib") == "compiled");
+    auto missing = store.find("key2");
+    REQUIRE(missing);
+    CHECK_FALSE(*missing);
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a corrupted blob is detected, removed, and becomes a miss") {
+    auto dir = temp_dir();
+    LocalStore store(dir / "cache");
+    REQUIRE(util::write_file_atomic(dir / "t/release/deps/libx-1.rlib", std::string(4096, 'x')));
+    auto saved = store.save("key", "release", dir / "t", {"release"});
+    REQUIRE(saved);
+    auto blob = dir / "cache/blobs/sha256" / saved->digest.substr(7);
+    {
+        std::fstream f(blob, std::ios::in | std::ios::out | std::ios::binary);
+        f.seekp(20);
+        char c = 0;
+        f.read(&c, 1);
+        f.seekp(20);
+        c = static_cast<char>(c ^ 0xff);
+        f.write(&c, 1);
+    }
+    auto restored = store.restore(*saved, dir / "u");
+    REQUIRE_FALSE(restored);
+    CHECK(restored.error().code == ExitCode::filesystem);
+    CHECK(restored.error().message.find("is corrupt") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(blob));
+    CHECK_FALSE(std::filesystem::exists(dir / "u/release/deps/libx-1.rlib"));
+    CHECK_FALSE(*store.find("key"));
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("prune evicts the least recently used entries first") {
+    auto dir = temp_dir();
+    LocalStore store(dir / "cache");
+    std::vector<CacheEntry> entries;
+    for (int i = 0; i < 3; ++i) {
+        // Random-ish contents so each archive is its own blob of a similar size.
+        std::string data;
+        for (int j = 0; j < 20000; ++j)
+            data += static_cast<char>((j * 7919 + i * 104729) % 251);
+        REQUIRE(util::write_file_atomic(dir / ("t" + std::to_string(i)) / "release/f", data));
+        auto saved = store.save("k" + std::to_string(i), "release", dir / ("t" + std::to_string(i)),
+                                {"release"});
+        REQUIRE(saved);
+        entries.push_back(*saved);
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    REQUIRE(*store.find("k0")); // k0 is now the most recently used
+    auto freed = store.prune(entries[0].size + 10);
+    REQUIRE(freed);
+    CHECK(*freed == entries[1].size + entries[2].size);
+    CHECK(*store.find("k0"));
+    CHECK_FALSE(*store.find("k1"));
+    CHECK_FALSE(*store.find("k2"));
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("the cache lives in RCD_CACHE_DIR, else XDG_CACHE_HOME, else ~/.cache") {
+    ::setenv("RCD_CACHE_DIR", "/x/rcd-cache", 1);
+    CHECK(LocalStore::default_root() == "/x/rcd-cache");
+    ::unsetenv("RCD_CACHE_DIR");
+    ::setenv("XDG_CACHE_HOME", "/x/xdg", 1);
+    CHECK(LocalStore::default_root() == "/x/xdg/rcd");
+    ::unsetenv("XDG_CACHE_HOME");
+    ::setenv("HOME", "/x/home", 1);
+    CHECK(LocalStore::default_root() == "/x/home/.cache/rcd");
+}

@@ -1,0 +1,108 @@
+#include "rcd/util/archive.hpp"
+#include "rcd/util/fs.hpp"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+using namespace rcd;
+
+namespace {
+std::filesystem::path temp_dir() {
+    char pattern[] = "/tmp/rcd-unit-XXXXXX";
+    return ::mkdtemp(pattern);
+}
+
+timespec mtime_of(const std::filesystem::path& p) {
+    struct stat st {};
+    ::lstat(p.c_str(), &st);
+    return st.st_mtim;
+}
+
+void set_mtime(const std::filesystem::path& p, long sec, long nsec) {
+    timespec t[2] = {{sec, nsec}, {sec, nsec}};
+    REQUIRE(::utimensat(AT_FDCWD, p.c_str(), t, AT_SYMLINK_NOFOLLOW) == 0);
+}
+
+// A .tar.zst holding one entry, written with libarchive as an attacker could.
+std::filesystem::path hostile(const std::filesystem::path& dir, const std::string& path,
+                              const char* link_target = nullptr) {
+    auto file = dir / "hostile.tar.zst";
+    struct archive* a = archive_write_new();
+    archive_write_set_format_pax_restricted(a);
+    archive_write_add_filter_zstd(a);
+    archive_write_open_filename(a, file.c_str());
+    archive_entry* e = archive_entry_new();
+    archive_entry_set_pathname(e, path.c_str());
+    archive_entry_set_perm(e, 0644);
+    if (link_target) {
+        archive_entry_set_filetype(e, AE_IFLNK);
+        archive_entry_set_symlink(e, link_target);
+    } else {
+        archive_entry_set_filetype(e, AE_IFREG);
+        archive_entry_set_size(e, 3);
+    }
+    archive_write_header(a, e);
+    if (!link_target)
+        archive_write_data(a, "bad", 3);
+    archive_entry_free(e);
+    archive_write_close(a);
+    archive_write_free(a);
+    return file;
+}
+} // namespace
+
+TEST_CASE("a packed tree comes back with contents, modes, links and nanosecond mtimes") {
+    auto dir = temp_dir();
+    auto src = dir / "src";
+    REQUIRE(util::write_file_atomic(src / "release/deps/libserde-1.rlib", "rlib"));
+    REQUIRE(util::write_file_atomic(src / "release/build/x/out/gen.rs", "gen"));
+    ::chmod((src / "release/build/x/out/gen.rs").c_str(), 0755);
+    std::filesystem::create_symlink("deps/libserde-1.rlib", src / "release/link");
+    set_mtime(src / "release/deps/libserde-1.rlib", 1'600'000'000, 123'456'789);
+    set_mtime(src / "release/deps", 1'600'000'001, 987'654'321);
+    REQUIRE(util::pack_tree(src, {"release"}, dir / "a.tar.zst"));
+
+    auto dst = dir / "dst";
+    REQUIRE(util::unpack_tree(dir / "a.tar.zst", dst));
+    CHECK(util::read_file(dst / "release/deps/libserde-1.rlib") == "rlib");
+    auto t = mtime_of(dst / "release/deps/libserde-1.rlib");
+    CHECK(t.tv_sec == 1'600'000'000);
+    CHECK(t.tv_nsec == 123'456'789);
+    auto d = mtime_of(dst / "release/deps");
+    CHECK(d.tv_sec == 1'600'000'001);
+    CHECK(d.tv_nsec == 987'654'321);
+    struct stat st {};
+    ::stat((dst / "release/build/x/out/gen.rs").c_str(), &st);
+    CHECK((st.st_mode & 0777) == 0755);
+    CHECK(std::filesystem::read_symlink(dst / "release/link") == "deps/libserde-1.rlib");
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("archives that would write outside their root are refused and write nothing") {
+    auto dir = temp_dir();
+    auto root = dir / "target";
+    std::filesystem::create_directories(root);
+    struct Case {
+        std::string path;
+        const char* link;
+        const char* why;
+    };
+    for (const auto& c :
+         {Case{"../escape", nullptr, "'..'"}, Case{"/tmp/rcd-abs-escape", nullptr, "absolute"},
+          Case{"release/evil", "/etc/passwd", "symbolic link"},
+          Case{"release/evil2", "../../outside", "symbolic link"}}) {
+        auto file = hostile(dir, c.path, c.link);
+        auto r = util::unpack_tree(file, root);
+        REQUIRE_FALSE(r);
+        CHECK(r.error().code == ExitCode::filesystem);
+        CHECK(r.error().message.find(c.why) != std::string::npos);
+    }
+    CHECK_FALSE(std::filesystem::exists(dir / "escape"));
+    CHECK_FALSE(std::filesystem::exists("/tmp/rcd-abs-escape"));
+    CHECK(std::filesystem::is_empty(root));
+    std::filesystem::remove_all(dir);
+}
