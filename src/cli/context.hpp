@@ -10,7 +10,6 @@
 namespace rcd::cli {
 
 struct GlobalOptions {
-    release::ProjectOptions project;
     std::string config_file;
     std::string pipelines_dir;
     std::string dir = ".";

@@ -18,10 +18,10 @@ struct Client::Response : HttpResponse {};
 
 namespace {
 
-const char* kAcceptManifests = "Accept: application/vnd.oci.image.manifest.v1+json, "
-                               "application/vnd.oci.image.index.v1+json, "
-                               "application/vnd.docker.distribution.manifest.v2+json, "
-                               "application/vnd.docker.distribution.manifest.list.v2+json";
+// Every manifest type rcd reads; distribution answers 404 to an OCI manifest without it.
+const std::string kAcceptManifests =
+    fmt::format("Accept: {}, {}, {}, {}", image::kOciManifest, image::kOciIndex,
+                image::kDockerManifest, image::kDockerManifestList);
 
 bool retryable_status(long status) {
     return status == 408 || status == 429 || status >= 500;

@@ -151,105 +151,15 @@ Result<PulledBase> pull_base(const std::string& reference, const image::Platform
     }
 }
 
-} // namespace
-
-Result<std::string> image_repository(const Project& project, const PublishOptions& options) {
-    std::optional<std::string> registry = options.registry;
-    if (!registry)
-        registry = env("RCD_REGISTRY");
-    if (!registry)
-        registry = project.config.registry;
-    if (!registry) {
-        if (options.push)
-            return fail(ExitCode::usage, "no registry to push the image to",
-                        "add 'registry: host:port/path' to rcd.yaml, set RCD_REGISTRY, or pass "
-                        "--registry");
-        return project.config.name;
-    }
-    std::string text = *registry;
-    while (text.ends_with('/'))
-        text.pop_back();
-    RCD_ASSIGN(auto ref, registry::parse_reference(text + "/" + project.config.name, false));
-    return ref.name();
+long long ms_since(Clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
 }
 
-std::vector<std::string> release_tags(const git::RepoState& repo, const PublishOptions& options) {
-    std::vector<std::string> tags;
-    if (repo.dirty()) {
-        tags.push_back(repo.commit + "-dirty");
-    } else {
-        tags.push_back(repo.commit);
-        if (!options.no_latest && options.checks_passed)
-            tags.push_back("latest");
-    }
-    for (const auto& t : options.extra_tags)
-        if (std::find(tags.begin(), tags.end(), t) == tags.end())
-            tags.push_back(t);
-    return tags;
-}
-
-Status check_clean(const Project& project, const PublishOptions& options) {
-    if (!project.repo)
-        return std::unexpected(project.repo.error());
-    if (!project.repo->dirty() || options.allow_dirty)
-        return {};
-    std::vector<std::string> files = project.repo->dirty_files;
-    std::string listed =
-        util::join(std::vector<std::string>(
-                       files.begin(), files.begin() + std::min<std::size_t>(files.size(), 20)),
-                   "\n  ");
-    if (files.size() > 20)
-        listed += fmt::format("\n  … and {} more", files.size() - 20);
-    return fail(ExitCode::repository,
-                fmt::format("the working tree has uncommitted changes:\n  {}", listed),
-                "commit or stash them, or pass --allow-dirty to tag <sha>-dirty");
-}
-
-Result<std::filesystem::path> locate_binary(const Project& project) {
-    RCD_ASSIGN(auto job, binary_stage(project));
-    exec::Command command = job.command;
-    command.argv.push_back("--message-format=json");
-    command.env["CARGO_TERM_COLOR"] = "never";
-    RCD_ASSIGN(auto out, exec::capture(command));
-    if (out.exit_code != 0)
-        return fail(
-            ExitCode::stage_failed,
-            fmt::format("'{}' failed while looking for the binary", util::shell_join(command.argv)),
-            "run 'rcd build' to see the build's errors");
-    const std::string& wanted = project.config.binary_name();
-    std::vector<std::string> found;
-    for (const auto& line : util::split(out.output, '\n')) {
-        if (!line.starts_with("{"))
-            continue;
-        auto doc = nlohmann::json::parse(line, nullptr, false);
-        if (doc.is_discarded() || doc.value("reason", "") != "compiler-artifact" ||
-            !doc.contains("executable") || !doc["executable"].is_string())
-            continue;
-        std::string name = doc["target"].value("name", "");
-        if (name == wanted)
-            return std::filesystem::path(doc["executable"].get<std::string>());
-        found.push_back(name);
-    }
-    return fail(ExitCode::usage, fmt::format("the build produced no binary named '{}'", wanted),
-                found.empty() ? "check that the workspace has a bin target"
-                              : fmt::format("set 'binary:' in rcd.yaml to one of: {}",
-                                            util::join(found, ", ")));
-}
-
-Result<report::ImageSummary> publish(const Project& project, const PublishOptions& options,
-                                     const Notify& notify) {
-    if (!project.repo)
-        return std::unexpected(project.repo.error());
+// What goes into the image, from rcd.yaml, the commit and the built binary.
+Result<image::ImageSpec> image_spec(const Project& project, const image::Platform& platform,
+                                    const std::filesystem::path& binary,
+                                    const PublishOptions& options) {
     const git::RepoState& repo = *project.repo;
-    const auto assemble_started = Clock::now();
-    auto ms_since = [](Clock::time_point t) {
-        return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
-    };
-    RCD_ASSIGN(auto repository, image_repository(project, options));
-    RCD_ASSIGN(auto binary, locate_binary(project));
-    RCD_ASSIGN(auto triple, target_triple(project, binary));
-    RCD_ASSIGN(auto platform, image::platform_from_triple(triple));
-
     image::ImageSpec spec;
     spec.platform = platform;
     spec.compression = options.compression;
@@ -281,20 +191,14 @@ Result<report::ImageSummary> publish(const Project& project, const PublishOption
     if (auto version = package_version(project, name))
         spec.labels["org.opencontainers.image.version"] = *version;
 
-    std::optional<PulledBase> base;
-    if (config.base != "scratch") {
-        RCD_ASSIGN(base, pull_base(config.base, platform, options, notify));
-        spec.base = base->base;
-    }
-    RCD_ASSIGN(auto image, image::assemble(spec));
+    return spec;
+}
 
-    report::ImageSummary summary;
-    summary.repository = repository;
-    summary.digest = image.manifest.digest;
-    summary.reference = repository + "@" + image.manifest.digest;
-    summary.tags = release_tags(repo, options);
-    summary.assemble_ms = ms_since(assemble_started);
-
+// --output oci:DIR and docker-archive:FILE.
+Status write_outputs(const image::Image& image, const std::optional<PulledBase>& base,
+                     const PublishOptions& options, const Notify& notify,
+                     report::ImageSummary& summary) {
+    const std::string& repository = summary.repository;
     // Base layers' bytes, fetched only when a file output needs them.
     std::vector<image::Blob> base_blobs;
     if (base && !options.outputs.empty())
@@ -320,10 +224,15 @@ Result<report::ImageSummary> publish(const Project& project, const PublishOption
         summary.outputs.push_back(output);
         notify(fmt::format("wrote {}", output));
     }
-    if (!options.push)
-        return summary;
+    return {};
+}
 
-    const auto push_started = Clock::now();
+// Blobs (several at once), then the manifest by digest, then the tags; a commit tag naming
+// another image is refused before anything is written.
+Status push_image(const image::Image& image, const std::optional<PulledBase>& base,
+                  const PublishOptions& options, const Notify& notify,
+                  report::ImageSummary& summary) {
+    const std::string& repository = summary.repository;
     RCD_ASSIGN(auto ref, registry::parse_reference(repository, false));
     RCD_ASSIGN(auto client, connect(ref.registry, options, notify));
     const std::string& repo_name = ref.repository;
@@ -443,8 +352,124 @@ Result<report::ImageSummary> publish(const Project& project, const PublishOption
         RCD_CHECK(
             client->put_manifest(repo_name, tag, image.manifest.media_type, image.manifest.data));
     }
-    summary.pushed = !options.dry_run;
-    summary.push_ms = ms_since(push_started);
+    return {};
+}
+
+} // namespace
+
+Result<std::string> image_repository(const Project& project, const PublishOptions& options) {
+    std::optional<std::string> registry = options.registry;
+    if (!registry)
+        registry = env("RCD_REGISTRY");
+    if (!registry)
+        registry = project.config.registry;
+    if (!registry) {
+        if (options.push)
+            return fail(ExitCode::usage, "no registry to push the image to",
+                        "add 'registry: host:port/path' to rcd.yaml, set RCD_REGISTRY, or pass "
+                        "--registry");
+        return project.config.name;
+    }
+    std::string text = *registry;
+    while (text.ends_with('/'))
+        text.pop_back();
+    RCD_ASSIGN(auto ref, registry::parse_reference(text + "/" + project.config.name, false));
+    return ref.name();
+}
+
+std::vector<std::string> release_tags(const git::RepoState& repo, const PublishOptions& options) {
+    std::vector<std::string> tags;
+    if (repo.dirty()) {
+        tags.push_back(repo.commit + "-dirty");
+    } else {
+        tags.push_back(repo.commit);
+        if (!options.no_latest && options.checks_passed)
+            tags.push_back("latest");
+    }
+    for (const auto& t : options.extra_tags)
+        if (std::find(tags.begin(), tags.end(), t) == tags.end())
+            tags.push_back(t);
+    return tags;
+}
+
+Status check_clean(const Project& project, const PublishOptions& options) {
+    if (!project.repo)
+        return std::unexpected(project.repo.error());
+    if (!project.repo->dirty() || options.allow_dirty)
+        return {};
+    std::vector<std::string> files = project.repo->dirty_files;
+    std::string listed =
+        util::join(std::vector<std::string>(
+                       files.begin(), files.begin() + std::min<std::size_t>(files.size(), 20)),
+                   "\n  ");
+    if (files.size() > 20)
+        listed += fmt::format("\n  … and {} more", files.size() - 20);
+    return fail(ExitCode::repository,
+                fmt::format("the working tree has uncommitted changes:\n  {}", listed),
+                "commit or stash them, or pass --allow-dirty to tag <sha>-dirty");
+}
+
+Result<std::filesystem::path> locate_binary(const Project& project) {
+    RCD_ASSIGN(auto job, binary_stage(project));
+    exec::Command command = job.command;
+    command.argv.push_back("--message-format=json");
+    command.env["CARGO_TERM_COLOR"] = "never";
+    RCD_ASSIGN(auto out, exec::capture(command));
+    if (out.exit_code != 0)
+        return fail(
+            ExitCode::stage_failed,
+            fmt::format("'{}' failed while looking for the binary", util::shell_join(command.argv)),
+            "run 'rcd build' to see the build's errors");
+    const std::string& wanted = project.config.binary_name();
+    std::vector<std::string> found;
+    for (const auto& line : util::split(out.output, '\n')) {
+        if (!line.starts_with("{"))
+            continue;
+        auto doc = nlohmann::json::parse(line, nullptr, false);
+        if (doc.is_discarded() || doc.value("reason", "") != "compiler-artifact" ||
+            !doc.contains("executable") || !doc["executable"].is_string())
+            continue;
+        std::string name = doc["target"].value("name", "");
+        if (name == wanted)
+            return std::filesystem::path(doc["executable"].get<std::string>());
+        found.push_back(name);
+    }
+    return fail(ExitCode::usage, fmt::format("the build produced no binary named '{}'", wanted),
+                found.empty() ? "check that the workspace has a bin target"
+                              : fmt::format("set 'binary:' in rcd.yaml to one of: {}",
+                                            util::join(found, ", ")));
+}
+
+Result<report::ImageSummary> publish(const Project& project, const PublishOptions& options,
+                                     const Notify& notify) {
+    if (!project.repo)
+        return std::unexpected(project.repo.error());
+    const auto assemble_started = Clock::now();
+    RCD_ASSIGN(auto repository, image_repository(project, options));
+    RCD_ASSIGN(auto binary, locate_binary(project));
+    RCD_ASSIGN(auto triple, target_triple(project, binary));
+    RCD_ASSIGN(auto platform, image::platform_from_triple(triple));
+    RCD_ASSIGN(auto spec, image_spec(project, platform, binary, options));
+    std::optional<PulledBase> base;
+    if (project.config.image.base != "scratch") {
+        RCD_ASSIGN(base, pull_base(project.config.image.base, platform, options, notify));
+        spec.base = base->base;
+    }
+    RCD_ASSIGN(auto image, image::assemble(spec));
+
+    report::ImageSummary summary;
+    summary.repository = repository;
+    summary.digest = image.manifest.digest;
+    summary.reference = repository + "@" + image.manifest.digest;
+    summary.tags = release_tags(*project.repo, options);
+    summary.assemble_ms = ms_since(assemble_started);
+    RCD_CHECK(write_outputs(image, base, options, notify, summary));
+    if (options.push) {
+        const auto push_started = Clock::now();
+        RCD_CHECK(push_image(image, base, options, notify, summary));
+        summary.pushed = !options.dry_run;
+        summary.push_ms = ms_since(push_started);
+    }
     return summary;
 }
 
