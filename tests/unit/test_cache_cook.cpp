@@ -2,6 +2,8 @@
 #include "rcd/cache/cook.hpp"
 #include "rcd/cache/key.hpp"
 
+#include "temp_dir.hpp"
+
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fstream>
@@ -9,9 +11,7 @@
 using namespace rcd;
 
 namespace {
-std::filesystem::path copy_fixture() {
-    char pattern[] = "/tmp/rcd-unit-XXXXXX";
-    std::filesystem::path dir = ::mkdtemp(pattern);
+std::filesystem::path copy_fixture(const std::filesystem::path& dir) {
     std::filesystem::copy(RCD_SOURCE_DIR "/tests/fixtures/service", dir / "service",
                           std::filesystem::copy_options::recursive);
     return dir / "service";
@@ -32,7 +32,8 @@ bool has_member_artifacts(const std::filesystem::path& target) {
 
 TEST_CASE("cooking builds from the skeleton and leaves nothing of the workspace's own crates",
           "[cargo]") {
-    auto repo = copy_fixture();
+    test::TempDir scratch;
+    auto repo = copy_fixture(scratch.path);
     auto workspace = cargo::read_workspace(repo);
     REQUIRE(workspace);
     auto input = cache::read_recipe_input(*workspace);
@@ -60,12 +61,11 @@ TEST_CASE("cooking builds from the skeleton and leaves nothing of the workspace'
     std::string line;
     std::getline(out, line);
     CHECK(line == "fixture-service 42");
-    std::filesystem::remove_all(repo.parent_path());
 }
 
 TEST_CASE("purging keeps other crates' artifacts and removes hashed member ones only") {
-    char pattern[] = "/tmp/rcd-unit-XXXXXX";
-    std::filesystem::path target = ::mkdtemp(pattern);
+    test::TempDir target_scratch;
+    const std::filesystem::path& target = target_scratch.path;
     auto touch = [&](const std::string& path) {
         std::filesystem::create_directories((target / path).parent_path());
         std::ofstream(target / path) << "x";
@@ -89,5 +89,4 @@ TEST_CASE("purging keeps other crates' artifacts and removes hashed member ones 
     CHECK(std::filesystem::exists(target / "release/.fingerprint/app-core-0123456789abcdef"));
     CHECK(std::filesystem::exists(target / "release/.fingerprint/serde-0123456789abcdef"));
     CHECK(std::filesystem::exists(target / "release/deps/libserde-0123456789abcdef.rlib"));
-    std::filesystem::remove_all(target);
 }

@@ -1,6 +1,8 @@
 #include "rcd/cache/local_store.hpp"
 #include "rcd/util/fs.hpp"
 
+#include "temp_dir.hpp"
+
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fstream>
@@ -9,15 +11,8 @@
 using namespace rcd;
 using namespace rcd::cache;
 
-namespace {
-std::filesystem::path temp_dir() {
-    char pattern[] = "/tmp/rcd-unit-XXXXXX";
-    return ::mkdtemp(pattern);
-}
-} // namespace
-
 TEST_CASE("a saved profile is found by its key and restored into another target directory") {
-    auto dir = temp_dir();
+    test::TempDir dir;
     LocalStore store(dir / "cache");
     REQUIRE(util::write_file_atomic(dir / "a/target/release/deps/libx-1.rlib", "compiled"));
     auto saved = store.save("key1", "release", dir / "a/target", {"release"});
@@ -32,11 +27,10 @@ TEST_CASE("a saved profile is found by its key and restored into another target 
     auto missing = store.find("key2");
     REQUIRE(missing);
     CHECK_FALSE(*missing);
-    std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("a corrupted blob is detected, removed, and becomes a miss") {
-    auto dir = temp_dir();
+    test::TempDir dir;
     LocalStore store(dir / "cache");
     REQUIRE(util::write_file_atomic(dir / "t/release/deps/libx-1.rlib", std::string(4096, 'x')));
     auto saved = store.save("key", "release", dir / "t", {"release"});
@@ -58,11 +52,10 @@ TEST_CASE("a corrupted blob is detected, removed, and becomes a miss") {
     CHECK_FALSE(std::filesystem::exists(blob));
     CHECK_FALSE(std::filesystem::exists(dir / "u/release/deps/libx-1.rlib"));
     CHECK_FALSE(*store.find("key"));
-    std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("prune evicts the least recently used entries first") {
-    auto dir = temp_dir();
+    test::TempDir dir;
     LocalStore store(dir / "cache");
     std::vector<CacheEntry> entries;
     for (int i = 0; i < 3; ++i) {
@@ -84,7 +77,6 @@ TEST_CASE("prune evicts the least recently used entries first") {
     CHECK(*store.find("k0"));
     CHECK_FALSE(*store.find("k1"));
     CHECK_FALSE(*store.find("k2"));
-    std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("the cache lives in RCD_CACHE_DIR, else XDG_CACHE_HOME, else ~/.cache") {

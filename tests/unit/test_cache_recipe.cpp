@@ -1,6 +1,8 @@
 #include "rcd/cache/recipe.hpp"
 #include "rcd/util/fs.hpp"
 
+#include "temp_dir.hpp"
+
 #include <catch2/catch.hpp>
 #include <cstdlib>
 
@@ -247,8 +249,8 @@ TEST_CASE("every target is explicit, auto-discovery is off, and sources are dumm
 }
 
 TEST_CASE("source edits, build.rs contents and unrelated files do not reach the recipe") {
-    char pattern[] = "/tmp/rcd-unit-XXXXXX";
-    std::filesystem::path dir = ::mkdtemp(pattern);
+    test::TempDir dir_scratch;
+    const std::filesystem::path& dir = dir_scratch.path;
     auto in = workspace();
     for (auto& package : in.workspace.members) {
         package.manifest_path = dir / package.manifest_path.lexically_relative("/w");
@@ -278,7 +280,6 @@ TEST_CASE("source edits, build.rs contents and unrelated files do not reach the 
     auto third = read_recipe_input(in.workspace);
     REQUIRE(third);
     CHECK(hash_of(*third) != before);
-    std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("a TOML syntax error names the file and position") {

@@ -1,5 +1,7 @@
 #include "rcd/exec/lock.hpp"
 
+#include "temp_dir.hpp"
+
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <optional>
@@ -9,8 +11,8 @@
 using namespace rcd;
 
 TEST_CASE("a second holder fails at once without waiting, naming the first") {
-    char pattern[] = "/tmp/rcd-unit-XXXXXX";
-    std::filesystem::path dir = ::mkdtemp(pattern);
+    test::TempDir dir_scratch;
+    const std::filesystem::path& dir = dir_scratch.path;
     auto lock_file = dir / "rcd" / "lock";
     auto first = exec::DirectoryLock::acquire(lock_file, false, [](long) {});
     REQUIRE(first);
@@ -20,12 +22,11 @@ TEST_CASE("a second holder fails at once without waiting, naming the first") {
     CHECK(second.error().code == ExitCode::filesystem);
     CHECK(second.error().message ==
           "another rcd (pid " + std::to_string(::getpid()) + ") is using \"" + dir.string() + "\"");
-    std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("a waiting holder is told who it waits for and gets the lock when it is free") {
-    char pattern[] = "/tmp/rcd-unit-XXXXXX";
-    std::filesystem::path dir = ::mkdtemp(pattern);
+    test::TempDir dir_scratch;
+    const std::filesystem::path& dir = dir_scratch.path;
     auto lock_file = dir / "lock";
     int ready[2];
     REQUIRE(::pipe(ready) == 0);
@@ -47,5 +48,4 @@ TEST_CASE("a waiting holder is told who it waits for and gets the lock when it i
     ::waitpid(child, nullptr, 0);
     ::close(ready[0]);
     ::close(ready[1]);
-    std::filesystem::remove_all(dir);
 }

@@ -1,6 +1,8 @@
 #include "rcd/exec/scheduler.hpp"
 #include "rcd/util/fs.hpp"
 
+#include "temp_dir.hpp"
+
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <csignal>
@@ -105,8 +107,8 @@ TEST_CASE("a missing command fails its stage with exit code 127") {
 }
 
 TEST_CASE("output is shown live and kept whole, without colour codes, in the log") {
-    char pattern[] = "/tmp/rcd-unit-XXXXXX";
-    std::filesystem::path dir = ::mkdtemp(pattern);
+    test::TempDir dir_scratch;
+    const std::filesystem::path& dir = dir_scratch.path;
     Recorder rec;
     auto j = sh("say", "printf '\\033[32mgreen\\033[0m\\n'; echo to-stderr >&2");
     j.log_path = dir / "logs" / "say.log";
@@ -115,7 +117,6 @@ TEST_CASE("output is shown live and kept whole, without colour codes, in the log
     CHECK(outcome.results[0].log == j.log_path.string());
     CHECK(util::read_file(j.log_path) == "green\nto-stderr\n");
     CHECK_FALSE(std::filesystem::exists(dir / "logs" / "say.log.tmp"));
-    std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("a stage over its timeout is killed and reported as timed out") {

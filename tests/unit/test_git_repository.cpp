@@ -1,5 +1,7 @@
 #include "rcd/git/repository.hpp"
 
+#include "temp_dir.hpp"
+
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fstream>
@@ -8,12 +10,8 @@ using namespace rcd;
 
 namespace {
 struct TempRepo {
-    std::filesystem::path dir;
-    TempRepo() {
-        char pattern[] = "/tmp/rcd-unit-XXXXXX";
-        dir = ::mkdtemp(pattern);
-    }
-    ~TempRepo() { std::filesystem::remove_all(dir); }
+    test::TempDir scratch;
+    const std::filesystem::path& dir = scratch.path;
     int git(const std::string& args) const {
         std::string cmd = "git -C '" + dir.string() + "' -c user.name=t -c user.email=t@e " + args +
                           " >/dev/null 2>&1";

@@ -1,8 +1,10 @@
 #include "rcd/util/archive.hpp"
 #include "rcd/util/fs.hpp"
 
+#include "temp_dir.hpp"
 #include <archive.h>
 #include <archive_entry.h>
+
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fcntl.h>
@@ -11,11 +13,6 @@
 using namespace rcd;
 
 namespace {
-std::filesystem::path temp_dir() {
-    char pattern[] = "/tmp/rcd-unit-XXXXXX";
-    return ::mkdtemp(pattern);
-}
-
 timespec mtime_of(const std::filesystem::path& p) {
     struct stat st {};
     ::lstat(p.c_str(), &st);
@@ -28,7 +25,7 @@ void set_mtime(const std::filesystem::path& p, long sec, long nsec) {
 }
 
 // A .tar.zst holding one entry, written with libarchive as an attacker could.
-std::filesystem::path hostile(const std::filesystem::path& dir, const std::string& path,
+std::filesystem::path hostile(const test::TempDir& dir, const std::string& path,
                               const char* link_target = nullptr) {
     auto file = dir / "hostile.tar.zst";
     struct archive* a = archive_write_new();
@@ -56,7 +53,7 @@ std::filesystem::path hostile(const std::filesystem::path& dir, const std::strin
 } // namespace
 
 TEST_CASE("a packed tree comes back with contents, modes, links and nanosecond mtimes") {
-    auto dir = temp_dir();
+    test::TempDir dir;
     auto src = dir / "src";
     REQUIRE(util::write_file_atomic(src / "release/deps/libserde-1.rlib", "rlib"));
     REQUIRE(util::write_file_atomic(src / "release/build/x/out/gen.rs", "gen"));
@@ -79,11 +76,10 @@ TEST_CASE("a packed tree comes back with contents, modes, links and nanosecond m
     ::stat((dst / "release/build/x/out/gen.rs").c_str(), &st);
     CHECK((st.st_mode & 0777) == 0755);
     CHECK(std::filesystem::read_symlink(dst / "release/link") == "deps/libserde-1.rlib");
-    std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("archives that would write outside their root are refused and write nothing") {
-    auto dir = temp_dir();
+    test::TempDir dir;
     auto root = dir / "target";
     std::filesystem::create_directories(root);
     struct Case {
@@ -104,5 +100,4 @@ TEST_CASE("archives that would write outside their root are refused and write no
     CHECK_FALSE(std::filesystem::exists(dir / "escape"));
     CHECK_FALSE(std::filesystem::exists("/tmp/rcd-abs-escape"));
     CHECK(std::filesystem::is_empty(root));
-    std::filesystem::remove_all(dir);
 }

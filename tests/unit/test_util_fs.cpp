@@ -1,20 +1,15 @@
 #include "rcd/util/fs.hpp"
 
+#include "temp_dir.hpp"
+
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
 
 using namespace rcd;
 
-namespace {
-std::filesystem::path temp_dir() {
-    char pattern[] = "/tmp/rcd-unit-XXXXXX";
-    return ::mkdtemp(pattern);
-}
-} // namespace
-
 TEST_CASE("an atomic write creates parents, replaces the file and leaves no temporary") {
-    auto dir = temp_dir();
+    test::TempDir dir;
     auto file = dir / "a" / "b" / "result.json";
     REQUIRE(util::write_file_atomic(file, "first"));
     REQUIRE(util::write_file_atomic(file, "second"));
@@ -23,7 +18,6 @@ TEST_CASE("an atomic write creates parents, replaces the file and leaves no temp
     for ([[maybe_unused]] auto& e : std::filesystem::directory_iterator(file.parent_path()))
         ++entries;
     CHECK(entries == 1);
-    std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("reading a missing file is a file-system error naming it") {
