@@ -83,6 +83,22 @@ Result<CacheEntry> LocalStore::save(const std::string& key, const std::string& p
     return CacheEntry{key, digest, size, profile};
 }
 
+Result<CacheEntry> LocalStore::import(const std::string& key, const std::string& profile,
+                                      const std::string& digest, const std::string& data) const {
+    if (util::sha256_digest(data) != digest)
+        return fail(ExitCode::filesystem, fmt::format("a fetched cache blob does not match {}", digest),
+                    "it was discarded; the dependencies will be built instead");
+    RCD_CHECK(util::write_file_atomic(blob_path(digest), data));
+    auto size = static_cast<std::int64_t>(data.size());
+    nlohmann::json index = {{"key", key}, {"digest", digest}, {"size", size}, {"profile", profile}};
+    RCD_CHECK(util::write_file_atomic(key_path(key), index.dump() + "\n"));
+    return CacheEntry{key, digest, size, profile};
+}
+
+Result<std::string> LocalStore::read_blob(const CacheEntry& entry) const {
+    return util::read_file(blob_path(entry.digest));
+}
+
 Status LocalStore::restore(const CacheEntry& entry, const std::filesystem::path& target_dir) const {
     auto blob = blob_path(entry.digest);
     RCD_ASSIGN(auto actual, file_digest(blob));

@@ -42,6 +42,13 @@ class LocalStore {
     // falls back to building.
     Status restore(const CacheEntry& entry, const std::filesystem::path& target_dir) const;
 
+    // Records `data`, fetched elsewhere, as the entry for `key`, if it matches `digest`.
+    Result<CacheEntry> import(const std::string& key, const std::string& profile,
+                              const std::string& digest, const std::string& data) const;
+
+    // The archive's bytes, for pushing it to a registry.
+    Result<std::string> read_blob(const CacheEntry& entry) const;
+
     // Evicts the least recently used entries until the blobs take at most max_bytes.
     // Returns the bytes freed.
     Result<std::int64_t> prune(std::int64_t max_bytes) const;

@@ -1,0 +1,42 @@
+// The shared dependency cache: an OCI artifact in the image's repository, tagged
+// `cache-<key prefix>`, plus the moving tag `cache` (the newest push, for partial restores).
+#pragma once
+
+#include "rcd/cache/local_store.hpp"
+#include "rcd/registry/client.hpp"
+
+#include <optional>
+#include <string>
+
+namespace rcd::cache {
+
+inline constexpr const char* kCacheArtifactType = "application/vnd.rcd.cache.v1";
+inline constexpr const char* kCacheLayerType = "application/vnd.rcd.cache.v1.tar+zstd";
+
+// What the artifact's annotations say about it.
+struct RemoteCache {
+    std::string key;
+    std::string profile;
+    std::string toolchain; // a hash of `rustc -vV` and `cargo -V`: partial restores need the same
+    std::string recipe;    // the recipe hash
+};
+
+std::string cache_tag(const std::string& key); // "cache-" and the first 16 hex digits
+
+// The manifest for a cache blob, with the key and the recipe as annotations. With
+// `as_artifact` false, a plain image manifest for registries that refuse artifactType.
+std::string cache_manifest(const RemoteCache& meta, const image::Descriptor& config,
+                           const image::Descriptor& layer, bool as_artifact);
+
+// Pushes the local entry's archive, then the manifest, then its two tags.
+Status push_remote(registry::Client& client, const std::string& repo, const LocalStore& store,
+                   const CacheEntry& entry, const RemoteCache& meta);
+
+// Fetches `cache-<key prefix>` into the local store; nothing when the registry has none.
+Result<std::optional<CacheEntry>> pull_remote(registry::Client& client, const std::string& repo,
+                                              const std::string& key, const LocalStore& store);
+
+// The annotations of what `cache` names now, if anything.
+Result<std::optional<RemoteCache>> latest_remote(registry::Client& client, const std::string& repo);
+
+} // namespace rcd::cache
