@@ -86,7 +86,8 @@ Result<CacheEntry> LocalStore::save(const std::string& key, const std::string& p
 Result<CacheEntry> LocalStore::import(const std::string& key, const std::string& profile,
                                       const std::string& digest, const std::string& data) const {
     if (util::sha256_digest(data) != digest)
-        return fail(ExitCode::filesystem, fmt::format("a fetched cache blob does not match {}", digest),
+        return fail(ExitCode::filesystem,
+                    fmt::format("a fetched cache blob does not match {}", digest),
                     "it was discarded; the dependencies will be built instead");
     RCD_CHECK(util::write_file_atomic(blob_path(digest), data));
     auto size = static_cast<std::int64_t>(data.size());
