@@ -40,10 +40,6 @@ std::string relative_to(const std::filesystem::path& path, const std::filesystem
     return path.lexically_relative(base).generic_string();
 }
 
-bool has_kind(const cargo::Target& target, const char* kind) {
-    return std::find(target.kind.begin(), target.kind.end(), kind) != target.kind.end();
-}
-
 // [[bin]], [[example]], [[test]] or [[bench]] entries for targets of one kind, sorted by name,
 // keeping what the original manifest said about each (harness, required-features, ...).
 toml::array explicit_targets(const cargo::Package& package, const char* kind,
@@ -51,7 +47,7 @@ toml::array explicit_targets(const cargo::Package& package, const char* kind,
                              const std::filesystem::path& member_dir) {
     std::vector<const cargo::Target*> targets;
     for (const auto& t : package.targets)
-        if (has_kind(t, kind))
+        if (t.has_kind(kind))
             targets.push_back(&t);
     std::sort(targets.begin(), targets.end(),
               [](const auto* a, const auto* b) { return a->name < b->name; });
@@ -71,7 +67,7 @@ toml::array explicit_targets(const cargo::Package& package, const char* kind,
 }
 
 std::string dummy_source(const cargo::Target& target) {
-    if (has_kind(target, "bin") || has_kind(target, "example") || has_kind(target, "custom-build"))
+    if (target.has_kind("bin") || target.has_kind("example") || target.has_kind("custom-build"))
         return "fn main() {}\n";
     return "// rcd skeleton\n";
 }
@@ -112,22 +108,19 @@ Result<RewrittenMember> rewrite_member(const cargo::Package& package, const std:
             pkg->insert_or_assign(key, false);
         pkg->erase("build");
         for (const auto& t : package.targets)
-            if (has_kind(t, "custom-build"))
+            if (t.has_kind("custom-build"))
                 pkg->insert_or_assign("build", relative_to(t.src_path, member_dir));
     }
     manifest.erase("lints");
     mask_dependency_tables(manifest);
 
     for (const auto& t : package.targets) {
-        bool is_lib = has_kind(t, "lib") || has_kind(t, "rlib") || has_kind(t, "dylib") ||
-                      has_kind(t, "cdylib") || has_kind(t, "staticlib") ||
-                      has_kind(t, "proc-macro");
-        if (is_lib) {
+        if (t.is_library()) {
             toml::table lib =
                 original["lib"].as_table() ? *original["lib"].as_table() : toml::table{};
             lib.insert_or_assign("name", t.name);
             lib.insert_or_assign("path", relative_to(t.src_path, member_dir));
-            if (has_kind(t, "proc-macro"))
+            if (t.has_kind("proc-macro"))
                 lib.insert_or_assign("proc-macro", true);
             manifest.insert_or_assign("lib", std::move(lib));
         }

@@ -9,15 +9,22 @@
 
 namespace rcd::cargo {
 
+bool Target::has_kind(std::string_view k) const {
+    return std::find(kind.begin(), kind.end(), k) != kind.end();
+}
+
+bool Target::is_library() const {
+    for (const char* k : {"lib", "rlib", "dylib", "proc-macro", "staticlib", "cdylib"})
+        if (has_kind(k))
+            return true;
+    return false;
+}
+
 bool Workspace::has_library() const {
-    static const std::vector<std::string> library_kinds = {"lib",        "rlib",      "dylib",
-                                                           "proc-macro", "staticlib", "cdylib"};
     for (const auto& package : members)
         for (const auto& target : package.targets)
-            for (const auto& kind : target.kind)
-                if (std::find(library_kinds.begin(), library_kinds.end(), kind) !=
-                    library_kinds.end())
-                    return true;
+            if (target.is_library())
+                return true;
     return false;
 }
 

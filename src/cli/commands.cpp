@@ -6,6 +6,7 @@
 #include "rcd/registry/reference.hpp"
 #include "rcd/release/publish.hpp"
 #include "rcd/release/run.hpp"
+#include "rcd/util/duration.hpp"
 #include "rcd/util/strings.hpp"
 #include "version.hpp"
 
@@ -69,10 +70,31 @@ release::RunSettings run_settings(const std::string& command, const GlobalOption
     return settings;
 }
 
-// Live progress only on a terminal, never in CI or with -q.
-bool show_progress(const GlobalOptions& global) {
-    return !global.quiet && !global.ci() && ::isatty(STDERR_FILENO);
-}
+// What publishing shows: a live transfer line on a terminal (never in CI or with -q), cleared
+// before each note so the two never mix.
+class PublishDisplay {
+  public:
+    PublishDisplay(const GlobalOptions& global, report::TerminalReporter& reporter)
+        : reporter_(reporter),
+          transfers_(!global.quiet && !global.ci() && ::isatty(STDERR_FILENO)) {}
+
+    void attach(release::PublishOptions& options) {
+        options.progress = [this](const std::string& what, std::int64_t done, std::int64_t total) {
+            transfers_.update(what, done, total);
+        };
+    }
+    release::Notify notify() {
+        return [this](const std::string& message) {
+            transfers_.clear();
+            reporter_.note(message);
+        };
+    }
+    void clear() { transfers_.clear(); }
+
+  private:
+    report::TerminalReporter& reporter_;
+    report::TransferLine transfers_;
+};
 
 void print_json(const nlohmann::json& doc) {
     std::cout << doc.dump(2) << std::endl;
@@ -240,14 +262,9 @@ int release_command(const GlobalOptions& global, const StageOptions& stages,
 
     auto settings = run_settings(command, global, stages);
     auto reporter = make_reporter(global);
-    report::TransferLine transfers(show_progress(global));
-    options.progress = [&](const std::string& what, std::int64_t done, std::int64_t total) {
-        transfers.update(what, done, total);
-    };
-    auto notify = [&](const std::string& m) {
-        transfers.clear();
-        reporter.note(m);
-    };
+    PublishDisplay display(global, reporter);
+    display.attach(options);
+    auto notify = display.notify();
     reporter.note(fmt::format("rcd release: {} ({} pipeline, {})", project->config.name,
                               project->pipeline.language, project->pipeline.origin));
     auto report = release::run_pipeline(*project, settings, reporter, notify);
@@ -256,9 +273,7 @@ int release_command(const GlobalOptions& global, const StageOptions& stages,
     if (report->ok()) {
         auto started = std::chrono::steady_clock::now();
         auto image = release::publish(*project, options, notify);
-        report->duration_ms += std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   std::chrono::steady_clock::now() - started)
-                                   .count();
+        report->duration_ms += util::elapsed_ms(started);
         if (image) {
             report->image = *image;
         } else {
@@ -294,25 +309,18 @@ int image_command(const GlobalOptions& global, const ReleaseOptions& release) {
     if (auto clean = release::check_clean(*project, options); release.push && !clean)
         return report_error(global, command, clean.error());
     auto reporter = make_reporter(global);
-    report::TransferLine transfers(show_progress(global));
-    options.progress = [&](const std::string& what, std::int64_t done, std::int64_t total) {
-        transfers.update(what, done, total);
-    };
+    PublishDisplay display(global, reporter);
+    display.attach(options);
     auto started = std::chrono::steady_clock::now();
-    auto image = release::publish(*project, options, [&](const std::string& m) {
-        transfers.clear();
-        reporter.note(m);
-    });
-    transfers.clear();
+    auto image = release::publish(*project, options, display.notify());
+    display.clear();
     if (!image)
         return report_error(global, command, image.error());
     report::RunReport report;
     report.command = command;
     report.repo = release::repo_summary(*project);
     report.image = *image;
-    report.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::steady_clock::now() - started)
-                             .count();
+    report.duration_ms = util::elapsed_ms(started);
     if (auto written = release::write_result(*project, report); !written)
         reporter.error(written.error());
     if (global.json)

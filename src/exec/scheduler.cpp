@@ -1,5 +1,6 @@
 #include "rcd/exec/scheduler.hpp"
 
+#include "rcd/util/duration.hpp"
 #include "rcd/util/strings.hpp"
 
 #include <algorithm>
@@ -48,10 +49,6 @@ struct Running {
 
 std::string signal_name(int sig) {
     return fmt::format("SIG{}", sigabbrev_np(sig));
-}
-
-long long elapsed_ms(Clock::time_point since) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - since).count();
 }
 
 class Runner {
@@ -273,7 +270,7 @@ class Runner {
         const StageJob& job = jobs_[r.index];
         StageResult& result = results_[r.index];
         result.exit_code = code;
-        result.duration_ms = elapsed_ms(r.started);
+        result.duration_ms = util::elapsed_ms(r.started);
         if (r.log.is_open()) {
             r.log.close();
             std::error_code ec;

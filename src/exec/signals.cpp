@@ -1,6 +1,5 @@
 #include "rcd/exec/signals.hpp"
 
-#include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <fcntl.h>
@@ -10,13 +9,10 @@ namespace rcd::exec {
 
 namespace {
 int g_pipe[2] = {-1, -1};
-std::atomic<int> g_first_signal{0};
 struct sigaction g_previous_int, g_previous_term;
 
 extern "C" void on_signal(int signal) {
     int saved = errno;
-    int expected = 0;
-    g_first_signal.compare_exchange_strong(expected, signal);
     unsigned char byte = static_cast<unsigned char>(signal);
     [[maybe_unused]] auto n = ::write(g_pipe[1], &byte, 1);
     errno = saved;
@@ -25,7 +21,6 @@ extern "C" void on_signal(int signal) {
 
 InterruptGuard::InterruptGuard() {
     ::pipe2(g_pipe, O_CLOEXEC | O_NONBLOCK);
-    g_first_signal = 0;
     struct sigaction action {};
     action.sa_handler = on_signal;
     sigemptyset(&action.sa_mask);
@@ -51,10 +46,6 @@ int InterruptGuard::take_signal() {
     if (::read(g_pipe[0], &byte, 1) == 1)
         return byte;
     return 0;
-}
-
-int InterruptGuard::last_signal() {
-    return g_first_signal.load();
 }
 
 } // namespace rcd::exec

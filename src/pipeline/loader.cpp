@@ -17,10 +17,6 @@ std::string Location::str() const {
     return fmt::format("{}:{}:{}", file, line, column);
 }
 
-const char* phase_name(Phase phase) {
-    return phase == Phase::check ? "check" : "build";
-}
-
 std::vector<std::string> Stage::argv() const {
     std::vector<std::string> out = run;
     out.insert(out.end(), args.begin(), args.end());

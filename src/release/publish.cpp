@@ -5,6 +5,7 @@
 #include "rcd/registry/client.hpp"
 #include "rcd/registry/reference.hpp"
 #include "rcd/release/stages.hpp"
+#include "rcd/util/duration.hpp"
 #include "rcd/util/fs.hpp"
 #include "rcd/util/strings.hpp"
 
@@ -78,8 +79,7 @@ std::optional<std::string> package_version(const Project& project, const std::st
         return std::nullopt;
     for (const auto& package : project.workspace->members)
         for (const auto& target : package.targets)
-            if (target.name == binary &&
-                std::find(target.kind.begin(), target.kind.end(), "bin") != target.kind.end())
+            if (target.name == binary && target.has_kind("bin"))
                 return package.version;
     return std::nullopt;
 }
@@ -149,10 +149,6 @@ Result<PulledBase> pull_base(const std::string& reference, const image::Platform
             fmt::format("base image {}: unreadable manifest or config: {}", reference, e.what()),
             "check the base image reference");
     }
-}
-
-long long ms_since(Clock::time_point t) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
 }
 
 // What goes into the image, from rcd.yaml, the commit and the built binary.
@@ -462,13 +458,13 @@ Result<report::ImageSummary> publish(const Project& project, const PublishOption
     summary.digest = image.manifest.digest;
     summary.reference = repository + "@" + image.manifest.digest;
     summary.tags = release_tags(*project.repo, options);
-    summary.assemble_ms = ms_since(assemble_started);
+    summary.assemble_ms = util::elapsed_ms(assemble_started);
     RCD_CHECK(write_outputs(image, base, options, notify, summary));
     if (options.push) {
         const auto push_started = Clock::now();
         RCD_CHECK(push_image(image, base, options, notify, summary));
         summary.pushed = !options.dry_run;
-        summary.push_ms = ms_since(push_started);
+        summary.push_ms = util::elapsed_ms(push_started);
     }
     return summary;
 }

@@ -2,6 +2,7 @@
 
 #include "rcd/exec/lock.hpp"
 #include "rcd/exec/signals.hpp"
+#include "rcd/util/duration.hpp"
 #include "rcd/util/fs.hpp"
 
 #include <chrono>
@@ -71,9 +72,7 @@ Result<report::RunReport> run_pipeline(const Project& project, const RunSettings
             break;
         }
     }
-    report.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::steady_clock::now() - started)
-                             .count();
+    report.duration_ms = util::elapsed_ms(started);
     return report;
 }
 

@@ -14,6 +14,9 @@ struct Target {
     std::string name;
     std::vector<std::string> kind; // "lib", "bin", "proc-macro", "test", "example", ...
     std::filesystem::path src_path;
+
+    bool has_kind(std::string_view k) const;
+    bool is_library() const; // of any crate type: what `cargo test --doc` can test
 };
 
 struct Package {
@@ -28,8 +31,7 @@ struct Workspace {
     std::filesystem::path target_directory;
     std::vector<Package> members;
 
-    // A target that `cargo test --doc` can test: a library of any kind.
-    bool has_library() const;
+    bool has_library() const; // some member has a library target
 };
 
 // Parses the JSON document of `cargo metadata --no-deps --format-version 1`.

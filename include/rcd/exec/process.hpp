@@ -33,7 +33,6 @@ class Process {
 
     int output_fd() const { return output_fd_; }
     int exit_fd() const { return pid_fd_; } // readable once the child has exited; -1 if unknown
-    pid_t pid() const { return pid_; }
 
     // Reads what the pipe holds now without blocking; an empty string with `open` false is EOF.
     std::string read_available(bool& open);

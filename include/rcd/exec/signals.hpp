@@ -11,9 +11,8 @@ class InterruptGuard {
     InterruptGuard(const InterruptGuard&) = delete;
     InterruptGuard& operator=(const InterruptGuard&) = delete;
 
-    int fd() const;           // readable when a signal arrived
-    int take_signal();        // the signal read from the pipe, or 0
-    static int last_signal(); // the first signal received during this guard, or 0
+    int fd() const;    // readable when a signal arrived
+    int take_signal(); // the signal read from the pipe, or 0
 };
 
 } // namespace rcd::exec

@@ -18,7 +18,6 @@ struct Location {
 };
 
 enum class Phase { check, build };
-const char* phase_name(Phase phase);
 
 struct Stage {
     std::string name;
