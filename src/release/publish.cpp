@@ -242,10 +242,18 @@ Status push_image(const image::Image& image, const std::optional<PulledBase>& ba
                                 commit_tag, *existing, image.manifest.digest),
                     "a commit's image is immutable; pass --force to replace it");
 
+    // Each distinct blob once: an image may hold the same layer twice.
+    std::vector<image::Descriptor> all;
+    std::set<std::string> seen;
+    for (const auto& layer : image.layers)
+        if (seen.insert(layer.digest).second)
+            all.push_back(layer);
+    all.push_back({image.config.media_type, image.config.digest,
+                   static_cast<std::int64_t>(image.config.data.size())});
+
     RCD_ASSIGN(auto present, client->manifest_digest(repo_name, image.manifest.digest));
-    const std::size_t blob_count = image.layers.size() + 1;
     if (present) {
-        summary.blobs_skipped = static_cast<int>(blob_count);
+        summary.blobs_skipped = static_cast<int>(all.size());
         notify(
             fmt::format("{} is already in {}", short_digest(image.manifest.digest), ref.registry));
     } else {
@@ -305,14 +313,6 @@ Status push_image(const image::Image& image, const std::optional<PulledBase>& ba
             RCD_ASSIGN(auto outcome, client->push_blob(repo_name, blob, std::nullopt));
             return Outcome{outcome, outcome == registry::BlobOutcome::uploaded ? layer.size : 0};
         };
-        // Each distinct blob once: an image may hold the same layer twice.
-        std::vector<image::Descriptor> all;
-        std::set<std::string> seen;
-        for (const auto& layer : image.layers)
-            if (seen.insert(layer.digest).second)
-                all.push_back(layer);
-        all.push_back({image.config.media_type, image.config.digest,
-                       static_cast<std::int64_t>(image.config.data.size())});
         // Several blobs at once, four at a time.
         for (std::size_t start = 0; start < all.size(); start += 4) {
             std::vector<std::future<Result<Outcome>>> running;
