@@ -3,6 +3,7 @@
 #include "http.hpp"
 #include "rcd/registry/reference.hpp"
 #include "rcd/util/hash.hpp"
+#include "rcd/util/strings.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -143,13 +144,21 @@ Result<std::shared_ptr<Client>> Client::connect(const std::string& registry,
     return client;
 }
 
+std::string Client::basic_header() const {
+    return "Authorization: Basic " +
+           detail::base64(credentials_->username + ":" + credentials_->secret);
+}
+
+detail::TlsOptions Client::tls() const {
+    return {!options_.insecure, options_.ca_file};
+}
+
 std::optional<std::string> Client::auth_header(const std::string& scope) {
     std::lock_guard lock(mutex_);
     if (auto it = tokens_.find(scope); it != tokens_.end())
         return "Authorization: Bearer " + it->second;
     if (use_basic_ && credentials_)
-        return "Authorization: Basic " +
-               detail::base64(credentials_->username + ":" + credentials_->secret);
+        return basic_header();
     return std::nullopt;
 }
 
@@ -178,21 +187,13 @@ Status Client::authenticate(const std::string& challenge, const std::string& sco
     std::string token_url = params["realm"];
     token_url += token_url.find('?') == std::string::npos ? "?" : "&";
     token_url += "service=" + detail::url_escape(params["service"]);
-    std::string scopes = scope.empty() ? params["scope"] : scope;
-    for (std::size_t start = 0; start < scopes.size();) {
-        auto end = scopes.find(' ', start);
-        std::string one = scopes.substr(start, end - start);
+    for (const auto& one : util::split(scope.empty() ? params["scope"] : scope, ' '))
         if (!one.empty())
             token_url += "&scope=" + detail::url_escape(one);
-        start = end == std::string::npos ? scopes.size() : end + 1;
-    }
     HttpRequest request{"GET", token_url, {}, {}};
     if (credentials_)
-        request.headers.push_back(
-            "Authorization: Basic " +
-            detail::base64(credentials_->username + ":" + credentials_->secret));
-    detail::TlsOptions tls{!options_.insecure, options_.ca_file};
-    auto response = detail::perform(request, tls);
+        request.headers.push_back(basic_header());
+    auto response = detail::perform(request, tls());
     if (!response)
         return fail(ExitCode::registry,
                     fmt::format("registry {}: cannot reach its token service: {}", registry_,
@@ -218,13 +219,12 @@ Status Client::authenticate(const std::string& challenge, const std::string& sco
 Result<Client::Response> Client::send(const std::string& method, const std::string& path,
                                       std::vector<std::string> headers, std::string_view body,
                                       const std::string& scope, const Progress* progress) {
-    detail::TlsOptions tls{!options_.insecure, options_.ca_file};
     bool authenticated = false;
     for (int attempt = 0;; ++attempt) {
         HttpRequest request{method, url(path), headers, body};
         if (auto auth = auth_header(scope))
             request.headers.push_back(*auth);
-        auto response = detail::perform(request, tls, progress);
+        auto response = detail::perform(request, tls(), progress);
         const bool last = attempt + 1 >= options_.max_attempts;
         if (!response) {
             const auto& e = response.error();

@@ -15,6 +15,10 @@
 
 namespace rcd::registry {
 
+namespace detail {
+struct TlsOptions;
+}
+
 struct ClientOptions {
     bool insecure = false; // plain HTTP, or HTTPS without verification, for any registry
     std::string ca_file;   // an extra CA for HTTPS
@@ -70,6 +74,8 @@ class Client {
                           const std::string& scope, const Progress* progress = nullptr);
     Status authenticate(const std::string& challenge, const std::string& scope);
     std::optional<std::string> auth_header(const std::string& scope);
+    std::string basic_header() const; // needs credentials_
+    detail::TlsOptions tls() const;
     Error registry_error(const std::string& what, long status, const std::string& body) const;
     std::string url(const std::string& path) const;
     Result<std::string> upload_chunked(const std::string& repo, const image::Blob& blob,
