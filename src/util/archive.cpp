@@ -1,8 +1,8 @@
 #include "rcd/util/archive.hpp"
 
+#include "libarchive.hpp"
+
 #include <algorithm>
-#include <archive.h>
-#include <archive_entry.h>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <fmt/std.h>
@@ -14,21 +14,6 @@
 namespace rcd::util {
 
 namespace {
-
-struct WriteDeleter {
-    void operator()(struct archive* a) const { archive_write_free(a); }
-};
-struct ReadDeleter {
-    void operator()(struct archive* a) const { archive_read_free(a); }
-};
-struct EntryDeleter {
-    void operator()(archive_entry* e) const { archive_entry_free(e); }
-};
-
-std::unexpected<Error> archive_error(const std::string& what, struct archive* a) {
-    return fail(ExitCode::filesystem, fmt::format("{}: {}", what, archive_error_string(a)),
-                "check the cache directory and free disk space");
-}
 
 // Every path below `root` that `paths` name, sorted, directories before their contents.
 std::vector<std::filesystem::path> expand(const std::filesystem::path& root,
@@ -94,19 +79,19 @@ Status check_entry(archive_entry* entry) {
 
 Status pack_tree(const std::filesystem::path& root, const std::vector<std::string>& paths,
                  const std::filesystem::path& archive) {
-    std::unique_ptr<struct archive, WriteDeleter> a(archive_write_new());
+    detail::WriteArchive a(archive_write_new());
     // Full pax, not pax_restricted: only full pax always records sub-second mtimes.
     archive_write_set_format_pax(a.get());
     archive_write_add_filter_zstd(a.get());
     if (archive_write_open_filename(a.get(), archive.c_str()) != ARCHIVE_OK)
-        return archive_error(fmt::format("cannot create {}", archive), a.get());
+        return detail::archive_error(fmt::format("cannot create {}", archive), a.get());
     std::vector<char> buffer(1 << 20);
     for (const auto& rel : expand(root, paths)) {
         auto full = root / rel;
         struct stat st {};
         if (::lstat(full.c_str(), &st) != 0)
             continue;
-        std::unique_ptr<archive_entry, EntryDeleter> entry(archive_entry_new());
+        detail::Entry entry(archive_entry_new());
         archive_entry_set_pathname(entry.get(), rel.generic_string().c_str());
         archive_entry_set_perm(entry.get(), st.st_mode & 07777);
         archive_entry_set_mtime(entry.get(), st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
@@ -123,41 +108,41 @@ Status pack_tree(const std::filesystem::path& root, const std::vector<std::strin
             continue; // sockets and fifos have no place in a cache
         }
         if (archive_write_header(a.get(), entry.get()) != ARCHIVE_OK)
-            return archive_error(fmt::format("cannot add {}", rel), a.get());
+            return detail::archive_error(fmt::format("cannot add {}", rel), a.get());
         if (S_ISREG(st.st_mode)) {
             std::ifstream in(full, std::ios::binary);
             while (in) {
                 in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
                 if (in.gcount() > 0 && archive_write_data(a.get(), buffer.data(),
                                                           static_cast<size_t>(in.gcount())) < 0)
-                    return archive_error(fmt::format("cannot write {}", rel), a.get());
+                    return detail::archive_error(fmt::format("cannot write {}", rel), a.get());
             }
         }
     }
     if (archive_write_close(a.get()) != ARCHIVE_OK)
-        return archive_error(fmt::format("cannot finish {}", archive), a.get());
+        return detail::archive_error(fmt::format("cannot finish {}", archive), a.get());
     return {};
 }
 
 Status unpack_tree(const std::filesystem::path& archive, const std::filesystem::path& root) {
-    auto open = [&](std::unique_ptr<struct archive, ReadDeleter>& a) -> Status {
+    auto open = [&](detail::ReadArchive& a) -> Status {
         a.reset(archive_read_new());
         archive_read_support_format_tar(a.get());
         archive_read_support_filter_zstd(a.get());
         archive_read_support_filter_none(a.get());
         if (archive_read_open_filename(a.get(), archive.c_str(), 1 << 20) != ARCHIVE_OK)
-            return archive_error(fmt::format("cannot open {}", archive), a.get());
+            return detail::archive_error(fmt::format("cannot open {}", archive), a.get());
         return {};
     };
     // First pass: check every entry, so a hostile archive writes nothing at all.
-    std::unique_ptr<struct archive, ReadDeleter> a;
+    detail::ReadArchive a;
     RCD_CHECK(open(a));
     archive_entry* entry = nullptr;
     int rc = ARCHIVE_OK;
     while ((rc = archive_read_next_header(a.get(), &entry)) == ARCHIVE_OK)
         RCD_CHECK(check_entry(entry));
     if (rc != ARCHIVE_EOF)
-        return archive_error(fmt::format("cannot read {}", archive), a.get());
+        return detail::archive_error(fmt::format("cannot read {}", archive), a.get());
 
     RCD_CHECK(open(a));
     std::vector<std::pair<std::filesystem::path, timespec>> directory_times;
@@ -195,7 +180,8 @@ Status unpack_tree(const std::filesystem::path& archive, const std::filesystem::
             ::fchmod(fd, archive_entry_perm(entry));
             ::close(fd);
             if (n < 0)
-                return archive_error(fmt::format("cannot read {} from {}", path, archive), a.get());
+                return detail::archive_error(fmt::format("cannot read {} from {}", path, archive),
+                                             a.get());
             std::filesystem::rename(temp, path, ec);
         }
         }
@@ -207,7 +193,7 @@ Status unpack_tree(const std::filesystem::path& archive, const std::filesystem::
         ::utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW);
     }
     if (rc != ARCHIVE_EOF)
-        return archive_error(fmt::format("cannot read {}", archive), a.get());
+        return detail::archive_error(fmt::format("cannot read {}", archive), a.get());
     for (auto it = directory_times.rbegin(); it != directory_times.rend(); ++it) {
         timespec times[2] = {it->second, it->second};
         ::utimensat(AT_FDCWD, it->first.c_str(), times, 0);

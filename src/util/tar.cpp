@@ -1,8 +1,6 @@
 #include "rcd/util/tar.hpp"
 
-#include <archive.h>
-#include <archive_entry.h>
-#include <memory>
+#include "libarchive.hpp"
 
 namespace rcd::util {
 
@@ -11,26 +9,17 @@ la_ssize_t append(struct archive*, void* out, const void* buffer, size_t length)
     static_cast<std::string*>(out)->append(static_cast<const char*>(buffer), length);
     return static_cast<la_ssize_t>(length);
 }
-
-struct ArchiveDeleter {
-    void operator()(struct archive* a) const { archive_write_free(a); }
-};
-struct EntryDeleter {
-    void operator()(archive_entry* e) const { archive_entry_free(e); }
-};
 } // namespace
 
 Result<std::string> write_tar(const std::vector<TarEntry>& entries, std::int64_t mtime) {
     std::string out;
-    std::unique_ptr<struct archive, ArchiveDeleter> a(archive_write_new());
+    detail::WriteArchive a(archive_write_new());
     archive_write_set_format_pax_restricted(a.get());
     archive_write_set_bytes_per_block(a.get(), 512);
     if (archive_write_open(a.get(), &out, nullptr, append, nullptr) != ARCHIVE_OK)
-        return fail(ExitCode::filesystem,
-                    std::string("cannot start a tar archive: ") + archive_error_string(a.get()),
-                    "");
+        return detail::archive_error("cannot start a tar archive", a.get());
     for (const auto& e : entries) {
-        std::unique_ptr<archive_entry, EntryDeleter> entry(archive_entry_new());
+        detail::Entry entry(archive_entry_new());
         archive_entry_set_pathname(entry.get(), e.path.c_str());
         archive_entry_set_uid(entry.get(), 0);
         archive_entry_set_gid(entry.get(), 0);
@@ -52,20 +41,13 @@ Result<std::string> write_tar(const std::vector<TarEntry>& entries, std::int64_t
             break;
         }
         if (archive_write_header(a.get(), entry.get()) != ARCHIVE_OK)
-            return fail(
-                ExitCode::filesystem,
-                "cannot add " + e.path + " to a tar archive: " + archive_error_string(a.get()), "");
+            return detail::archive_error("cannot add " + e.path + " to a tar archive", a.get());
         if (e.type == TarEntry::Type::file && !e.content.empty() &&
             archive_write_data(a.get(), e.content.data(), e.content.size()) < 0)
-            return fail(ExitCode::filesystem,
-                        "cannot write " + e.path +
-                            " into a tar archive: " + archive_error_string(a.get()),
-                        "");
+            return detail::archive_error("cannot write " + e.path + " into a tar archive", a.get());
     }
     if (archive_write_close(a.get()) != ARCHIVE_OK)
-        return fail(ExitCode::filesystem,
-                    std::string("cannot finish a tar archive: ") + archive_error_string(a.get()),
-                    "");
+        return detail::archive_error("cannot finish a tar archive", a.get());
     return out;
 }
 
