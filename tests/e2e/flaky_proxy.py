@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """A proxy in front of a real registry that answers the first N requests with
-503 and Retry-After, then forwards everything. It logs one line per request:
+503 and Retry-After, then forwards everything. With "refuse-monolithic" it also
+answers 416 to every blob upload sent whole (a PUT with a body), as registries
+that take only chunked uploads do. It logs one line per request:
 "<unix time> <status> <method> <path>".
-Usage: flaky_proxy.py LISTEN_PORT REGISTRY_PORT FAILURES RETRY_AFTER_SECONDS LOG
+Usage: flaky_proxy.py LISTEN_PORT REGISTRY_PORT FAILURES RETRY_AFTER_SECONDS LOG [refuse-monolithic]
 """
 import http.client, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 listen, upstream, failures, retry_after, log_path = sys.argv[1:6]
+refuse_monolithic = sys.argv[6:7] == ["refuse-monolithic"]
 remaining = [int(failures)]
 lock = threading.Lock()
 log = open(log_path, "a", buffering=1)
@@ -30,6 +33,12 @@ class Proxy(BaseHTTPRequestHandler):
             log.write(f"{time.time():.3f} 503 {self.command} {self.path}\n")
             self.send_response(503)
             self.send_header("Retry-After", retry_after)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if refuse_monolithic and self.command == "PUT" and "/blobs/uploads/" in self.path and body:
+            log.write(f"{time.time():.3f} 416 {self.command} {self.path}\n")
+            self.send_response(416)
             self.send_header("Content-Length", "0")
             self.end_headers()
             return

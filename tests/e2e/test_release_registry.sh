@@ -166,6 +166,31 @@ test_503_with_retry_after_is_retried_after_the_wait() {
     fail "Retry-After was not honoured: $(cat "$WORK/proxy.log")"
 }
 
+test_chunked_upload_when_a_registry_refuses_monolithic_ones() {
+  local pport repo rc=0
+  pport=$(free_port)
+  repo=$(make_release_repo chunked "127.0.0.1:$pport")
+  track_service /usr/bin/python3 "$(dirname "$0")/flaky_proxy.py" "$pport" "${REG#*:}" 0 0 \
+    "$WORK/chunked.log" refuse-monolithic
+  wait_for_port "$pport"
+  release_json "$repo" || rc=$?
+  assert_eq 0 "$rc" "exit code" || { cat "$WORK/err"; return 1; }
+  grep -q ' 416 PUT ' "$WORK/chunked.log" || fail "no monolithic upload was refused"
+  grep -q ' 202 PATCH ' "$WORK/chunked.log" || fail "no chunk was uploaded"
+  assert_eq "$(json "$WORK/doc" .image.digest)" \
+    "$(skopeo inspect --tls-verify=false "docker://$REG/team/fixture-service:latest" | jq -r .Digest)" "pushed"
+}
+
+test_image_push_pushes_the_last_build() {
+  local repo
+  repo=$(make_release_repo imagepush "$REG")
+  rcd -C "$repo" -q build
+  rcd -C "$repo" --json image --push --tag from-image >"$WORK/doc" 2>"$WORK/err" || { cat "$WORK/err"; return 1; }
+  assert_eq true "$(json "$WORK/doc" .image.pushed)" pushed
+  assert_eq "$(json "$WORK/doc" .image.digest)" \
+    "$(skopeo inspect --tls-verify=false "docker://$REG/team/fixture-service:from-image" | jq -r .Digest)" "the --tag names the pushed image"
+}
+
 test_dry_run_writes_nothing_to_the_registry() {
   local repo
   repo=$(make_release_repo dryrun "$REG")
@@ -196,6 +221,8 @@ run_test test_failed_check_moves_nothing
 run_test test_registry_down_exits_4_naming_it
 run_test test_base_image_layers_are_reused_not_uploaded
 run_test test_503_with_retry_after_is_retried_after_the_wait
+run_test test_chunked_upload_when_a_registry_refuses_monolithic_ones
+run_test test_image_push_pushes_the_last_build
 run_test test_dry_run_writes_nothing_to_the_registry
 run_test test_plan_shows_the_image_and_its_tags
 finish
