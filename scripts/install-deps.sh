@@ -10,8 +10,17 @@ PACKAGES=(
   libcurl4-openssl-dev libarchive-dev libssl-dev zlib1g-dev libzstd-dev libtomlplusplus-dev
   # the local registry of the demo and the tests, and the clients that check rcd's images
   docker-registry apache2-utils curl openssl git jq
-  skopeo umoci oci-image-tool podman runc python3-jwt python3-cryptography
+  skopeo umoci oci-image-tool podman runc python3-jwt python3-cryptography zstd libxml2-utils man-db
+  # crates of the dependency-cache fixture (tests/fixtures/deps-workspace), from Debian
+  librust-hex-dev librust-itoa-dev librust-serde-dev
 )
+# bench/cache.sh: a service of about 87 crates
+if [ "${1:-}" = "--bench" ]; then
+  PACKAGES+=(librust-tokio-dev librust-hyper-dev librust-serde-derive-dev librust-serde-json-dev
+    librust-regex-dev librust-clap-dev librust-tracing-dev librust-tracing-subscriber-dev
+    librust-thiserror-dev librust-sha2-dev librust-hex-dev librust-walkdir-dev
+    librust-flate2-dev librust-tar-dev)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

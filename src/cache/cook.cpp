@@ -7,21 +7,25 @@
 #include <cctype>
 #include <fmt/format.h>
 #include <fmt/std.h>
+#include <nlohmann/json.hpp>
 #include <set>
 
 namespace rcd::cache {
 
 namespace {
 
+bool is_hex16(std::string_view text) {
+    return text.size() == 16 && std::all_of(text.begin(), text.end(), [](char c) {
+               return std::isxdigit(static_cast<unsigned char>(c));
+           });
+}
+
 // "name-0123456789abcdef" with an optional extension: cargo's hashed artifact names.
 bool is_hashed_name(const std::string& entry, const std::string& name) {
     if (!entry.starts_with(name + "-"))
         return false;
     std::string rest = entry.substr(name.size() + 1);
-    rest = rest.substr(0, rest.find('.'));
-    return rest.size() == 16 && std::all_of(rest.begin(), rest.end(), [](char c) {
-               return std::isxdigit(static_cast<unsigned char>(c));
-           });
+    return is_hex16(rest.substr(0, rest.find('.')));
 }
 
 // Directories like target/debug, target/release, target/<triple>/release.
@@ -41,7 +45,75 @@ std::vector<std::filesystem::path> profile_dirs(const std::filesystem::path& tar
     return out;
 }
 
+// "libserde-0123456789abcdef.rlib" -> "0123456789abcdef"; empty when not hashed.
+std::string unit_hash(const std::string& name) {
+    std::string stem = name.substr(0, name.find('.'));
+    auto dash = stem.rfind('-');
+    if (dash == std::string::npos || !is_hex16(std::string_view(stem).substr(dash + 1)))
+        return {};
+    return stem.substr(dash + 1);
+}
+
+// Files under <profile>/deps/ and <profile>/build/<unit>/: the profile directory and the hash.
+void add_unit(DependencyUnits& units, const std::filesystem::path& file,
+              const std::filesystem::path& target_dir) {
+    auto rel = file.lexically_normal().lexically_relative(target_dir.lexically_normal());
+    if (rel.empty() || *rel.begin() == "..")
+        return;
+    std::filesystem::path profile;
+    for (auto it = rel.begin(); it != rel.end(); ++it) {
+        if ((*it == "deps" || *it == "build") && std::next(it) != rel.end()) {
+            if (auto hash = unit_hash(std::next(it)->string()); !hash.empty())
+                units[profile.generic_string()].insert(hash);
+            return;
+        }
+        profile /= *it;
+    }
+}
+
 } // namespace
+
+DependencyUnits parse_dependency_units(std::string_view cargo_json,
+                                       const std::filesystem::path& target_dir) {
+    DependencyUnits units;
+    for (const auto& line : util::split(std::string(cargo_json), '\n')) {
+        if (!line.starts_with("{"))
+            continue;
+        auto doc = nlohmann::json::parse(line, nullptr, false);
+        if (doc.is_discarded() || !doc.is_object())
+            continue;
+        // The workspace's own crates (and any path dependency) are never cached.
+        if (doc.value("package_id", "").starts_with("path+"))
+            continue;
+        std::string reason = doc.value("reason", "");
+        if (reason == "compiler-artifact" && doc.contains("filenames") &&
+            doc["filenames"].is_array()) {
+            for (const auto& file : doc["filenames"])
+                if (file.is_string())
+                    add_unit(units, file.get<std::string>(), target_dir);
+        } else if (reason == "build-script-executed" && doc.contains("out_dir") &&
+                   doc["out_dir"].is_string()) {
+            add_unit(units, doc["out_dir"].get<std::string>(), target_dir);
+        }
+    }
+    return units;
+}
+
+std::vector<std::string> dependency_paths(const DependencyUnits& units,
+                                          const std::filesystem::path& target_dir) {
+    std::vector<std::string> paths;
+    std::error_code ec;
+    for (const auto& [profile, hashes] : units)
+        for (const char* sub : {".fingerprint", "build", "deps"}) {
+            std::filesystem::path dir = target_dir / profile / sub;
+            for (const auto& entry : std::filesystem::directory_iterator(dir, ec))
+                if (hashes.contains(unit_hash(entry.path().filename().string())))
+                    paths.push_back((std::filesystem::path(profile) / sub / entry.path().filename())
+                                        .generic_string());
+        }
+    std::sort(paths.begin(), paths.end());
+    return paths;
+}
 
 Result<std::size_t> purge_members(const cargo::Workspace& workspace,
                                   const std::filesystem::path& target_dir) {
@@ -97,25 +169,33 @@ Result<std::size_t> purge_members(const cargo::Workspace& workspace,
     return removed;
 }
 
-Result<exec::Captured> cook(const Recipe& recipe, const cargo::Workspace& workspace,
-                            const std::vector<std::string>& command,
-                            const std::map<std::string, std::string>& env,
-                            const std::filesystem::path& scratch) {
+Result<Cooked> cook(const Recipe& recipe, const cargo::Workspace& workspace,
+                    const std::vector<std::string>& command,
+                    const std::map<std::string, std::string>& env,
+                    const std::filesystem::path& scratch, const std::filesystem::path& log,
+                    int interrupt_fd) {
     std::error_code ec;
     std::filesystem::remove_all(scratch, ec);
     for (const auto& file : recipe.skeleton)
         RCD_CHECK(util::write_file_atomic(scratch / file.path, file.content));
     exec::Command cargo{command, env, scratch, std::nullopt};
+    cargo.argv.push_back("--message-format=json");
     cargo.env["CARGO_TARGET_DIR"] = workspace.target_directory.string();
-    RCD_ASSIGN(auto result, exec::capture(cargo));
-    RCD_ASSIGN([[maybe_unused]] auto purged, purge_members(workspace, workspace.target_directory));
+    auto result = exec::capture(cargo, interrupt_fd);
+    // Whatever happened, nothing built from a dummy source may stay behind.
+    auto purged = purge_members(workspace, workspace.target_directory);
     std::filesystem::remove_all(scratch, ec);
-    if (result.exit_code != 0)
+    if (!result)
+        return std::unexpected(result.error());
+    RCD_CHECK(purged);
+    RCD_CHECK(util::write_file_atomic(log, result->output));
+    if (result->exit_code != 0)
         return fail(ExitCode::filesystem,
                     fmt::format("cooking the dependencies failed: {} exited with {}",
-                                util::shell_join(command), result.exit_code),
-                    "the dependency build itself fails; run 'cargo build' to see why");
-    return result;
+                                util::shell_join(command), result->exit_code),
+                    fmt::format("cargo's output is in {}", log));
+    auto units = parse_dependency_units(result->output, workspace.target_directory);
+    return Cooked{std::move(*result), dependency_paths(units, workspace.target_directory)};
 }
 
 } // namespace rcd::cache

@@ -49,7 +49,8 @@ std::vector<std::string> cook_command(const std::vector<std::string>& stage_argv
     for (const auto& arg : stage_argv) {
         if (arg == "--")
             break;
-        out.push_back(arg);
+        if (!arg.starts_with("--message-format")) // how cargo reports, not what it builds
+            out.push_back(arg);
     }
     if (profile == "test" && std::find(out.begin(), out.end(), "--no-run") == out.end()) {
         // Doc tests compile nothing ahead of time: build what `cargo test` needs.

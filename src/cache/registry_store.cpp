@@ -1,5 +1,7 @@
 #include "rcd/cache/registry_store.hpp"
 
+#include "rcd/util/hash.hpp"
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -17,14 +19,16 @@ nlohmann::json descriptor(const image::Descriptor& d) {
     return {{"mediaType", d.media_type}, {"digest", d.digest}, {"size", d.size}};
 }
 
-std::optional<RemoteCache> annotations_of(const std::string& manifest) {
-    auto doc = nlohmann::json::parse(manifest, nullptr, false);
-    if (doc.is_discarded() || !doc.contains("annotations") || !doc["annotations"].is_object())
+std::optional<RemoteCache> annotations_of(const nlohmann::json& doc) {
+    if (!doc.is_object() || !doc.contains("annotations") || !doc["annotations"].is_object())
         return std::nullopt;
     const auto& a = doc["annotations"];
     return RemoteCache{a.value(kKey, ""), a.value(kProfile, ""), a.value(kToolchain, ""),
                        a.value(kRecipe, "")};
 }
+
+// Entries kept in the `cache` index: enough for every profile of a few toolchains.
+constexpr std::size_t kIndexEntries = 12;
 
 } // namespace
 
@@ -52,7 +56,7 @@ Status push_remote(registry::Client& client, const std::string& repo, const Loca
                    const CacheEntry& entry, const RemoteCache& meta) {
     RCD_ASSIGN(auto data, store.read_blob(entry));
     image::Blob layer{kCacheLayerType, entry.digest, std::move(data)};
-    RCD_ASSIGN([[maybe_unused]] auto pushed, client.push_blob(repo, layer, std::nullopt));
+    RCD_ASSIGN([[maybe_unused]] auto layer_pushed, client.push_blob(repo, layer, std::nullopt));
 
     // An artifact's config is the empty descriptor; the fallback needs a real image config.
     image::Blob empty = image::Blob::of(kEmptyType, "{}");
@@ -77,34 +81,93 @@ Status push_remote(registry::Client& client, const std::string& repo, const Loca
                                   layer_descriptor, false);
         RCD_CHECK(client.put_manifest(repo, cache_tag(meta.key), image::kOciManifest, manifest));
     }
-    return client.put_manifest(repo, "cache", image::kOciManifest, manifest);
+
+    nlohmann::json pushed = {{"mediaType", image::kOciManifest},
+                             {"digest", "sha256:" + util::sha256_hex(manifest)},
+                             {"size", manifest.size()},
+                             {"artifactType", kCacheArtifactType},
+                             {"annotations", nlohmann::json::parse(manifest)["annotations"]}};
+    std::string current;
+    if (auto head = client.manifest_digest(repo, "cache"); head && *head) {
+        auto fetched = client.get_manifest(repo, "cache");
+        if (fetched && fetched->media_type == image::kOciIndex)
+            current = fetched->body;
+    }
+    return client.put_manifest(repo, "cache", image::kOciIndex, merge_cache_index(current, pushed));
+}
+
+std::string merge_cache_index(const std::string& current, const nlohmann::json& pushed) {
+    auto pushed_meta = annotations_of(pushed);
+    nlohmann::json manifests = nlohmann::json::array({pushed});
+    auto doc = nlohmann::json::parse(current, nullptr, false);
+    if (!doc.is_discarded() && doc.contains("manifests") && doc["manifests"].is_array())
+        for (const auto& entry : doc["manifests"]) {
+            auto meta = annotations_of(entry);
+            if (!meta || (pushed_meta && meta->profile == pushed_meta->profile &&
+                          meta->toolchain == pushed_meta->toolchain))
+                continue;
+            if (manifests.size() < kIndexEntries)
+                manifests.push_back(entry);
+        }
+    return nlohmann::json{
+        {"schemaVersion", 2}, {"mediaType", image::kOciIndex}, {"manifests", manifests}}
+        .dump();
+}
+
+namespace {
+
+// The blob digest of the cache stored for exactly this key, if the registry has one.
+Result<std::optional<std::pair<RemoteCache, std::string>>>
+remote_layer(registry::Client& client, const std::string& repo, const std::string& key) {
+    using Found = std::optional<std::pair<RemoteCache, std::string>>;
+    RCD_ASSIGN(auto digest, client.manifest_digest(repo, cache_tag(key)));
+    if (!digest)
+        return Found{};
+    RCD_ASSIGN(auto manifest, client.get_manifest(repo, cache_tag(key)));
+    auto doc = nlohmann::json::parse(manifest.body, nullptr, false);
+    auto meta = annotations_of(doc);
+    // A tag names a key prefix: another key with the same prefix is a miss, not a hit.
+    if (!meta || meta->key != key || !doc.contains("layers") || !doc["layers"].is_array() ||
+        doc["layers"].size() != 1)
+        return Found{};
+    return Found{{*meta, doc["layers"][0].value("digest", "")}};
+}
+
+} // namespace
+
+Result<bool> has_remote(registry::Client& client, const std::string& repo, const std::string& key) {
+    RCD_ASSIGN(auto found, remote_layer(client, repo, key));
+    return found.has_value();
 }
 
 Result<std::optional<CacheEntry>> pull_remote(registry::Client& client, const std::string& repo,
-                                              const std::string& key, const LocalStore& store) {
-    RCD_ASSIGN(auto digest, client.manifest_digest(repo, cache_tag(key)));
-    if (!digest)
+                                              const std::string& key, const LocalStore& store,
+                                              const registry::Progress& progress) {
+    RCD_ASSIGN(auto found, remote_layer(client, repo, key));
+    if (!found)
         return std::optional<CacheEntry>{};
-    RCD_ASSIGN(auto manifest, client.get_manifest(repo, cache_tag(key)));
-    auto meta = annotations_of(manifest.body);
-    auto doc = nlohmann::json::parse(manifest.body, nullptr, false);
-    // A tag names a key prefix: another key with the same prefix is a miss, not a hit.
-    if (!meta || meta->key != key || doc.is_discarded() || !doc.contains("layers") ||
-        doc["layers"].size() != 1)
-        return std::optional<CacheEntry>{};
-    std::string blob_digest = doc["layers"][0].value("digest", "");
-    RCD_ASSIGN(auto data, client.get_blob(repo, blob_digest));
-    RCD_ASSIGN(auto entry, store.import(key, meta->profile, blob_digest, data));
+    const auto& [meta, blob_digest] = *found;
+    RCD_ASSIGN(auto data, client.get_blob(repo, blob_digest, progress));
+    RCD_ASSIGN(auto entry, store.import(key, meta.profile, blob_digest, data));
     return std::optional<CacheEntry>(entry);
 }
 
-Result<std::optional<RemoteCache>> latest_remote(registry::Client& client,
-                                                 const std::string& repo) {
+Result<std::optional<RemoteCache>> latest_remote(registry::Client& client, const std::string& repo,
+                                                 const std::string& profile,
+                                                 const std::string& toolchain) {
     RCD_ASSIGN(auto digest, client.manifest_digest(repo, "cache"));
     if (!digest)
         return std::optional<RemoteCache>{};
-    RCD_ASSIGN(auto manifest, client.get_manifest(repo, "cache"));
-    return annotations_of(manifest.body);
+    RCD_ASSIGN(auto fetched, client.get_manifest(repo, "cache"));
+    auto doc = nlohmann::json::parse(fetched.body, nullptr, false);
+    std::vector<nlohmann::json> candidates;
+    if (!doc.is_discarded() && doc.contains("manifests") && doc["manifests"].is_array())
+        candidates.assign(doc["manifests"].begin(), doc["manifests"].end());
+    for (const auto& candidate : candidates)
+        if (auto meta = annotations_of(candidate);
+            meta && meta->profile == profile && meta->toolchain == toolchain)
+            return meta;
+    return std::optional<RemoteCache>{};
 }
 
 } // namespace rcd::cache

@@ -1,18 +1,25 @@
 #include "commands.hpp"
 
+#include "rcd/exec/lock.hpp"
 #include "rcd/git/repository.hpp"
 #include "rcd/pipeline/catalog.hpp"
 #include "rcd/pipeline/loader.hpp"
 #include "rcd/registry/reference.hpp"
+#include "rcd/release/cache.hpp"
+#include "rcd/release/doctor.hpp"
+#include "rcd/release/init.hpp"
 #include "rcd/release/publish.hpp"
 #include "rcd/release/run.hpp"
+#include "rcd/report/junit.hpp"
 #include "rcd/util/duration.hpp"
+#include "rcd/util/fs.hpp"
 #include "rcd/util/strings.hpp"
 #include "version.hpp"
 
 #include <chrono>
 #include <cstdlib>
 #include <fmt/format.h>
+#include <fstream>
 #include <iostream>
 #include <unistd.h>
 
@@ -45,10 +52,19 @@ release::ProjectOptions project_options(const GlobalOptions& global) {
     return options;
 }
 
-report::TerminalReporter make_reporter(const GlobalOptions& global) {
+report::TerminalReporter make_reporter(const GlobalOptions& global,
+                                       const release::Project* project = nullptr) {
     report::TerminalStyle style;
     style.verbosity = global.verbosity();
     style.color = report::use_color(global.color, global.ci(), STDERR_FILENO);
+    style.ci = report::detect_ci_format(global.ci());
+    // Annotations need cargo's JSON messages, and paths from the repository's root.
+    style.cargo_json = style.ci == report::CiFormat::github;
+    if (project && project->workspace && project->repo) {
+        auto root = project->workspace->root.lexically_relative(project->repo->root);
+        if (!root.empty() && root != ".")
+            style.annotation_root = root.generic_string() + "/";
+    }
     return report::TerminalReporter(style);
 }
 
@@ -64,6 +80,8 @@ release::RunSettings run_settings(const std::string& command, const GlobalOption
     settings.jobs = stages.jobs;
     settings.keep_going = stages.keep_going;
     settings.wait_for_lock = !stages.no_wait;
+    settings.selection.cargo_json =
+        report::detect_ci_format(global.ci()) == report::CiFormat::github;
     if (!std::getenv("CARGO_TERM_COLOR"))
         settings.stage_env["CARGO_TERM_COLOR"] =
             report::use_color(global.color, global.ci(), STDERR_FILENO) ? "always" : "never";
@@ -118,6 +136,23 @@ release::PublishOptions publish_options(const ReleaseOptions& r, const StageOpti
     return o;
 }
 
+// The run's dependency cache. A cache that cannot be opened is a note, never a failed run: the
+// stages then build the dependencies themselves.
+std::optional<cache::Planner> run_cache(const release::Project& project,
+                                        const release::RunSettings& settings,
+                                        const release::PublishOptions& options,
+                                        const StageOptions& stages, const release::Notify& notify) {
+    if (stages.no_cache)
+        return std::nullopt;
+    auto opened =
+        release::open_cache(project, settings.selection, settings.stage_env, options, notify);
+    if (!opened) {
+        notify(fmt::format("cache: not used: {}", opened.error().message));
+        return std::nullopt;
+    }
+    return std::move(*opened);
+}
+
 Status validate_tags(const std::vector<std::string>& tags) {
     for (const auto& tag : tags)
         if (!registry::valid_tag(tag))
@@ -137,6 +172,34 @@ void show_image(report::TerminalReporter& reporter, const report::ImageSummary& 
     reporter.note(fmt::format("     tags: {} ({} blobs pushed, {} already there, {} bytes)",
                               util::join(image.tags, ", "), image.blobs_pushed, image.blobs_skipped,
                               image.bytes_uploaded));
+}
+
+// What a stage run leaves besides result.json: the JUnit file of --junit, and under GitHub
+// Actions the step summary. Neither may fail the run: a problem is a note.
+void write_run_extras(const GlobalOptions& global, const StageOptions& stages,
+                      const release::Project& project, const report::RunReport& report,
+                      report::TerminalReporter& reporter) {
+    if (!stages.junit.empty()) {
+        std::string output;
+        for (const auto& stage : report.stages)
+            for (const auto& s : project.pipeline.stages)
+                if (s.name == stage.name && s.run.size() >= 2 && s.run[1] == "test" &&
+                    !stage.log.empty())
+                    if (auto text = util::read_file(stage.log))
+                        output += *text + "\n";
+        auto written =
+            util::write_file_atomic(stages.junit, report::junit_xml(report::parse_libtest(output)));
+        if (!written)
+            reporter.note(fmt::format("warning: --junit: {}", written.error().message));
+    }
+    const char* summary = std::getenv("GITHUB_STEP_SUMMARY");
+    if (summary && *summary && report::detect_ci_format(global.ci()) == report::CiFormat::github) {
+        std::ofstream out(summary, std::ios::app);
+        out << report::to_markdown(report);
+        if (!out)
+            reporter.note(
+                fmt::format("warning: cannot append to GITHUB_STEP_SUMMARY ({})", summary));
+    }
 }
 
 } // namespace
@@ -160,18 +223,23 @@ int run_stages_command(const std::string& command, const GlobalOptions& global,
         return report_error(global, command, project.error());
 
     auto settings = run_settings(command, global, stages);
-    auto reporter = make_reporter(global);
+    auto reporter = make_reporter(global, &*project);
+    release::Notify notify = [&](const std::string& m) { reporter.note(m); };
 
     reporter.note(fmt::format("rcd {}: {} ({} pipeline, {})", command, project->config.name,
                               project->pipeline.language, project->pipeline.origin));
-    auto report = release::run_pipeline(*project, settings, reporter,
-                                        [&](const std::string& m) { reporter.note(m); });
+    release::PublishOptions registry_options;
+    registry_options.push = false;
+    auto planner = run_cache(*project, settings, registry_options, stages, notify);
+    settings.cache = planner ? &*planner : nullptr;
+    auto report = release::run_pipeline(*project, settings, reporter, notify);
     if (!report)
         return report_error(global, command, report.error());
     if (auto written = release::write_result(*project, *report); !written) {
         reporter.error(written.error());
         report->exit_code = static_cast<int>(written.error().code);
     }
+    write_run_extras(global, stages, *project, *report, reporter);
     if (global.json)
         print_json(report::to_json(*report));
     reporter.summary(*report);
@@ -180,16 +248,26 @@ int run_stages_command(const std::string& command, const GlobalOptions& global,
     return report->exit_code;
 }
 
+namespace {
+
+// The cache section of `rcd plan` and `rcd cache status|pull`.
+void print_cache(const report::CacheSummary& cache) {
+    std::cout << fmt::format("cache (recipe {})\n", cache.recipe.substr(0, 16));
+    for (const auto& p : cache.profiles)
+        std::cout << fmt::format("  {:<8} {:<16}  {:<12} {}\n", p.name,
+                                 p.key.empty() ? "-" : p.key.substr(0, 16), p.status, p.detail);
+}
+
+} // namespace
+
 int plan_command(const GlobalOptions& global, const StageOptions& stages,
                  const ReleaseOptions& release) {
     auto project = release::load_project(project_options(global));
     if (!project)
         return report_error(global, "plan", project.error());
-    release::Selection selection;
-    selection.through = pipeline::Phase::build;
-    selection.only = stages.only;
-    selection.skip = stages.skip;
-    auto jobs = release::plan_jobs(*project, selection, release::conditions_of(*project), {});
+    auto settings = run_settings("release", global, stages);
+    auto jobs = release::plan_jobs(*project, settings.selection, release::conditions_of(*project),
+                                   settings.stage_env);
     if (!jobs)
         return report_error(global, "plan", jobs.error());
 
@@ -199,10 +277,18 @@ int plan_command(const GlobalOptions& global, const StageOptions& stages,
     if (project->repo)
         tags = release::release_tags(*project->repo, options);
 
+    auto reporter = make_reporter(global);
+    report::RunReport report;
+    report.command = "plan";
+    report.repo = release::repo_summary(*project);
+    auto planner = run_cache(*project, settings, options, stages,
+                             [&](const std::string& m) { reporter.note(m); });
+    if (planner) {
+        planner->look();
+        report.cache = release::cache_summary(*planner);
+    }
+
     if (global.json) {
-        report::RunReport report;
-        report.command = "plan";
-        report.repo = release::repo_summary(*project);
         auto doc = report::to_json(report);
         doc["plan"]["image"] = nlohmann::json{
             {"repository", repository ? nlohmann::json(*repository) : nlohmann::json(nullptr)},
@@ -236,6 +322,8 @@ int plan_command(const GlobalOptions& global, const StageOptions& stages,
             job.needs.empty() ? "" : fmt::format("   (after {})", util::join(job.needs, ", "));
         std::cout << fmt::format("  {}. {:<{}}  {}{}\n", ++n, job.name, width, what, needs);
     }
+    if (report.cache)
+        print_cache(*report.cache);
     if (repository)
         std::cout << fmt::format("image {} (base {})\n  tags: {}\n", *repository,
                                  project->config.image.base,
@@ -261,28 +349,39 @@ int release_command(const GlobalOptions& global, const StageOptions& stages,
         return report_error(global, command, repository.error());
 
     auto settings = run_settings(command, global, stages);
-    auto reporter = make_reporter(global);
+    auto reporter = make_reporter(global, &*project);
     PublishDisplay display(global, reporter);
     display.attach(options);
     auto notify = display.notify();
     reporter.note(fmt::format("rcd release: {} ({} pipeline, {})", project->config.name,
                               project->pipeline.language, project->pipeline.origin));
+    auto planner = run_cache(*project, settings, options, stages, notify);
+    settings.cache = planner ? &*planner : nullptr;
     auto report = release::run_pipeline(*project, settings, reporter, notify);
     if (!report)
         return report_error(global, command, report.error());
     if (report->ok()) {
         auto started = std::chrono::steady_clock::now();
         auto image = release::publish(*project, options, notify);
-        report->duration_ms += util::elapsed_ms(started);
         if (image) {
             report->image = *image;
         } else {
             report->exit_code = static_cast<int>(image.error().code);
             report->error = image.error();
         }
+        // After the image: a cache that cannot be pushed is a warning, not a failed release.
+        if (image && planner && !release.no_cache_push && !release.dry_run) {
+            if (auto pushed = planner->push(); pushed && report->cache)
+                report->cache->pushed = true;
+            else if (!pushed)
+                notify(fmt::format("warning: the dependency cache was not pushed: {} ({})",
+                                   pushed.error().message, pushed.error().hint));
+        }
+        report->duration_ms += util::elapsed_ms(started);
     }
     if (auto written = release::write_result(*project, *report); !written)
         reporter.error(written.error());
+    write_run_extras(global, stages, *project, *report, reporter);
     if (global.json)
         print_json(report::to_json(*report));
     reporter.summary(*report);
@@ -329,6 +428,138 @@ int image_command(const GlobalOptions& global, const ReleaseOptions& release) {
     if (!image->pushed)
         reporter.note(fmt::format("rcd: image {}", image->reference));
     return 0;
+}
+
+namespace {
+
+int cache_prune(const GlobalOptions& global, const CacheOptions& cache_options) {
+    const std::string command = "cache prune";
+    auto max = util::parse_size(cache_options.max_size);
+    if (cache_options.max_size.empty() || !max)
+        return report_error(
+            global, command,
+            Error{ExitCode::usage,
+                  fmt::format("--max-size: '{}' is not a size", cache_options.max_size),
+                  "give bytes, or a number with K, M or G: --max-size 2G"});
+    cache::LocalStore store(cache::LocalStore::default_root());
+    auto freed = store.prune(*max);
+    if (!freed)
+        return report_error(global, command, freed.error());
+    if (global.json)
+        print_json({{"command", command},
+                    {"ok", true},
+                    {"exit_code", 0},
+                    {"cache_dir", store.root().string()},
+                    {"freed_bytes", *freed}});
+    make_reporter(global).note(fmt::format("rcd: freed {} from {} (limit {})",
+                                           util::format_bytes(*freed), store.root().string(),
+                                           util::format_bytes(*max)));
+    return 0;
+}
+
+} // namespace
+
+int cache_command(const GlobalOptions& global, const CacheOptions& cache_options,
+                  const ReleaseOptions& release) {
+    if (cache_options.action == "prune")
+        return cache_prune(global, cache_options);
+    const std::string command = "cache " + cache_options.action;
+    auto project = release::load_project(project_options(global));
+    if (!project)
+        return report_error(global, command, project.error());
+    StageOptions stages;
+    auto settings = run_settings("release", global, stages);
+    auto options = publish_options(release, nullptr);
+    auto reporter = make_reporter(global);
+    release::Notify notify = [&](const std::string& m) { reporter.note(m); };
+    auto opened =
+        release::open_cache(*project, settings.selection, settings.stage_env, options, notify);
+    if (!opened)
+        return report_error(global, command, opened.error());
+    if (!*opened)
+        return report_error(global, command,
+                            Error{ExitCode::usage, "nothing here uses the dependency cache",
+                                  "the cache is for Cargo workspaces whose stages name a 'cook:' "
+                                  "profile"});
+    cache::Planner& planner = **opened;
+    report::RunReport report;
+    report.command = command;
+    report.repo = release::repo_summary(*project);
+    if (cache_options.action == "status") {
+        planner.look();
+    } else if (cache_options.action == "pull") {
+        auto lock = exec::DirectoryLock::acquire(project->rcd_dir() / "lock", true, [&](long pid) {
+            notify(fmt::format("waiting for another rcd (pid {}) ...", pid));
+        });
+        if (!lock)
+            return report_error(global, command, lock.error());
+        if (auto pulled = planner.prepare(false); !pulled)
+            return report_error(global, command, pulled.error());
+    } else if (auto pushed = planner.push(); !pushed) {
+        return report_error(global, command, pushed.error());
+    }
+    report.cache = release::cache_summary(planner);
+    report.cache->pushed = cache_options.action == "push";
+    if (global.json)
+        print_json(report::to_json(report));
+    else
+        print_cache(*report.cache);
+    return 0;
+}
+
+int init_command(const GlobalOptions& global, const ReleaseOptions& release) {
+    release::InitOptions options;
+    options.dir = global.dir;
+    if (!global.pipelines_dir.empty())
+        options.pipelines_dir = global.pipelines_dir;
+    if (!release.registry.empty())
+        options.registry = release.registry;
+    auto written = release::init_config(options);
+    if (!written)
+        return report_error(global, "init", written.error());
+    if (global.json)
+        print_json({{"command", "init"},
+                    {"ok", true},
+                    {"exit_code", 0},
+                    {"file", written->file.string()},
+                    {"name", written->name},
+                    {"language", written->language}});
+    else
+        std::cerr << fmt::format("rcd: wrote {}:\n{}", written->file.string(), written->text);
+    return 0;
+}
+
+int doctor_command(const GlobalOptions& global, const ReleaseOptions& release) {
+    auto checks = release::run_doctor(project_options(global), publish_options(release, nullptr));
+    int exit_code = 0;
+    for (const auto& check : checks)
+        if (check.verdict == release::Verdict::fail && exit_code == 0)
+            exit_code = static_cast<int>(check.code);
+    if (global.json) {
+        nlohmann::json doc = {{"command", "doctor"},
+                              {"ok", exit_code == 0},
+                              {"exit_code", exit_code},
+                              {"checks", nlohmann::json::array()}};
+        for (const auto& c : checks)
+            doc["checks"].push_back(
+                {{"name", c.name},
+                 {"verdict", release::verdict_name(c.verdict)},
+                 {"detail", c.detail},
+                 {"hint", c.hint.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.hint)}});
+        print_json(doc);
+    }
+    bool color = report::use_color(global.color, global.ci(), STDOUT_FILENO);
+    for (const auto& c : checks) {
+        std::string verdict = fmt::format("{:<4}", release::verdict_name(c.verdict));
+        if (color)
+            verdict = fmt::format("\x1b[{}m{}\x1b[0m",
+                                  c.verdict == release::Verdict::ok ? "32" : "31", verdict);
+        std::string line = fmt::format("{}  {:<11} {}\n", verdict, c.name, c.detail);
+        if (c.verdict != release::Verdict::ok && !c.hint.empty())
+            line += fmt::format("      {:<11} {}\n", "", c.hint);
+        (global.json ? std::cerr : std::cout) << line;
+    }
+    return exit_code;
 }
 
 int pipelines_command(const GlobalOptions& global, const std::string& show) {

@@ -12,6 +12,10 @@ int plan_command(const GlobalOptions& global, const StageOptions& stages,
 int release_command(const GlobalOptions& global, const StageOptions& stages,
                     const ReleaseOptions& release);
 int image_command(const GlobalOptions& global, const ReleaseOptions& release);
+int cache_command(const GlobalOptions& global, const CacheOptions& cache,
+                  const ReleaseOptions& release);
+int init_command(const GlobalOptions& global, const ReleaseOptions& release);
+int doctor_command(const GlobalOptions& global, const ReleaseOptions& release);
 int pipelines_command(const GlobalOptions& global, const std::string& show);
 int version_command(const GlobalOptions& global);
 

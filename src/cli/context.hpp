@@ -30,6 +30,8 @@ struct StageOptions {
     bool keep_going = false;
     int jobs = 2; // measured faster than 1 on the bundled example: bench/stage_overhead.sh
     bool no_wait = false;
+    bool no_cache = false; // neither restore nor save the dependency cache
+    std::string junit;     // --junit FILE
 };
 
 struct ReleaseOptions {
@@ -44,6 +46,12 @@ struct ReleaseOptions {
     std::string compression = "gzip";
     std::vector<std::string> outputs; // rcd image --output
     bool push = false;                // rcd image --push
+    bool no_cache_push = false;       // rcd release --no-cache-push
+};
+
+struct CacheOptions {
+    std::string action;   // status, pull, push, prune
+    std::string max_size; // prune --max-size: 500M, 2G, ...
 };
 
 } // namespace rcd::cli

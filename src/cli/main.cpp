@@ -1,6 +1,7 @@
 // rcd's entry point: one table of commands, global options, and the mapping of errors to
 // exit codes.
 #include "commands.hpp"
+#include "completions.hpp"
 #include "context.hpp"
 
 #include "rcd/util/strings.hpp"
@@ -26,13 +27,18 @@ const std::vector<CommandRow> kCommands = {
     {"release", "build, then assemble the image, tag it by commit and push it", true},
     {"image", "assemble the image from the last build: --push, --output oci:DIR", false},
     {"plan", "show what a release would run, without running it", true},
+    {"cache", "the dependency cache: status, pull, push, or prune --max-size SIZE", false},
+    {"init", "write a minimal rcd.yaml for the repository in front of it", false},
+    {"doctor", "check the toolchain, the repository, the configuration and the registry", false},
     {"pipelines", "list the pipelines rcd knows, or print one with 'show NAME'", false},
+    {"completions", "print a completion script: bash, zsh or fish", false},
     {"version", "print rcd's version and the versions of its libraries", false},
 };
 
 // Global options that take a value, so the first bare word after them is not a command.
 const std::vector<std::string> kValueOptions = {
-    "-C", "-f", "--file", "--color", "--pipelines", "--only", "--skip", "-j", "--jobs"};
+    "-C",     "-f",         "--file", "--color",   "--pipelines",   "--only",   "--skip",    "-j",
+    "--jobs", "--registry", "--tag",  "--ca-file", "--compression", "--output", "--max-size"};
 
 // CLI11 reports an unknown command as an unexpected argument; find it first and suggest.
 std::optional<std::string> unknown_command(int argc, char** argv) {
@@ -63,6 +69,7 @@ int main(int argc, char** argv) {
     GlobalOptions global;
     StageOptions stages;
     ReleaseOptions release;
+    CacheOptions cache;
     std::string show_what;
     std::string show_name;
 
@@ -99,11 +106,21 @@ int main(int argc, char** argv) {
                 ->check(CLI::Range(1, 64));
             sub->add_flag("--no-wait", stages.no_wait,
                           "fail at once if another rcd uses the target directory");
+            sub->add_flag("--no-cache", stages.no_cache,
+                          "neither restore nor save the dependency cache");
+            if (name != "plan")
+                sub->add_option("--junit", stages.junit, "write the test results as JUnit XML")
+                    ->type_name("FILE");
         }
-        if (name == "release" || name == "image" || name == "plan") {
+        if (name == "release" || name == "image" || name == "plan" || name == "cache" ||
+            name == "init" || name == "doctor")
             sub->add_option("--registry", release.registry,
-                            "push to this registry (default: RCD_REGISTRY, then rcd.yaml)")
+                            "the registry (default: RCD_REGISTRY, then rcd.yaml)")
                 ->type_name("HOST[/PATH]");
+        if (name == "doctor")
+            sub->add_flag("--allow-dirty", release.allow_dirty,
+                          "a dirty tree is not a problem (release --allow-dirty)");
+        if (name == "release" || name == "image" || name == "plan") {
             sub->add_option("--tag", release.tags, "also tag the image T (repeatable)")
                 ->type_name("T");
             sub->add_flag("--no-latest", release.no_latest, "do not move the 'latest' tag");
@@ -113,22 +130,39 @@ int main(int argc, char** argv) {
         if (name == "release" || name == "image") {
             sub->add_flag("--force", release.force,
                           "replace a commit tag that names another image");
+            sub->add_option("--compression", release.compression, "layer compression: gzip or zstd")
+                ->check(CLI::IsMember({"gzip", "zstd"}));
+        }
+        if (name == "release" || name == "image" || name == "cache" || name == "doctor") {
             sub->add_flag("--insecure", release.insecure,
                           "allow plain HTTP, or HTTPS without verification, for any registry");
             sub->add_option("--ca-file", release.ca_file, "trust this CA for the registry")
                 ->type_name("FILE")
                 ->check(CLI::ExistingFile);
-            sub->add_option("--compression", release.compression, "layer compression: gzip or zstd")
-                ->check(CLI::IsMember({"gzip", "zstd"}));
         }
-        if (name == "release")
+        if (name == "release") {
             sub->add_flag("--dry-run", release.dry_run,
                           "do everything except writing to the registry");
+            sub->add_flag("--no-cache-push", release.no_cache_push,
+                          "do not push the dependency cache to the registry");
+        }
+        if (name == "cache") {
+            sub->add_option("action", cache.action, "status, pull, push or prune")
+                ->required()
+                ->check(CLI::IsMember({"status", "pull", "push", "prune"}));
+            sub->add_option("--max-size", cache.max_size,
+                            "prune: evict the least recently used until the cache fits")
+                ->type_name("SIZE");
+        }
         if (name == "image") {
             sub->add_flag("--push", release.push, "push the image");
             sub->add_option("--output", release.outputs,
                             "write the image: oci:DIR or docker-archive:FILE.tar (repeatable)");
         }
+        if (name == "completions")
+            sub->add_option("shell", show_name, "bash, zsh or fish")
+                ->required()
+                ->check(CLI::IsMember({"bash", "zsh", "fish"}));
         if (name == "pipelines") {
             sub->add_option("action", show_what, "'show'")->check(CLI::IsMember({"show"}));
             sub->add_option("name", show_name, "the language whose pipeline to print");
@@ -142,6 +176,17 @@ int main(int argc, char** argv) {
                 handler = [&] { return release_command(global, stages, release); };
             else if (name == "image")
                 handler = [&] { return image_command(global, release); };
+            else if (name == "cache")
+                handler = [&] { return cache_command(global, cache, release); };
+            else if (name == "init")
+                handler = [&] { return init_command(global, release); };
+            else if (name == "doctor")
+                handler = [&] { return doctor_command(global, release); };
+            else if (name == "completions")
+                handler = [&] {
+                    std::cout << *completion_script(show_name, app);
+                    return 0;
+                };
             else if (name == "pipelines")
                 handler = [&] {
                     if (show_what == "show" && show_name.empty())

@@ -3,6 +3,7 @@
 #include "rcd/util/strings.hpp"
 
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
@@ -211,16 +212,29 @@ int Process::wait() {
     return *exit_code_;
 }
 
-Result<Captured> capture(const Command& command) {
+Result<Captured> capture(const Command& command, int interrupt_fd) {
     RCD_ASSIGN(auto process, Process::spawn(command));
     Captured captured;
     bool open = true;
+    std::optional<std::chrono::steady_clock::time_point> stopped;
     while (open) {
-        pollfd fd{process.output_fd(), POLLIN, 0};
-        ::poll(&fd, 1, -1);
+        pollfd fds[2] = {{process.output_fd(), POLLIN, 0}, {interrupt_fd, POLLIN, 0}};
+        // The signal byte stays in the pipe, for the caller to take.
+        const bool watch = interrupt_fd >= 0 && !stopped;
+        ::poll(fds, watch ? 2 : 1, stopped ? 500 : -1);
+        if (watch && (fds[1].revents & POLLIN)) {
+            process.signal_group(SIGTERM);
+            stopped = std::chrono::steady_clock::now();
+        }
+        if (stopped && std::chrono::steady_clock::now() - *stopped > std::chrono::seconds(5))
+            process.signal_group(SIGKILL);
         captured.output += process.read_available(open);
     }
     captured.exit_code = process.wait();
+    if (stopped)
+        return fail(ExitCode::interrupted,
+                    fmt::format("interrupted while running {}", util::shell_join(command.argv)),
+                    "run the command again to start over");
     return captured;
 }
 

@@ -355,9 +355,10 @@ Result<BlobOutcome> Client::push_blob(const std::string& repo, const image::Blob
         registry_error(fmt::format("uploading blob {}", blob.digest), put.status, put.body));
 }
 
-Result<std::string> Client::get_blob(const std::string& repo, const std::string& digest) {
+Result<std::string> Client::get_blob(const std::string& repo, const std::string& digest,
+                                     const Progress& progress) {
     RCD_ASSIGN(auto r, send("GET", fmt::format("/v2/{}/blobs/{}", repo, digest), {}, {},
-                            repo_scope(repo, "pull")));
+                            repo_scope(repo, "pull"), progress ? &progress : nullptr));
     if (r.status != 200)
         return std::unexpected(
             registry_error(fmt::format("fetching blob {}", digest), r.status, r.body));

@@ -52,9 +52,15 @@ size_t on_read(char* buffer, size_t size, size_t count, void* user) {
     return n;
 }
 
-int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t total, curl_off_t now) {
-    if (user && total > 0)
-        (*static_cast<const UploadProgress*>(user))(now, total);
+// Uploads report what was sent; downloads what arrived.
+int on_progress(void* user, curl_off_t down_total, curl_off_t down_now, curl_off_t up_total,
+                curl_off_t up_now) {
+    if (!user)
+        return 0;
+    if (up_total > 0)
+        (*static_cast<const TransferProgress*>(user))(up_now, up_total);
+    else if (down_total > 0)
+        (*static_cast<const TransferProgress*>(user))(down_now, down_total);
     return 0;
 }
 
@@ -73,7 +79,7 @@ std::string HttpResponse::header(const std::string& name) const {
 }
 
 std::expected<HttpResponse, TransportError>
-perform(const HttpRequest& request, const TlsOptions& tls, const UploadProgress* progress) {
+perform(const HttpRequest& request, const TlsOptions& tls, const TransferProgress* progress) {
     global_init();
     std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
     HttpResponse response;
@@ -88,6 +94,7 @@ perform(const HttpRequest& request, const TlsOptions& tls, const UploadProgress*
     curl_easy_setopt(c, CURLOPT_URL, request.url.c_str());
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 512L * 1024); // fewer reads for large blobs
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &response.body);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &response.headers);

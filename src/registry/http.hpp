@@ -38,12 +38,12 @@ struct TlsOptions {
     std::string ca_file;
 };
 
-// Called with (bytes sent so far, bytes in all) while a body uploads.
-using UploadProgress = std::function<void(std::int64_t, std::int64_t)>;
+// Called with (bytes so far, bytes in all) while a body uploads, or else downloads.
+using TransferProgress = std::function<void(std::int64_t, std::int64_t)>;
 
 std::expected<HttpResponse, TransportError> perform(const HttpRequest& request,
                                                     const TlsOptions& tls,
-                                                    const UploadProgress* progress = nullptr);
+                                                    const TransferProgress* progress = nullptr);
 
 std::string base64(std::string_view data);
 std::string url_escape(std::string_view text);

@@ -28,12 +28,6 @@ std::string short_digest(const std::string& digest) {
     return digest.substr(0, 7 + 12);
 }
 
-std::string human_bytes(std::int64_t bytes) {
-    if (bytes < 1024 * 1024)
-        return fmt::format("{:.1f} KB", static_cast<double>(bytes) / 1024.0);
-    return fmt::format("{:.1f} MB", static_cast<double>(bytes) / (1024.0 * 1024.0));
-}
-
 std::optional<std::string> env(const char* name) {
     const char* value = std::getenv(name);
     if (value && *value)
@@ -90,8 +84,11 @@ struct PulledBase {
     std::shared_ptr<registry::Client> client;
 };
 
-Result<std::shared_ptr<registry::Client>>
-connect(const std::string& registry_name, const PublishOptions& options, const Notify& notify) {
+} // namespace
+
+Result<std::shared_ptr<registry::Client>> connect_registry(const std::string& registry_name,
+                                                           const PublishOptions& options,
+                                                           const Notify& notify) {
     RCD_ASSIGN(auto credentials, registry::find_credentials(registry_name));
     registry::ClientOptions client_options;
     client_options.insecure = options.insecure;
@@ -100,10 +97,12 @@ connect(const std::string& registry_name, const PublishOptions& options, const N
     return registry::Client::connect(registry_name, credentials, client_options);
 }
 
+namespace {
+
 Result<PulledBase> pull_base(const std::string& reference, const image::Platform& platform,
                              const PublishOptions& options, const Notify& notify) {
     RCD_ASSIGN(auto ref, registry::parse_reference(reference));
-    RCD_ASSIGN(auto client, connect(ref.registry, options, notify));
+    RCD_ASSIGN(auto client, connect_registry(ref.registry, options, notify));
     std::string wanted = ref.digest ? *ref.digest : *ref.tag;
     RCD_ASSIGN(auto manifest, client->get_manifest(ref.repository, wanted));
     try {
@@ -230,7 +229,7 @@ Status push_image(const image::Image& image, const std::optional<PulledBase>& ba
                   report::ImageSummary& summary) {
     const std::string& repository = summary.repository;
     RCD_ASSIGN(auto ref, registry::parse_reference(repository, false));
-    RCD_ASSIGN(auto client, connect(ref.registry, options, notify));
+    RCD_ASSIGN(auto client, connect_registry(ref.registry, options, notify));
     const std::string& repo_name = ref.repository;
 
     // Commit tags are immutable: check before anything is written.
@@ -284,11 +283,10 @@ Status push_image(const image::Image& image, const std::optional<PulledBase>& ba
                 RCD_ASSIGN(auto outcome,
                            client->push_blob(repo_name, blob, std::nullopt, progress));
                 if (outcome == registry::BlobOutcome::uploaded) {
-                    double seconds = std::max(
-                        1e-3, std::chrono::duration<double>(Clock::now() - started).count());
-                    notify(fmt::format("pushed {} ({} in {:.2f}s, {:.1f} MB/s)",
-                                       short_digest(blob.digest), human_bytes(layer.size), seconds,
-                                       static_cast<double>(layer.size) / seconds / 1e6));
+                    auto ms = util::elapsed_ms(started);
+                    notify(fmt::format("pushed {} ({} in {}, {})", short_digest(blob.digest),
+                                       util::format_bytes(layer.size), util::format_duration_ms(ms),
+                                       util::format_rate(layer.size, ms)));
                 }
                 return Outcome{outcome,
                                outcome == registry::BlobOutcome::uploaded ? layer.size : 0};
@@ -353,12 +351,17 @@ Status push_image(const image::Image& image, const std::optional<PulledBase>& ba
 
 } // namespace
 
+std::optional<std::string> configured_registry(const Project& project,
+                                               const PublishOptions& options) {
+    if (options.registry)
+        return options.registry;
+    if (auto registry = env("RCD_REGISTRY"))
+        return registry;
+    return project.config.registry;
+}
+
 Result<std::string> image_repository(const Project& project, const PublishOptions& options) {
-    std::optional<std::string> registry = options.registry;
-    if (!registry)
-        registry = env("RCD_REGISTRY");
-    if (!registry)
-        registry = project.config.registry;
+    std::optional<std::string> registry = configured_registry(project, options);
     if (!registry) {
         if (options.push)
             return fail(ExitCode::usage, "no registry to push the image to",

@@ -2,6 +2,7 @@
 
 #include "rcd/exec/lock.hpp"
 #include "rcd/exec/signals.hpp"
+#include "rcd/release/cache.hpp"
 #include "rcd/util/duration.hpp"
 #include "rcd/util/fs.hpp"
 
@@ -43,14 +44,25 @@ Result<report::RunReport> run_pipeline(const Project& project, const RunSettings
                               }));
 
     exec::InterruptGuard interrupts;
+    report::RunReport report;
+    report.command = settings.command;
+    report.repo = repo_summary(project);
+    if (settings.cache) {
+        settings.cache->set_interrupt_fd(interrupts.fd());
+        auto prepared = settings.cache->prepare();
+        report.cache = cache_summary(*settings.cache);
+        if (!prepared) {
+            report.exit_code = static_cast<int>(prepared.error().code);
+            report.error = prepared.error();
+            report.duration_ms = util::elapsed_ms(started);
+            return report;
+        }
+    }
+
     exec::RunOptions options;
     options.jobs = settings.jobs;
     options.keep_going = settings.keep_going;
     exec::RunOutcome outcome = exec::run_stages(jobs, options, observer, interrupts);
-
-    report::RunReport report;
-    report.command = settings.command;
-    report.repo = repo_summary(project);
     report.stages = std::move(outcome.results);
     bool failed = false;
     for (const auto& stage : report.stages)

@@ -5,6 +5,7 @@
 #include "rcd/util/strings.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <fmt/format.h>
 
 namespace rcd::release {
@@ -47,6 +48,19 @@ bool contains(const std::vector<std::string>& list, const std::string& value) {
 
 } // namespace
 
+std::vector<std::string> with_json_messages(std::vector<std::string> argv) {
+    static const std::vector<std::string> compiling = {"build", "check", "clippy", "test", "rustc"};
+    if (argv.size() < 2 || std::filesystem::path(argv[0]).filename() != "cargo" ||
+        !contains(compiling, argv[1]))
+        return argv;
+    for (const auto& arg : argv)
+        if (arg.starts_with("--message-format"))
+            return argv;
+    auto end = std::find(argv.begin(), argv.end(), "--");
+    argv.insert(end, "--message-format=json");
+    return argv;
+}
+
 Result<std::vector<exec::StageJob>> plan_jobs(const Project& project, const Selection& selection,
                                               const Conditions& conditions,
                                               const std::map<std::string, std::string>& extra_env) {
@@ -88,6 +102,8 @@ Result<std::vector<exec::StageJob>> plan_jobs(const Project& project, const Sele
         exec::StageJob job;
         job.name = stage.name;
         job.command.argv = expanded.argv();
+        if (selection.cargo_json)
+            job.command.argv = with_json_messages(std::move(job.command.argv));
         job.command.env = extra_env;
         for (const auto& [key, value] : expanded.env)
             job.command.env[key] = value;

@@ -1,5 +1,9 @@
 #include "rcd/report/run_report.hpp"
 
+#include "rcd/util/strings.hpp"
+
+#include <fmt/format.h>
+
 namespace rcd::report {
 
 namespace {
@@ -32,6 +36,20 @@ nlohmann::json to_json(const RunReport& report) {
              {"reason",
               stage.reason.empty() ? nlohmann::json(nullptr) : nlohmann::json(stage.reason)}});
     doc["cache"] = nullptr;
+    if (report.cache) {
+        auto& cache = doc["cache"];
+        cache = {{"recipe", report.cache->recipe},         {"status", report.cache->status},
+                 {"restore_ms", report.cache->restore_ms}, {"save_ms", report.cache->save_ms},
+                 {"pushed", report.cache->pushed},         {"profiles", nlohmann::json::array()}};
+        for (const auto& p : report.cache->profiles)
+            cache["profiles"].push_back(
+                {{"name", p.name},
+                 {"key", p.key.empty() ? nlohmann::json(nullptr) : nlohmann::json(p.key)},
+                 {"status", p.status},
+                 {"bytes", p.bytes},
+                 {"detail",
+                  p.detail.empty() ? nlohmann::json(nullptr) : nlohmann::json(p.detail)}});
+    }
     if (report.image)
         doc["image"] = {{"repository", report.image->repository},
                         {"digest", report.image->digest},
@@ -51,6 +69,56 @@ nlohmann::json to_json(const RunReport& report) {
     else
         doc["error"] = nullptr;
     return doc;
+}
+
+namespace {
+
+// A table cell: one line, no '|', at most 300 characters.
+std::string cell(std::string text) {
+    for (char& c : text)
+        if (c == '\n' || c == '\r')
+            c = ' ';
+    std::string out;
+    for (char c : text)
+        out += c == '|' ? std::string("\\|") : std::string(1, c);
+    if (out.size() > 300)
+        out = out.substr(0, 297) + "...";
+    return out;
+}
+
+} // namespace
+
+std::string to_markdown(const RunReport& report, std::size_t limit) {
+    std::string md =
+        fmt::format("### rcd {}: {} in {}\n\n", report.command, report.ok() ? "passed" : "failed",
+                    util::format_duration_ms(report.duration_ms));
+    if (!report.stages.empty()) {
+        md += "| stage | status | time | note |\n| --- | --- | --- | --- |\n";
+        for (const auto& s : report.stages)
+            md += fmt::format("| {} | {} | {} | {} |\n", cell(s.name), exec::status_name(s.status),
+                              s.status == exec::StageStatus::skipped
+                                  ? "-"
+                                  : util::format_duration_ms(s.duration_ms),
+                              cell(s.reason));
+        md += "\n";
+    }
+    if (report.cache) {
+        std::vector<std::string> profiles;
+        for (const auto& p : report.cache->profiles)
+            profiles.push_back(fmt::format("{} `{}`", p.name, p.status));
+        md += fmt::format("**Dependency cache:** {}{}\n\n", util::join(profiles, ", "),
+                          report.cache->pushed ? " (pushed)" : "");
+    }
+    if (report.image && report.image->pushed) {
+        md += fmt::format("**Image:** `{}`\n\n**Tags:** {}\n\n", cell(report.image->reference),
+                          cell(util::join(report.image->tags, ", ")));
+    }
+    if (report.error)
+        md += fmt::format("**Error:** {}\n\n{}\n", cell(report.error->message),
+                          cell(report.error->hint));
+    if (md.size() > limit)
+        md = md.substr(0, limit - 40) + "\n\n(summary cut at the size limit)\n";
+    return md;
 }
 
 } // namespace rcd::report

@@ -1,7 +1,11 @@
 #include "rcd/report/terminal.hpp"
 
+#include "rcd/report/diagnostics.hpp"
+#include "rcd/util/duration.hpp"
+#include "rcd/util/fs.hpp"
 #include "rcd/util/strings.hpp"
 
+#include <cctype>
 #include <cstdlib>
 #include <fmt/format.h>
 #include <unistd.h>
@@ -15,6 +19,20 @@ constexpr const char* kYellow = "33";
 constexpr const char* kBold = "1";
 constexpr const char* kDim = "2";
 } // namespace
+
+CiFormat detect_ci_format(bool ci) {
+    if (!ci)
+        return CiFormat::none;
+    auto is_true = [](const char* name) {
+        const char* value = std::getenv(name);
+        return value && std::string_view(value) == "true";
+    };
+    if (is_true("GITHUB_ACTIONS"))
+        return CiFormat::github;
+    if (is_true("GITLAB_CI"))
+        return CiFormat::gitlab;
+    return CiFormat::plain;
+}
 
 bool use_color(const std::string& mode, bool ci, int fd) {
     if (mode == "always")
@@ -41,9 +59,66 @@ void TerminalReporter::write(std::string_view text) {
     std::fflush(out_);
 }
 
+std::string TerminalReporter::stamp(const std::string& line) const {
+    if (style_.ci == CiFormat::none)
+        return line;
+    auto ms = util::elapsed_ms(style_.started);
+    return fmt::format("[{:>7.1f}s] {}", static_cast<double>(ms) / 1000.0, line);
+}
+
 void TerminalReporter::note(const std::string& message) {
     if (style_.verbosity != Verbosity::quiet)
-        write(fmt::format("{}\n", message));
+        write(stamp(message) + "\n");
+}
+
+namespace {
+
+// GitLab section names allow letters, digits, '_', '.' and '-'.
+std::string section_name(const std::string& stage) {
+    std::string out;
+    for (char c : stage)
+        out += std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' ? c : '_';
+    return "rcd_" + out;
+}
+
+long long unix_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// The last lines of a file, for a failed stage's output outside its collapsed section.
+std::string tail_of(const std::string& path, std::size_t lines) {
+    auto text = util::read_file(path);
+    if (!text)
+        return {};
+    auto all = util::split(util::strip_ansi(*text), '\n');
+    while (!all.empty() && all.back().empty())
+        all.pop_back();
+    std::size_t from = all.size() > lines ? all.size() - lines : 0;
+    return util::join(std::vector<std::string>(all.begin() + static_cast<long>(from), all.end()),
+                      "\n") +
+           "\n";
+}
+
+} // namespace
+
+std::string TerminalReporter::rendered(Entry& entry, std::string_view chunk) {
+    if (!style_.cargo_json)
+        return std::string(chunk);
+    entry.partial.append(chunk);
+    std::string out;
+    std::size_t start = 0;
+    for (auto end = entry.partial.find('\n'); end != std::string::npos;
+         start = end + 1, end = entry.partial.find('\n', start)) {
+        auto line = parse_cargo_line(std::string_view(entry.partial).substr(start, end - start));
+        out += line.message ? line.text : line.text + "\n";
+        if (line.diagnostic && style_.ci == CiFormat::github)
+            if (auto annotation = github_annotation(*line.diagnostic, style_.annotation_root))
+                out += *annotation;
+    }
+    entry.partial.erase(0, start);
+    return out;
 }
 
 TerminalReporter::Entry* TerminalReporter::find(const std::string& name) {
@@ -57,7 +132,13 @@ void TerminalReporter::on_start(const exec::StageJob& job) {
     std::string line = fmt::format("{} {}", paint(kBold, "==>"), paint(kBold, job.name));
     if (style_.verbosity == Verbosity::verbose)
         line += " " + paint(kDim, util::shell_join(job.command.argv));
-    queue_.push_back(Entry{job.name, line + "\n", "", std::nullopt, false});
+    line = stamp(line) + "\n";
+    if (style_.ci == CiFormat::github)
+        line = fmt::format("::group::{}\n{}", job.name, line);
+    else if (style_.ci == CiFormat::gitlab)
+        line = fmt::format("\x1b[0Ksection_start:{}:{}[collapsed=true]\r\x1b[0K{}", unix_now(),
+                           section_name(job.name), line);
+    queue_.push_back(Entry{job.name, line, "", std::nullopt, false, ""});
     if (queue_.size() == 1)
         show_front();
 }
@@ -66,35 +147,54 @@ void TerminalReporter::on_output(const exec::StageJob& job, std::string_view chu
     Entry* entry = find(job.name);
     if (!entry)
         return;
+    std::string text = rendered(*entry, chunk);
     if (entry == &queue_.front() && style_.verbosity != Verbosity::quiet)
-        write(chunk);
+        write(text);
     else
-        entry->held.append(chunk);
+        entry->held.append(text);
+}
+
+std::string TerminalReporter::section_end(const Entry& entry,
+                                          const exec::StageResult& result) const {
+    if (entry.start_line.empty())
+        return {};
+    if (style_.ci == CiFormat::github)
+        return "::endgroup::\n";
+    if (style_.ci != CiFormat::gitlab)
+        return {};
+    std::string end =
+        fmt::format("\x1b[0Ksection_end:{}:{}\r\x1b[0K", unix_now(), section_name(entry.name));
+    // A collapsed section hides a failure: show its end outside, expanded.
+    if (result.status == exec::StageStatus::failed && !result.log.empty())
+        end += fmt::format("The last lines of {}:\n{}", result.log, tail_of(result.log, 40));
+    return end;
 }
 
 void TerminalReporter::on_finish(const exec::StageJob& job, const exec::StageResult& result) {
     Entry* entry = find(job.name);
     if (!entry) {
-        queue_.push_back(Entry{job.name, "", "", std::nullopt, false});
+        queue_.push_back(Entry{job.name, "", "", std::nullopt, false, ""});
         entry = &queue_.back();
     }
+    if (!entry->partial.empty())
+        entry->held += rendered(*entry, "\n");
     const std::string time = util::format_duration_ms(result.duration_ms);
     std::string where = result.log.empty() ? "" : fmt::format(" (log: {})", result.log);
+    std::string line;
     switch (result.status) {
     case exec::StageStatus::passed:
-        entry->finish_line =
-            fmt::format("{} {} passed in {}\n", paint(kGreen, "ok "), job.name, time);
+        line = fmt::format("{} {} passed in {}", paint(kGreen, "ok "), job.name, time);
         break;
     case exec::StageStatus::skipped:
-        entry->finish_line =
-            fmt::format("{} {} skipped: {}\n", paint(kYellow, "-- "), job.name, result.reason);
+        line = fmt::format("{} {} skipped: {}", paint(kYellow, "-- "), job.name, result.reason);
         break;
     case exec::StageStatus::failed:
         entry->failed = true;
-        entry->finish_line = fmt::format("{} {} failed in {}: {}{}\n", paint(kRed, "ERR"), job.name,
-                                         time, result.reason, where);
+        line = fmt::format("{} {} failed in {}: {}{}", paint(kRed, "ERR"), job.name, time,
+                           result.reason, where);
         break;
     }
+    entry->finish_line = section_end(*entry, result) + stamp(line) + "\n";
     flush_finished();
 }
 
@@ -140,17 +240,26 @@ void TerminalReporter::summary(const RunReport& report) {
             table += fmt::format("  {:<{}}  {}  {:>7}  {}\n", s.name, width,
                                  paint(colour, fmt::format("{:<7}", status)), time, s.reason);
         }
+        if (report.cache && !report.cache->profiles.empty()) {
+            std::vector<std::string> profiles;
+            for (const auto& p : report.cache->profiles)
+                profiles.push_back(p.name + " " + p.status);
+            table += fmt::format("  cache: {} (restore {}, save {})\n", util::join(profiles, ", "),
+                                 util::format_duration_ms(report.cache->restore_ms),
+                                 util::format_duration_ms(report.cache->save_ms));
+        }
         write(table + "\n");
     }
     std::string verdict = report.ok() ? paint(kGreen, "passed") : paint(kRed, "failed");
-    write(fmt::format("rcd: {} {} in {}\n", report.command, verdict,
-                      util::format_duration_ms(report.duration_ms)));
+    write(stamp(fmt::format("rcd: {} {} in {}", report.command, verdict,
+                            util::format_duration_ms(report.duration_ms))) +
+          "\n");
 }
 
 void TerminalReporter::error(const Error& error) {
-    write(fmt::format("{} {}\n", paint(kRed, "rcd: error:"), error.message));
+    write(stamp(fmt::format("{} {}", paint(kRed, "rcd: error:"), error.message)) + "\n");
     if (!error.hint.empty())
-        write(fmt::format("  {} {}\n", paint(kBold, "hint:"), error.hint));
+        write(stamp(fmt::format("  {} {}", paint(kBold, "hint:"), error.hint)) + "\n");
 }
 
 void TransferLine::update(const std::string& what, std::int64_t done, std::int64_t total) {

@@ -3,6 +3,7 @@
 #include "libarchive.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <fmt/std.h>
@@ -83,6 +84,8 @@ Status pack_tree(const std::filesystem::path& root, const std::vector<std::strin
     // Full pax, not pax_restricted: only full pax always records sub-second mtimes.
     archive_write_set_format_pax(a.get());
     archive_write_add_filter_zstd(a.get());
+    // Both cores compress; a libarchive without the option compresses on one.
+    archive_write_set_filter_option(a.get(), "zstd", "threads", "2");
     if (archive_write_open_filename(a.get(), archive.c_str()) != ARCHIVE_OK)
         return detail::archive_error(fmt::format("cannot create {}", archive), a.get());
     std::vector<char> buffer(1 << 20);
@@ -125,78 +128,121 @@ Status pack_tree(const std::filesystem::path& root, const std::vector<std::strin
 }
 
 Status unpack_tree(const std::filesystem::path& archive, const std::filesystem::path& root) {
-    auto open = [&](detail::ReadArchive& a) -> Status {
-        a.reset(archive_read_new());
-        archive_read_support_format_tar(a.get());
-        archive_read_support_filter_zstd(a.get());
-        archive_read_support_filter_none(a.get());
-        if (archive_read_open_filename(a.get(), archive.c_str(), 1 << 20) != ARCHIVE_OK)
-            return detail::archive_error(fmt::format("cannot open {}", archive), a.get());
-        return {};
+    // One pass into a staging directory beside the target: an entry that is refused leaves
+    // nothing behind, and nothing reaches `root` until every entry was checked and written.
+    std::error_code ec;
+    static std::atomic<int> unpacks{0}; // several archives may unpack at once
+    auto staging = root / fmt::format(".rcd-unpack-{}-{}", ::getpid(), ++unpacks);
+    std::filesystem::remove_all(staging, ec);
+    std::filesystem::create_directories(staging, ec);
+    if (ec)
+        return fail(ExitCode::filesystem,
+                    fmt::format("cannot create {}: {}", staging, ec.message()),
+                    "check the permissions of the target directory");
+    struct Cleanup {
+        std::filesystem::path dir;
+        ~Cleanup() {
+            std::error_code ignored;
+            std::filesystem::remove_all(dir, ignored);
+        }
+    } cleanup{staging};
+
+    detail::ReadArchive a(archive_read_new());
+    archive_read_support_format_tar(a.get());
+    archive_read_support_filter_zstd(a.get());
+    archive_read_support_filter_none(a.get());
+    if (archive_read_open_filename(a.get(), archive.c_str(), 1 << 20) != ARCHIVE_OK)
+        return detail::archive_error(fmt::format("cannot open {}", archive), a.get());
+
+    struct Directory {
+        std::filesystem::path rel;
+        timespec mtime;
+        mode_t mode;
     };
-    // First pass: check every entry, so a hostile archive writes nothing at all.
-    detail::ReadArchive a;
-    RCD_CHECK(open(a));
+    std::vector<Directory> directories;
+    std::vector<std::filesystem::path> files; // regular files and links, to move into place
+    std::vector<char> buffer(1 << 20);
     archive_entry* entry = nullptr;
     int rc = ARCHIVE_OK;
-    while ((rc = archive_read_next_header(a.get(), &entry)) == ARCHIVE_OK)
-        RCD_CHECK(check_entry(entry));
-    if (rc != ARCHIVE_EOF)
-        return detail::archive_error(fmt::format("cannot read {}", archive), a.get());
-
-    RCD_CHECK(open(a));
-    std::vector<std::pair<std::filesystem::path, timespec>> directory_times;
-    std::vector<char> buffer(1 << 20);
     while ((rc = archive_read_next_header(a.get(), &entry)) == ARCHIVE_OK) {
-        auto path = root / archive_entry_pathname(entry);
+        RCD_CHECK(check_entry(entry));
+        std::filesystem::path rel =
+            std::filesystem::path(archive_entry_pathname(entry)).lexically_normal();
+        auto path = staging / rel;
         timespec mtime{archive_entry_mtime(entry), archive_entry_mtime_nsec(entry)};
-        std::error_code ec;
+        auto mode = static_cast<mode_t>(archive_entry_perm(entry));
         std::filesystem::create_directories(path.parent_path(), ec);
         switch (archive_entry_filetype(entry)) {
         case AE_IFDIR:
-            std::filesystem::create_directories(path, ec);
-            ::chmod(path.c_str(), archive_entry_perm(entry));
-            directory_times.emplace_back(path, mtime); // set last: files inside change it
+            directories.push_back({rel, mtime, mode});
             continue;
-        case AE_IFLNK:
-            std::filesystem::remove(path, ec);
+        case AE_IFLNK: {
             std::filesystem::create_symlink(archive_entry_symlink(entry), path, ec);
+            if (ec)
+                return fail(ExitCode::filesystem,
+                            fmt::format("cannot restore {}: {}", rel, ec.message()),
+                            "check the permissions of the target directory");
+            timespec times[2] = {mtime, mtime};
+            ::utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW);
             break;
+        }
         default: {
-            auto temp = path;
-            temp += ".rcd-tmp";
-            int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-                            archive_entry_perm(entry));
+            // The same file is there already (cargo names units by hash, so the same name,
+            // size and mtime are the same contents): profiles share their host artifacts.
+            struct stat st {};
+            if (::lstat((root / rel).c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+                st.st_size == archive_entry_size(entry) && st.st_mtim.tv_sec == mtime.tv_sec &&
+                st.st_mtim.tv_nsec == mtime.tv_nsec) {
+                archive_read_data_skip(a.get());
+                continue;
+            }
+            int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
             if (fd < 0)
-                return fail(ExitCode::filesystem, fmt::format("cannot write {}", path),
+                return fail(ExitCode::filesystem, fmt::format("cannot write {}", root / rel),
                             "check the permissions of the target directory");
             la_ssize_t n;
             while ((n = archive_read_data(a.get(), buffer.data(), buffer.size())) > 0)
                 if (::write(fd, buffer.data(), static_cast<size_t>(n)) != n) {
                     ::close(fd);
-                    return fail(ExitCode::filesystem, fmt::format("cannot write {}", path),
+                    return fail(ExitCode::filesystem, fmt::format("cannot write {}", root / rel),
                                 "check free disk space");
                 }
-            ::fchmod(fd, archive_entry_perm(entry));
+            timespec times[2] = {mtime, mtime};
+            ::fchmod(fd, mode);
+            ::futimens(fd, times);
             ::close(fd);
             if (n < 0)
-                return detail::archive_error(fmt::format("cannot read {} from {}", path, archive),
+                return detail::archive_error(fmt::format("cannot read {} from {}", rel, archive),
                                              a.get());
-            std::filesystem::rename(temp, path, ec);
         }
         }
-        if (ec)
-            return fail(ExitCode::filesystem,
-                        fmt::format("cannot restore {}: {}", path, ec.message()),
-                        "check the permissions of the target directory");
-        timespec times[2] = {mtime, mtime};
-        ::utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW);
+        files.push_back(std::move(rel));
     }
     if (rc != ARCHIVE_EOF)
         return detail::archive_error(fmt::format("cannot read {}", archive), a.get());
-    for (auto it = directory_times.rbegin(); it != directory_times.rend(); ++it) {
-        timespec times[2] = {it->second, it->second};
-        ::utimensat(AT_FDCWD, it->first.c_str(), times, 0);
+
+    // Everything checked and written: move it into place (renames keep the mtimes).
+    std::filesystem::path made; // the last parent created, to skip repeating it
+    for (const auto& rel : files) {
+        auto to = root / rel;
+        if (to.parent_path() != made) {
+            std::filesystem::create_directories(to.parent_path(), ec);
+            made = to.parent_path();
+        }
+        std::filesystem::rename(staging / rel, to, ec);
+        if (ec)
+            return fail(ExitCode::filesystem,
+                        fmt::format("cannot restore {}: {}", to, ec.message()),
+                        "check the permissions of the target directory");
+    }
+    for (const auto& dir : directories) {
+        std::filesystem::create_directories(root / dir.rel, ec);
+        ::chmod((root / dir.rel).c_str(), dir.mode);
+    }
+    // Directories last, deepest first: moving files into them changed their mtimes.
+    for (auto it = directories.rbegin(); it != directories.rend(); ++it) {
+        timespec times[2] = {it->mtime, it->mtime};
+        ::utimensat(AT_FDCWD, (root / it->rel).c_str(), times, 0);
     }
     return {};
 }

@@ -37,7 +37,8 @@ Status create_directories(const std::filesystem::path& path) {
     return {};
 }
 
-Status write_file_atomic(const std::filesystem::path& path, std::string_view content) {
+Status write_file_atomic(const std::filesystem::path& path, std::string_view content,
+                         Durability durability) {
     if (path.has_parent_path()) {
         if (auto made = util::create_directories(path.parent_path()); !made)
             return made;
@@ -61,7 +62,7 @@ Status write_file_atomic(const std::filesystem::path& path, std::string_view con
         data += n;
         left -= static_cast<std::size_t>(n);
     }
-    if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    if ((durability == Durability::synced && ::fsync(fd) != 0) || ::close(fd) != 0) {
         int err = errno;
         ::unlink(temp.c_str());
         return fs_error("cannot write", temp, err);

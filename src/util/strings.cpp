@@ -1,6 +1,9 @@
 #include "rcd/util/strings.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
 #include <fmt/format.h>
 
 namespace rcd::util {
@@ -117,6 +120,47 @@ std::string format_duration_ms(long long ms) {
         return fmt::format("{:.1f}s", static_cast<double>(ms) / 1000.0);
     long long seconds = ms / 1000;
     return fmt::format("{}m{:02}s", seconds / 60, seconds % 60);
+}
+
+std::string format_bytes(std::int64_t bytes) {
+    if (bytes < 1024 * 1024)
+        return fmt::format("{:.1f} KB", static_cast<double>(bytes) / 1024.0);
+    return fmt::format("{:.1f} MB", static_cast<double>(bytes) / (1024.0 * 1024.0));
+}
+
+std::string format_rate(std::int64_t bytes, long long ms) {
+    double seconds = std::max(1e-3, static_cast<double>(ms) / 1000.0);
+    return fmt::format("{:.1f} MB/s", static_cast<double>(bytes) / seconds / (1024.0 * 1024.0));
+}
+
+std::optional<std::int64_t> parse_size(std::string_view text) {
+    std::size_t end = 0;
+    while (end < text.size() &&
+           (std::isdigit(static_cast<unsigned char>(text[end])) || (text[end] == '.' && end > 0)))
+        ++end;
+    if (end == 0)
+        return std::nullopt;
+    double number = std::strtod(std::string(text.substr(0, end)).c_str(), nullptr);
+    std::string_view unit = text.substr(end);
+    double scale = 1;
+    if (!unit.empty()) {
+        static constexpr std::string_view units = "KMGT";
+        auto power =
+            units.find(static_cast<char>(std::toupper(static_cast<unsigned char>(unit[0]))));
+        std::string_view rest = unit.substr(1);
+        if (power == std::string_view::npos || !(rest.empty() || rest == "B" || rest == "b" || rest == "iB" || rest == "ib"))
+            return std::nullopt;
+        scale = std::pow(1024.0, static_cast<double>(power + 1));
+    }
+    return static_cast<std::int64_t>(number * scale);
+}
+
+std::string trim(std::string_view text) {
+    const char* space = " \t\r\n";
+    auto begin = text.find_first_not_of(space);
+    if (begin == std::string_view::npos)
+        return {};
+    return std::string(text.substr(begin, text.find_last_not_of(space) - begin + 1));
 }
 
 } // namespace rcd::util

@@ -9,6 +9,7 @@ export CARGO_TERM_COLOR=never NO_COLOR=1
 unset CARGO_TARGET_DIR
 FIXTURES="$RCD_SOURCE_DIR/tests/fixtures"
 WORK=$(mktemp -d /tmp/rcd-e2e.XXXXXX)
+export RCD_CACHE_DIR="$WORK/cache" # never the user's own; run_test gives each test its own
 trap 'rm -rf "$WORK"' EXIT
 FAILURES=0
 PASSES=0
@@ -54,7 +55,7 @@ run_test() {
   local name=$1 rc=0
   echo "--- $name"
   # Not inside `if`: bash ignores set -e in a condition, and a failed assertion must end the test.
-  ( set -e; "$name" )
+  ( set -e; export RCD_CACHE_DIR="$WORK/cache-$name"; "$name" )
   rc=$?
   if [ "$rc" -eq 0 ]; then
     PASSES=$((PASSES + 1))

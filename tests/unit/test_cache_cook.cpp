@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fstream>
+#include <set>
 
 using namespace rcd;
 
@@ -43,8 +44,10 @@ TEST_CASE("cooking builds from the skeleton and leaves nothing of the workspace'
     auto command =
         cache::cook_command({"cargo", "build", "--workspace", "--release", "--locked"}, "release");
     auto cooked = cache::cook(*recipe, *workspace, command, {{"CARGO_TERM_COLOR", "never"}},
-                              repo / "target" / "rcd" / "cook");
+                              repo / "target" / "rcd" / "cook", scratch.path / "cook.log");
     REQUIRE(cooked);
+    CHECK(cooked->paths.empty()); // no external dependencies: nothing to cache
+    CHECK(std::filesystem::exists(scratch.path / "cook.log"));
     CHECK(std::filesystem::exists(repo / "target" / "release" / ".fingerprint"));
     CHECK_FALSE(has_member_artifacts(repo / "target"));
     CHECK_FALSE(std::filesystem::exists(repo / "target" / "rcd" / "cook"));
@@ -89,4 +92,45 @@ TEST_CASE("purging keeps other crates' artifacts and removes hashed member ones 
     CHECK(std::filesystem::exists(target / "release/.fingerprint/app-core-0123456789abcdef"));
     CHECK(std::filesystem::exists(target / "release/.fingerprint/serde-0123456789abcdef"));
     CHECK(std::filesystem::exists(target / "release/deps/libserde-0123456789abcdef.rlib"));
+}
+
+TEST_CASE("cargo's messages name the dependency units to cache, and never a local package") {
+    test::TempDir dir;
+    const auto t = dir.path / "target";
+    const std::string json =
+        R"({"reason":"compiler-artifact","package_id":"registry+https://github.com/rust-lang/crates.io-index#hex@0.4.3","filenames":[")" +
+        (t / "release/deps/libhex-83b88366958b18ac.rlib").string() + R"("]})" + "\n" +
+        R"({"reason":"compiler-artifact","package_id":"registry+https://github.com/rust-lang/crates.io-index#serde@1.0.152","filenames":[")" +
+        (t / "release/build/serde-162fbfc1b5b59139/build-script-build").string() + R"("]})" +
+        "\n   Compiling serde v1.0.152\n" +
+        R"({"reason":"build-script-executed","package_id":"registry+https://github.com/rust-lang/crates.io-index#serde@1.0.152","out_dir":")" +
+        (t / "release/build/serde-454a10c4c669646d/out").string() + R"("})" + "\n" +
+        R"({"reason":"compiler-artifact","package_id":"path+file:///w#app@0.0.0","filenames":[")" +
+        (t / "release/deps/libapp-0000000000000001.rlib").string() + R"("]})" + "\n" +
+        R"({"reason":"compiler-artifact","package_id":"registry+x#out@1.0.0","filenames":["/elsewhere/deps/libout-0000000000000002.rlib"]})" +
+        "\n{not json\n";
+    auto units = cache::parse_dependency_units(json, t);
+    REQUIRE(units.size() == 1);
+    CHECK(units["release"] ==
+          std::set<std::string>{"83b88366958b18ac", "162fbfc1b5b59139", "454a10c4c669646d"});
+
+    auto touch = [&](const std::string& path) {
+        std::filesystem::create_directories((t / path).parent_path());
+        std::ofstream(t / path) << "x";
+    };
+    for (const char* file :
+         {"release/deps/libhex-83b88366958b18ac.rlib", "release/deps/libhex-83b88366958b18ac.rmeta",
+          "release/deps/hex-83b88366958b18ac.d", "release/deps/libhex-1111111111111111.rlib",
+          "release/.fingerprint/hex-83b88366958b18ac/lib-hex",
+          "release/.fingerprint/hex-1111111111111111/lib-hex",
+          "release/build/serde-162fbfc1b5b59139/build-script-build",
+          "release/build/serde-454a10c4c669646d/out/private.rs",
+          "release/deps/libapp-0000000000000001.rlib"})
+        touch(file);
+    CHECK(cache::dependency_paths(units, t) ==
+          std::vector<std::string>{
+              "release/.fingerprint/hex-83b88366958b18ac", "release/build/serde-162fbfc1b5b59139",
+              "release/build/serde-454a10c4c669646d", "release/deps/hex-83b88366958b18ac.d",
+              "release/deps/libhex-83b88366958b18ac.rlib",
+              "release/deps/libhex-83b88366958b18ac.rmeta"});
 }

@@ -60,3 +60,8 @@ TEST_CASE("the cook command is the stage's cargo part, with --no-run for tests")
     CHECK(cook_command({"cargo", "build", "--release"}, "release") ==
           std::vector<std::string>{"cargo", "build", "--release"});
 }
+
+TEST_CASE("how cargo reports is not part of the cook command") {
+    CHECK(cook_command({"cargo", "build", "--release", "--message-format=json"}, "release") ==
+          std::vector<std::string>{"cargo", "build", "--release"});
+}

@@ -58,17 +58,51 @@ TEST_CASE("a cache pushed by one machine is pulled and restored by another", "[r
     CHECK(st.st_mtim.tv_sec == 1'600'000'000);
     CHECK(st.st_mtim.tv_nsec == 5);
 
-    auto latest = latest_remote(*f.client, "team/app");
+    auto latest = latest_remote(*f.client, "team/app", "release", "toolchain-1");
     REQUIRE(latest);
     REQUIRE(*latest);
     CHECK((*latest)->key == kKey);
-    CHECK((*latest)->toolchain == "toolchain-1");
     CHECK((*latest)->recipe == "recipe-1");
+    auto other_toolchain = latest_remote(*f.client, "team/app", "release", "toolchain-2");
+    REQUIRE(other_toolchain);
+    CHECK_FALSE(*other_toolchain);
+    auto other_profile = latest_remote(*f.client, "team/app", "test", "toolchain-1");
+    REQUIRE(other_profile);
+    CHECK_FALSE(*other_profile);
+
     auto tagged = f.client->manifest_digest("team/app", cache_tag(kKey));
-    auto moving = f.client->manifest_digest("team/app", "cache");
+    auto index = f.client->get_manifest("team/app", "cache");
     REQUIRE(tagged);
-    REQUIRE(moving);
-    CHECK(*tagged == *moving);
+    REQUIRE(*tagged);
+    REQUIRE(index);
+    CHECK(index->media_type == image::kOciIndex);
+    CHECK(nlohmann::json::parse(index->body)["manifests"][0]["digest"] == **tagged);
+}
+
+TEST_CASE("the cache index keeps the newest entry of each profile and toolchain, newest first") {
+    auto entry = [](const std::string& digest, const std::string& profile,
+                    const std::string& toolchain) {
+        return nlohmann::json{{"mediaType", image::kOciManifest},
+                              {"digest", digest},
+                              {"size", 1},
+                              {"annotations",
+                               {{"dev.rcd.cache.key", digest},
+                                {"dev.rcd.cache.profile", profile},
+                                {"dev.rcd.cache.toolchain", toolchain}}}};
+    };
+    std::string index = merge_cache_index("", entry("sha256:1", "release", "t1"));
+    index = merge_cache_index(index, entry("sha256:2", "test", "t1"));
+    index = merge_cache_index(index, entry("sha256:3", "release", "t2"));
+    index = merge_cache_index(index, entry("sha256:4", "release", "t1"));
+    auto doc = nlohmann::json::parse(index);
+    REQUIRE(doc["manifests"].size() == 3);
+    CHECK(doc["manifests"][0]["digest"] == "sha256:4");
+    CHECK(doc["manifests"][1]["digest"] == "sha256:3");
+    CHECK(doc["manifests"][2]["digest"] == "sha256:2");
+    CHECK(doc["mediaType"] == image::kOciIndex);
+    CHECK(nlohmann::json::parse(
+              merge_cache_index("not json", entry("sha256:5", "test", "t")))["manifests"]
+              .size() == 1);
 }
 
 TEST_CASE("an absent key, or another key with the same prefix, is a miss", "[registry]") {
@@ -84,7 +118,7 @@ TEST_CASE("an absent key, or another key with the same prefix, is a miss", "[reg
     auto absent = pull_remote(*f.client, "team/app", std::string(64, 'c'), empty);
     REQUIRE(absent);
     CHECK_FALSE(*absent);
-    auto none = latest_remote(*f.client, "team/nothing");
+    auto none = latest_remote(*f.client, "team/nothing", "release", "t");
     REQUIRE(none);
     CHECK_FALSE(*none);
 }

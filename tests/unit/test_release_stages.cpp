@@ -94,3 +94,16 @@ TEST_CASE("${commit} outside a git repository is a repository-state error") {
     REQUIRE_FALSE(jobs);
     CHECK(jobs.error().code == ExitCode::repository);
 }
+
+TEST_CASE("cargo's compiling commands get JSON messages before any '--', once") {
+    using V = std::vector<std::string>;
+    CHECK(release::with_json_messages({"cargo", "clippy", "--workspace", "--", "-D", "warnings"}) ==
+          V{"cargo", "clippy", "--workspace", "--message-format=json", "--", "-D", "warnings"});
+    CHECK(release::with_json_messages({"cargo", "test", "--locked"}) ==
+          V{"cargo", "test", "--locked", "--message-format=json"});
+    CHECK(release::with_json_messages({"cargo", "fmt", "--all", "--", "--check"}) ==
+          V{"cargo", "fmt", "--all", "--", "--check"});
+    CHECK(release::with_json_messages({"cargo", "build", "--message-format=short"}) ==
+          V{"cargo", "build", "--message-format=short"});
+    CHECK(release::with_json_messages({"make", "test"}) == V{"make", "test"});
+}

@@ -41,3 +41,24 @@ TEST_CASE("a successful run has ok true and a null error") {
     CHECK(doc["error"].is_null());
     CHECK(doc["repo"].is_null());
 }
+
+TEST_CASE("the step summary is a table of stages, the cache and the pushed image, within a limit") {
+    report::RunReport report;
+    report.command = "release";
+    report.duration_ms = 12'300;
+    report.stages.push_back({"clippy", exec::StageStatus::failed, 101, 2'000, "", "exit | 101"});
+    report.stages.push_back(
+        {"build", exec::StageStatus::skipped, std::nullopt, 0, "", "needs clippy"});
+    report::CacheSummary cache;
+    cache.profiles.push_back({"release", "abc", "hit-registry", 10, ""});
+    report.cache = cache;
+    report.exit_code = 1;
+    auto md = report::to_markdown(report);
+    CHECK(md.starts_with("### rcd release: failed in 12.3s"));
+    CHECK(md.find("| stage | status | time | note |") != std::string::npos);
+    CHECK(md.find("| clippy | failed | 2.0s | exit \\| 101 |") != std::string::npos);
+    CHECK(md.find("| build | skipped | - | needs clippy |") != std::string::npos);
+    CHECK(md.find("release `hit-registry`") != std::string::npos);
+    report.stages.assign(20'000, report.stages.front());
+    CHECK(report::to_markdown(report, 50'000).size() <= 50'000);
+}

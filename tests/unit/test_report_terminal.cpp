@@ -32,11 +32,18 @@ exec::StageResult result(const std::string& name, exec::StageStatus status,
                          std::string reason = "") {
     return exec::StageResult{name, status, 0, 1500, "", std::move(reason)};
 }
+TerminalStyle style(Verbosity verbosity, bool color, CiFormat ci = CiFormat::none) {
+    TerminalStyle s;
+    s.verbosity = verbosity;
+    s.color = color;
+    s.ci = ci;
+    return s;
+}
 } // namespace
 
 TEST_CASE("two stages at once: the second's output is held and shown after the first") {
     Capture out;
-    TerminalReporter r({Verbosity::normal, false}, out.file);
+    TerminalReporter r(style(Verbosity::normal, false), out.file);
     auto a = job("fmt"), b = job("clippy");
     r.on_start(a);
     r.on_start(b);
@@ -51,7 +58,7 @@ TEST_CASE("two stages at once: the second's output is held and shown after the f
 
 TEST_CASE("a stage that ends before the live one is shown whole, in start order") {
     Capture out;
-    TerminalReporter r({Verbosity::normal, false}, out.file);
+    TerminalReporter r(style(Verbosity::normal, false), out.file);
     auto a = job("clippy"), b = job("fmt");
     r.on_start(a);
     r.on_start(b);
@@ -65,7 +72,7 @@ TEST_CASE("a stage that ends before the live one is shown whole, in start order"
 
 TEST_CASE("quiet shows only failed stages, with their output") {
     Capture out;
-    TerminalReporter r({Verbosity::quiet, false}, out.file);
+    TerminalReporter r(style(Verbosity::quiet, false), out.file);
     auto a = job("fmt"), b = job("test");
     r.on_start(a);
     r.on_output(a, "fine\n");
@@ -78,7 +85,7 @@ TEST_CASE("quiet shows only failed stages, with their output") {
 
 TEST_CASE("verbose start lines show the command; colour only when asked") {
     Capture out;
-    TerminalReporter r({Verbosity::verbose, true}, out.file);
+    TerminalReporter r(style(Verbosity::verbose, true), out.file);
     r.on_start(job("test"));
     CHECK(out.text().find("cargo test") != std::string::npos);
     CHECK(out.text().find("\x1b[") != std::string::npos);
@@ -109,4 +116,42 @@ TEST_CASE("a disabled transfer line writes nothing") {
     line.update("sha256:abc", 1, 2);
     line.clear();
     CHECK(out.text().empty());
+}
+
+TEST_CASE(
+    "under GitHub Actions a stage is a group, and cargo's JSON becomes text and annotations") {
+    Capture out;
+    auto s = style(Verbosity::normal, false, CiFormat::github);
+    s.cargo_json = true;
+    TerminalReporter r(s, out.file);
+    auto a = job("clippy");
+    r.on_start(a);
+    const std::string message =
+        R"({"reason":"compiler-message","message":{"rendered":"error: bad\n --> src/lib.rs:3:1\n","level":"error","message":"bad","code":null,"spans":[{"file_name":"src/lib.rs","is_primary":true,"line_start":3,"line_end":3,"column_start":1,"column_end":4}]}})";
+    // A JSON line split across two reads, then an artifact line and plain output.
+    r.on_output(a, message.substr(0, 40));
+    r.on_output(a, message.substr(40) + "\n" + R"({"reason":"compiler-artifact","filenames":[]})" +
+                       "\nplain\n\n");
+    r.on_finish(a, result("clippy", exec::StageStatus::failed, "exit code 101"));
+    std::string text = out.text();
+    CHECK(text.starts_with("::group::clippy\n["));
+    CHECK(text.find("] ==> clippy\nerror: bad\n --> src/lib.rs:3:1\n::error file=src/lib.rs,line=3,"
+                    "col=1,endLine=3,endColumn=4,title=bad::error: bad%0A --> src/lib.rs:3:1\n"
+                    "plain\n\n::endgroup::\n[") != std::string::npos);
+    CHECK(text.find("{\"reason\"") == std::string::npos);
+    CHECK(text.ends_with("] ERR clippy failed in 1.5s: exit code 101\n"));
+}
+
+TEST_CASE("under GitLab a stage is a collapsed section, closed before its result line") {
+    Capture out;
+    TerminalReporter r(style(Verbosity::normal, false, CiFormat::gitlab), out.file);
+    auto a = job("test");
+    r.on_start(a);
+    r.on_output(a, "running\n");
+    r.on_finish(a, result("test", exec::StageStatus::passed));
+    std::string text = out.text();
+    CHECK(text.starts_with("\x1b[0Ksection_start:"));
+    CHECK(text.find(":rcd_test[collapsed=true]\r\x1b[0K[") != std::string::npos);
+    CHECK(text.find("running\n\x1b[0Ksection_end:") != std::string::npos);
+    CHECK(text.find(":rcd_test\r\x1b[0K[") != std::string::npos);
 }

@@ -43,3 +43,24 @@ TEST_CASE("split keeps empty fields") {
     CHECK(split("a,,b", ',') == std::vector<std::string>{"a", "", "b"});
     CHECK(join({"a", "b"}, ", ") == "a, b");
 }
+
+TEST_CASE("sizes take K, M, G and T as powers of 1024, and refuse anything else") {
+    CHECK(parse_size("4096") == 4096);
+    CHECK(parse_size("500M") == 500LL * 1024 * 1024);
+    CHECK(parse_size("1.5G") == 3LL * 512 * 1024 * 1024);
+    CHECK(parse_size("2GiB") == 2LL * 1024 * 1024 * 1024);
+    CHECK(parse_size("10kb") == 10 * 1024);
+    CHECK(parse_size("0") == 0);
+    CHECK_FALSE(parse_size("lots"));
+    CHECK_FALSE(parse_size("5X"));
+    CHECK_FALSE(parse_size(""));
+    CHECK_FALSE(parse_size("-1"));
+}
+
+TEST_CASE("trim, bytes and rates read as people write them") {
+    CHECK(trim("  a b \n") == "a b");
+    CHECK(trim(" \t\n") == "");
+    CHECK(format_bytes(512) == "0.5 KB");
+    CHECK(format_bytes(3 * 1024 * 1024) == "3.0 MB");
+    CHECK(format_rate(10 * 1024 * 1024, 2000) == "5.0 MB/s");
+}

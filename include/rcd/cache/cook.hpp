@@ -6,17 +6,39 @@
 
 #include <filesystem>
 #include <map>
+#include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace rcd::cache {
 
+// The dependency units a cargo run reported (compiler-artifact and build-script-executed
+// messages of packages that are not local paths): per profile directory relative to the target
+// directory ("release", "debug", "<triple>/release"), the units' metadata hashes.
+using DependencyUnits = std::map<std::string, std::set<std::string>>;
+
+DependencyUnits parse_dependency_units(std::string_view cargo_json,
+                                       const std::filesystem::path& target_dir);
+
+// Every file and directory of those units, relative to the target directory, sorted:
+// deps/*-<hash>.*, build/*-<hash>, .fingerprint/*-<hash>.
+std::vector<std::string> dependency_paths(const DependencyUnits& units,
+                                          const std::filesystem::path& target_dir);
+
+struct Cooked {
+    exec::Captured output;          // cargo's, merged
+    std::vector<std::string> paths; // the compiled dependencies: what to archive
+};
+
 // Writes the skeleton into `scratch`, runs `command` there with the project's target
-// directory, then purges the workspace's own crates from it (see purge_members).
-Result<exec::Captured> cook(const Recipe& recipe, const cargo::Workspace& workspace,
-                            const std::vector<std::string>& command,
-                            const std::map<std::string, std::string>& env,
-                            const std::filesystem::path& scratch);
+// directory, then purges the workspace's own crates from it (see purge_members). Cargo's
+// output goes to `log`. A signal on `interrupt_fd` stops cargo (an `interrupted` error).
+Result<Cooked> cook(const Recipe& recipe, const cargo::Workspace& workspace,
+                    const std::vector<std::string>& command,
+                    const std::map<std::string, std::string>& env,
+                    const std::filesystem::path& scratch, const std::filesystem::path& log,
+                    int interrupt_fd = -1);
 
 // Removes every artifact and fingerprint of the workspace's own packages and targets from
 // every profile directory under `target_dir`, so a later build can never reuse something

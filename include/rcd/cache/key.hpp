@@ -26,7 +26,7 @@ output_environment(const std::map<std::string, std::string>& env);
 std::string cache_key(const KeyInput& input);
 
 // The command that builds a profile's dependencies, from the stage's own cargo command:
-// cargo's arguments up to `--`, and `--no-run` for tests.
+// cargo's arguments up to `--` (without --message-format), and `--no-run` for tests.
 std::vector<std::string> cook_command(const std::vector<std::string>& stage_argv,
                                       const std::string& profile);
 

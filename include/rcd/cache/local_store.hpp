@@ -39,8 +39,10 @@ class LocalStore {
 
     // Checks the archive's digest, then unpacks it into target_dir. A blob that does not
     // match its digest is deleted, with its key, and reported (exit code 5) so the caller
-    // falls back to building.
-    Status restore(const CacheEntry& entry, const std::filesystem::path& target_dir) const;
+    // falls back to building. `check_digest` false skips the check for a blob import() has
+    // just checked.
+    Status restore(const CacheEntry& entry, const std::filesystem::path& target_dir,
+                   bool check_digest = true) const;
 
     // Records `data`, fetched elsewhere, as the entry for `key`, if it matches `digest`.
     Result<CacheEntry> import(const std::string& key, const std::string& profile,

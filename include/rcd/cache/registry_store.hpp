@@ -1,10 +1,12 @@
 // The shared dependency cache: an OCI artifact in the image's repository, tagged
-// `cache-<key prefix>`, plus the moving tag `cache` (the newest push, for partial restores).
+// `cache-<key prefix>`, plus the moving tag `cache`: an index naming the newest push of each
+// profile and toolchain, for partial restores.
 #pragma once
 
 #include "rcd/cache/local_store.hpp"
 #include "rcd/registry/client.hpp"
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -28,15 +30,26 @@ std::string cache_tag(const std::string& key); // "cache-" and the first 16 hex 
 std::string cache_manifest(const RemoteCache& meta, const image::Descriptor& config,
                            const image::Descriptor& layer, bool as_artifact);
 
-// Pushes the local entry's archive, then the manifest, then its two tags.
+// Pushes the local entry's archive, then the manifest tagged `cache-<key prefix>`, then puts
+// it at the head of the `cache` index (replacing the entry of the same profile and toolchain).
 Status push_remote(registry::Client& client, const std::string& repo, const LocalStore& store,
                    const CacheEntry& entry, const RemoteCache& meta);
 
+// The `cache` index after `pushed` (a manifest descriptor with its annotations) was added to
+// `current` (the index's JSON, or empty): newest first, one per profile and toolchain.
+std::string merge_cache_index(const std::string& current, const nlohmann::json& pushed);
+
+// Whether the registry holds the cache of exactly this key.
+Result<bool> has_remote(registry::Client& client, const std::string& repo, const std::string& key);
+
 // Fetches `cache-<key prefix>` into the local store; nothing when the registry has none.
 Result<std::optional<CacheEntry>> pull_remote(registry::Client& client, const std::string& repo,
-                                              const std::string& key, const LocalStore& store);
+                                              const std::string& key, const LocalStore& store,
+                                              const registry::Progress& progress = {});
 
-// The annotations of what `cache` names now, if anything.
-Result<std::optional<RemoteCache>> latest_remote(registry::Client& client, const std::string& repo);
+// The newest cache of this profile and toolchain that `cache` names, if any.
+Result<std::optional<RemoteCache>> latest_remote(registry::Client& client, const std::string& repo,
+                                                 const std::string& profile,
+                                                 const std::string& toolchain);
 
 } // namespace rcd::cache

@@ -59,7 +59,9 @@ struct Captured {
     std::string output; // stdout and stderr, merged
 };
 
-// Runs a command to completion and returns its output: for short helpers like cargo metadata.
-Result<Captured> capture(const Command& command);
+// Runs a command to completion and returns its output: for helpers like cargo metadata. When
+// `interrupt_fd` (an InterruptGuard's) becomes readable, the command's process group is
+// stopped (SIGTERM, then SIGKILL after 5 s) and the result is an `interrupted` error.
+Result<Captured> capture(const Command& command, int interrupt_fd = -1);
 
 } // namespace rcd::exec

@@ -55,7 +55,8 @@ class Client {
     Result<BlobOutcome> push_blob(const std::string& repo, const image::Blob& blob,
                                   const std::optional<std::string>& mount_from,
                                   const Progress& progress = {});
-    Result<std::string> get_blob(const std::string& repo, const std::string& digest);
+    Result<std::string> get_blob(const std::string& repo, const std::string& digest,
+                                 const Progress& progress = {});
 
     // The digest a tag or digest names, or nothing when it does not exist.
     Result<std::optional<std::string>> manifest_digest(const std::string& repo,

@@ -2,10 +2,12 @@
 #pragma once
 
 #include "rcd/image/assemble.hpp"
+#include "rcd/registry/client.hpp"
 #include "rcd/release/project.hpp"
 #include "rcd/report/run_report.hpp"
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +30,15 @@ struct PublishOptions {
     // Called from upload threads with (blob, bytes sent, bytes in all) while a blob uploads.
     std::function<void(const std::string&, std::int64_t, std::int64_t)> progress;
 };
+
+// --registry, else RCD_REGISTRY, else rcd.yaml's `registry`, if any.
+std::optional<std::string> configured_registry(const Project& project,
+                                               const PublishOptions& options);
+
+// A client for `registry_name` with the credentials rcd finds for it, checked against /v2/.
+Result<std::shared_ptr<registry::Client>> connect_registry(const std::string& registry_name,
+                                                           const PublishOptions& options,
+                                                           const Notify& notify);
 
 // The image's repository, e.g. 127.0.0.1:5000/team/hello-api.
 Result<std::string> image_repository(const Project& project, const PublishOptions& options);

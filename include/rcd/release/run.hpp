@@ -1,6 +1,7 @@
 // One run of `rcd check` or `rcd build`: lock the target directory, run the stages, record.
 #pragma once
 
+#include "rcd/cache/planner.hpp"
 #include "rcd/exec/scheduler.hpp"
 #include "rcd/release/project.hpp"
 #include "rcd/release/stages.hpp"
@@ -19,6 +20,7 @@ struct RunSettings {
     bool keep_going = false;
     bool wait_for_lock = true;
     std::map<std::string, std::string> stage_env; // e.g. CARGO_TERM_COLOR
+    cache::Planner* cache = nullptr;              // prepared once the target directory is locked
 };
 
 // Stage failures and interruptions are in the report's exit code; an Error is returned only

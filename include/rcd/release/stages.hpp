@@ -15,7 +15,14 @@ struct Selection {
     pipeline::Phase through = pipeline::Phase::check; // check: the check phase; build: both
     std::vector<std::string> only;
     std::vector<std::string> skip;
+    // Cargo's build, check, clippy and test print JSON messages (--message-format=json), for
+    // annotations; the reporter shows their rendered text.
+    bool cargo_json = false;
 };
+
+// Adds --message-format=json to a cargo command that compiles (before any `--`), unless it
+// has a message format already.
+std::vector<std::string> with_json_messages(std::vector<std::string> argv);
 
 // The facts `when:` conditions are decided on, gathered from the project.
 struct Conditions {

@@ -32,12 +32,30 @@ struct ImageSummary {
     long long push_ms = 0;            // talking to the registry
 };
 
+struct CacheProfileSummary {
+    std::string name;   // the profile: clippy, test, release
+    std::string key;    // empty when there is nothing to cache
+    std::string status; // fresh, hit-local, hit-registry, partial or miss
+    std::int64_t bytes = 0;
+    std::string detail;
+};
+
+struct CacheSummary {
+    std::string recipe;
+    std::string status; // the worst of the profiles'
+    long long restore_ms = 0;
+    long long save_ms = 0;
+    std::vector<CacheProfileSummary> profiles;
+    bool pushed = false; // the release pushed the cache to the registry
+};
+
 struct RunReport {
     std::string command;
     int exit_code = 0;
     long long duration_ms = 0;
     std::optional<RepoSummary> repo;
     std::vector<exec::StageResult> stages;
+    std::optional<CacheSummary> cache;
     std::optional<ImageSummary> image;
     std::optional<Error> error;
 
@@ -45,5 +63,9 @@ struct RunReport {
 };
 
 nlohmann::json to_json(const RunReport& report);
+
+// The GitHub Actions step summary: a table of the stages, the cache, and what was pushed.
+// Never more than `limit` bytes (GitHub refuses a summary over 1 MiB).
+std::string to_markdown(const RunReport& report, std::size_t limit = 1000 * 1000);
 
 } // namespace rcd::report

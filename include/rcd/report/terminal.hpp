@@ -19,9 +19,22 @@ namespace rcd::report {
 
 enum class Verbosity { quiet, normal, verbose };
 
+// CI mode: no colour or spinners, and elapsed time on rcd's own lines; GitHub Actions and GitLab
+// also get their own grouping of each stage's output.
+enum class CiFormat { none, plain, github, gitlab };
+
+// GITHUB_ACTIONS=true, else GITLAB_CI=true, else plain; none outside CI mode.
+CiFormat detect_ci_format(bool ci);
+
 struct TerminalStyle {
     Verbosity verbosity = Verbosity::normal;
     bool color = false;
+    CiFormat ci = CiFormat::none;
+    // The stages' cargo commands print JSON messages (--message-format=json): show their
+    // rendered text, and under GitHub Actions an annotation for each diagnostic.
+    bool cargo_json = false;
+    std::string annotation_root; // the workspace root relative to the repository root, or ""
+    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 
 // Whether to colour: --color always|never|auto, NO_COLOR, CI mode and whether fd is a TTY.
@@ -46,9 +59,13 @@ class TerminalReporter : public exec::StageObserver {
         std::string held;       // output not shown yet
         std::optional<std::string> finish_line;
         bool failed = false;
+        std::string partial; // with cargo_json: the start of a line not complete yet
     };
 
     std::string paint(const char* code, const std::string& text) const;
+    std::string stamp(const std::string& line) const; // CI: "[  12.3s] " before rcd's lines
+    std::string rendered(Entry& entry, std::string_view chunk); // what the output shows
+    std::string section_end(const Entry& entry, const exec::StageResult& result) const;
     void write(std::string_view text);
     Entry* find(const std::string& name);
     void show_front(); // the front entry becomes live: its start line and held output

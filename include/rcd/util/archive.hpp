@@ -16,9 +16,11 @@ namespace rcd::util {
 Status pack_tree(const std::filesystem::path& root, const std::vector<std::string>& paths,
                  const std::filesystem::path& archive);
 
-// Unpacks into `root`, restoring modes and mtimes exactly. Refuses, before writing anything,
-// an archive with an absolute path, a `..` component, a hard link, or a symbolic link that
-// points outside `root`.
+// Unpacks into `root`, restoring modes and mtimes exactly, in one pass through a staging
+// directory. Refuses, before anything reaches `root`, an archive with an absolute path, a `..`
+// component, a hard link, or a symbolic link that points outside `root`. A regular file already
+// in `root` with the same size and mtime is kept, not written again.
+Status unpack_tree(const std::filesystem::path& archive, const std::filesystem::path& root);
 Status unpack_tree(const std::filesystem::path& archive, const std::filesystem::path& root);
 
 } // namespace rcd::util

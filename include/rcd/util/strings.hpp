@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,5 +28,15 @@ std::string strip_ansi(std::string_view text);
 
 // "0.3s", "12.4s", "2m05s".
 std::string format_duration_ms(long long ms);
+
+// "812.3 KB", "41.0 MB" (powers of 1024), and a rate such as "38.2 MB/s" (bytes over ms).
+std::string format_bytes(std::int64_t bytes);
+std::string format_rate(std::int64_t bytes, long long ms);
+
+// "4096", "500M", "1.5G", "2GiB": bytes, with K, M, G and T as powers of 1024.
+std::optional<std::int64_t> parse_size(std::string_view text);
+
+// Without leading and trailing whitespace.
+std::string trim(std::string_view text);
 
 } // namespace rcd::util

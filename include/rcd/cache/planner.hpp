@@ -1,0 +1,124 @@
+// The dependency-cache planner: for each cooked profile, its key, and where its compiled
+// dependencies come from. Restore order: the target directory is already fresh, the local
+// store, the registry, the newest registry cache of the same profile and toolchain (partial),
+// then cooking.
+#pragma once
+
+#include "rcd/cache/local_store.hpp"
+#include "rcd/cache/recipe.hpp"
+#include "rcd/cache/registry_store.hpp"
+#include "rcd/registry/client.hpp"
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rcd::cache {
+
+enum class CacheStatus { fresh, hit_local, hit_registry, partial, miss }; // best to worst
+
+const char* status_name(CacheStatus status);
+
+struct Toolchain {
+    std::string rustc; // `rustc -vV`
+    std::string cargo; // `cargo -V`
+    std::string host;  // the host triple, from `rustc -vV`
+
+    std::string id() const; // a short hash of both versions: partial restores need the same
+};
+
+// Runs `rustc -vV` and `cargo -V` in `dir`, so rust-toolchain files apply.
+Result<Toolchain> probe_toolchain(const std::filesystem::path& dir);
+
+// A stage that names a profile with `cook:`; the first stage of each profile decides its key.
+struct ProfileRequest {
+    std::string profile;
+    std::string stage;
+    std::vector<std::string> stage_argv;
+    std::map<std::string, std::string> env; // what the stage adds to rcd's environment
+};
+
+struct ProfileCache {
+    std::string profile;
+    std::string stage;
+    std::string key; // empty when the workspace has no external dependencies
+    std::vector<std::string> command;
+    std::map<std::string, std::string> env;
+    CacheStatus status = CacheStatus::miss;
+    std::string detail;     // why, for people: "no external dependencies", "cooked 12 crates", ...
+    std::int64_t bytes = 0; // the archive restored or saved
+    long long restore_ms = 0; // fetching from the registry and unpacking
+    long long save_ms = 0;
+};
+
+// The registry side: the image's repository on a connected client.
+struct RemoteStore {
+    std::shared_ptr<registry::Client> client;
+    std::string repository;
+};
+
+class Planner {
+  public:
+    using Notify = std::function<void(const std::string&)>;
+
+    // Builds the recipe and, when there are external dependencies, each profile's key.
+    static Result<Planner> create(const cargo::Workspace& workspace,
+                                  const std::vector<ProfileRequest>& requests, LocalStore store,
+                                  Notify notify);
+
+    void set_remote(RemoteStore remote) { remote_ = std::move(remote); }
+    void set_interrupt_fd(int fd) { interrupt_fd_ = fd; } // an InterruptGuard's: stops a cook
+
+    // Decides each profile's status without changing anything: rcd plan, rcd cache status.
+    void look();
+
+    // Restores each profile's dependencies, cooking and saving the ones no store has (or, with
+    // cook false, leaving them as a miss). Fails only when interrupted: a store that cannot be
+    // read is a note, and a profile that cannot be prepared is a miss the stages then build.
+    Status prepare(bool cook = true);
+
+    // Pushes each profile's local entry the registry does not have yet.
+    Status push();
+
+    const std::vector<ProfileCache>& profiles() const { return profiles_; }
+    const std::string& recipe_hash() const { return recipe_.hash; }
+    CacheStatus status() const; // the worst of the profiles'
+    const LocalStore& store() const { return store_; }
+
+  private:
+    Planner(const cargo::Workspace& workspace, Recipe recipe, LocalStore store, Notify notify)
+        : workspace_(workspace), recipe_(std::move(recipe)), store_(std::move(store)),
+          notify_(std::move(notify)) {}
+
+    Status prepare_profile(ProfileCache& profile, bool cook);
+    void say(const std::string& message) const; // notify, from any lane
+    std::optional<RemoteStore> remote() const;  // a copy: lanes run at the same time
+    std::filesystem::path marker(const ProfileCache& profile) const;
+    bool is_fresh(const ProfileCache& profile) const; // the target holds what the key names
+    bool restore(ProfileCache& profile, const CacheEntry& entry, bool just_pulled = false);
+    std::optional<CacheEntry> pull(const std::string& key, ProfileCache& profile);
+    std::optional<RemoteCache> latest(const ProfileCache& profile);
+    Status cook(ProfileCache& profile);
+    void remote_failed(const Error& error);
+
+    const cargo::Workspace& workspace_;
+    Recipe recipe_;
+    LocalStore store_;
+    Notify notify_;
+    std::optional<RemoteStore> remote_; // reset when the registry fails; guarded by mutex_
+    std::shared_ptr<std::mutex> mutex_ = std::make_shared<std::mutex>();
+    std::shared_ptr<std::mutex> cook_mutex_ = std::make_shared<std::mutex>();
+    int interrupt_fd_ = -1;
+    Toolchain toolchain_;
+    std::vector<ProfileCache> profiles_;
+};
+
+// The environment a stage's cargo sees: rcd's own, with the stage's additions.
+std::map<std::string, std::string> stage_environment(const std::map<std::string, std::string>& add);
+
+} // namespace rcd::cache

@@ -1,0 +1,32 @@
+// The dependency cache of one run: the profiles its stages cook, and where the cache is shared
+// (the image's repository, when a registry is configured).
+#pragma once
+
+#include "rcd/cache/planner.hpp"
+#include "rcd/release/publish.hpp"
+#include "rcd/release/stages.hpp"
+#include "rcd/report/run_report.hpp"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rcd::release {
+
+// The profiles that the selected stages, not skipped, name with `cook:`, in run order.
+Result<std::vector<cache::ProfileRequest>>
+cache_requests(const Project& project, const Selection& selection,
+               const std::map<std::string, std::string>& stage_env);
+
+// The run's planner, using the registry when one is configured: a registry that cannot be
+// reached is a note, and the run goes on with the local cache. Nothing without a Cargo
+// workspace or a stage that cooks.
+Result<std::optional<cache::Planner>>
+open_cache(const Project& project, const Selection& selection,
+           const std::map<std::string, std::string>& stage_env, const PublishOptions& options,
+           const Notify& notify);
+
+report::CacheSummary cache_summary(const cache::Planner& planner);
+
+} // namespace rcd::release

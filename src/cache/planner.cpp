@@ -1,0 +1,372 @@
+#include "rcd/cache/planner.hpp"
+
+#include "rcd/cache/cook.hpp"
+#include "rcd/cache/key.hpp"
+#include "rcd/cache/registry_store.hpp"
+#include "rcd/exec/process.hpp"
+#include "rcd/util/duration.hpp"
+#include "rcd/util/fs.hpp"
+#include "rcd/util/hash.hpp"
+#include "rcd/util/strings.hpp"
+
+#include <chrono>
+#include <fmt/format.h>
+#include <fmt/std.h>
+#include <future>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace rcd::cache {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+Result<std::string> version_of(const std::vector<std::string>& argv,
+                               const std::filesystem::path& dir) {
+    auto out = exec::capture(exec::Command{argv, {}, dir, std::nullopt});
+    if (!out || out->exit_code != 0)
+        return fail(ExitCode::usage, fmt::format("'{}' failed", util::shell_join(argv)),
+                    "install the Rust toolchain (rustup, or Debian's rustc and cargo)");
+    return util::trim(out->output);
+}
+
+// Lockfile entries with a `source` are external packages: without any there is nothing to cache.
+bool has_external_packages(const std::optional<std::string>& lockfile) {
+    return !lockfile || lockfile->find("\nsource = ") != std::string::npos;
+}
+
+// The profile directory a cook command builds into: profiles that share one share files.
+std::string profile_directory(const std::vector<std::string>& command) {
+    for (std::size_t i = 0; i < command.size(); ++i) {
+        if (command[i] == "--release")
+            return "release";
+        if (command[i] == "--profile" && i + 1 < command.size())
+            return command[i + 1];
+        if (command[i].starts_with("--profile="))
+            return command[i].substr(10);
+    }
+    return "debug";
+}
+
+} // namespace
+
+const char* status_name(CacheStatus status) {
+    switch (status) {
+    case CacheStatus::fresh:
+        return "fresh";
+    case CacheStatus::hit_local:
+        return "hit-local";
+    case CacheStatus::hit_registry:
+        return "hit-registry";
+    case CacheStatus::partial:
+        return "partial";
+    case CacheStatus::miss:
+        return "miss";
+    }
+    return "miss";
+}
+
+std::string Toolchain::id() const {
+    return util::sha256_hex(rustc + "\n" + cargo).substr(0, 16);
+}
+
+Result<Toolchain> probe_toolchain(const std::filesystem::path& dir) {
+    Toolchain toolchain;
+    RCD_ASSIGN(toolchain.rustc, version_of({"rustc", "-vV"}, dir));
+    RCD_ASSIGN(toolchain.cargo, version_of({"cargo", "-V"}, dir));
+    for (const auto& line : util::split(toolchain.rustc, '\n'))
+        if (line.starts_with("host: "))
+            toolchain.host = util::trim(line.substr(6));
+    return toolchain;
+}
+
+std::map<std::string, std::string>
+stage_environment(const std::map<std::string, std::string>& add) {
+    std::map<std::string, std::string> env;
+    for (char** entry = environ; entry && *entry; ++entry) {
+        std::string_view text(*entry);
+        auto eq = text.find('=');
+        if (eq != std::string_view::npos)
+            env[std::string(text.substr(0, eq))] = std::string(text.substr(eq + 1));
+    }
+    for (const auto& [key, value] : add)
+        env[key] = value;
+    return env;
+}
+
+Result<Planner> Planner::create(const cargo::Workspace& workspace,
+                                const std::vector<ProfileRequest>& requests, LocalStore store,
+                                Notify notify) {
+    RCD_ASSIGN(auto input, read_recipe_input(workspace));
+    RCD_ASSIGN(auto recipe, build_recipe(input));
+    Planner planner(workspace, std::move(recipe), std::move(store), std::move(notify));
+    const bool external = has_external_packages(input.lockfile);
+    if (external && !requests.empty()) {
+        RCD_ASSIGN(planner.toolchain_, probe_toolchain(workspace.root));
+    }
+    for (const auto& request : requests) {
+        bool seen = false;
+        for (const auto& p : planner.profiles_)
+            seen = seen || p.profile == request.profile;
+        if (seen)
+            continue; // the first stage of a profile decides its dependency build
+        ProfileCache profile;
+        profile.profile = request.profile;
+        profile.stage = request.stage;
+        profile.command = cook_command(request.stage_argv, request.profile);
+        profile.env = request.env;
+        if (!external) {
+            profile.status = CacheStatus::fresh;
+            profile.detail = "no external dependencies";
+        } else {
+            auto env = stage_environment(request.env);
+            std::string triple = env.contains("CARGO_BUILD_TARGET") ? env["CARGO_BUILD_TARGET"]
+                                                                    : planner.toolchain_.host;
+            profile.key =
+                cache_key({planner.recipe_.hash, planner.toolchain_.rustc, planner.toolchain_.cargo,
+                           triple, request.profile, profile.command, env});
+        }
+        planner.profiles_.push_back(std::move(profile));
+    }
+    return planner;
+}
+
+std::filesystem::path Planner::marker(const ProfileCache& profile) const {
+    return workspace_.target_directory / "rcd" / "cache" / (profile.profile + ".key");
+}
+
+bool Planner::is_fresh(const ProfileCache& profile) const {
+    auto text = util::read_file(marker(profile));
+    return text && util::trim(*text) == profile.key;
+}
+
+CacheStatus Planner::status() const {
+    CacheStatus worst = CacheStatus::fresh;
+    for (const auto& p : profiles_)
+        worst = std::max(worst, p.status);
+    return worst;
+}
+
+void Planner::say(const std::string& message) const {
+    std::lock_guard lock(*mutex_);
+    notify_(message);
+}
+
+std::optional<RemoteStore> Planner::remote() const {
+    std::lock_guard lock(*mutex_);
+    return remote_;
+}
+
+void Planner::remote_failed(const Error& error) {
+    {
+        std::lock_guard lock(*mutex_);
+        if (!remote_)
+            return; // another lane said so already
+        remote_.reset();
+    }
+    say(fmt::format("cache: the registry cache is not used: {}", error.message));
+}
+
+std::optional<RemoteCache> Planner::latest(const ProfileCache& profile) {
+    auto remote = this->remote();
+    if (!remote)
+        return std::nullopt;
+    auto latest =
+        latest_remote(*remote->client, remote->repository, profile.profile, toolchain_.id());
+    if (!latest) {
+        remote_failed(latest.error());
+        return std::nullopt;
+    }
+    if (*latest && (*latest)->key != profile.key)
+        return *latest;
+    return std::nullopt;
+}
+
+void Planner::look() {
+    for (auto& profile : profiles_) {
+        if (profile.key.empty())
+            continue;
+        if (is_fresh(profile)) {
+            profile.status = CacheStatus::fresh;
+            continue;
+        }
+        if (auto local = store_.find(profile.key); local && *local) {
+            profile.status = CacheStatus::hit_local;
+            profile.bytes = (*local)->size;
+            continue;
+        }
+        profile.status = CacheStatus::miss;
+        auto remote = this->remote();
+        if (!remote)
+            continue;
+        if (auto has = has_remote(*remote->client, remote->repository, profile.key); !has)
+            remote_failed(has.error());
+        else if (*has)
+            profile.status = CacheStatus::hit_registry;
+        else if (auto older = latest(profile)) {
+            profile.status = CacheStatus::partial;
+            profile.detail = "from cache " + older->key.substr(0, 16);
+        }
+    }
+}
+
+bool Planner::restore(ProfileCache& profile, const CacheEntry& entry, bool just_pulled) {
+    const auto started = Clock::now();
+    if (auto restored = store_.restore(entry, workspace_.target_directory, !just_pulled);
+        !restored) {
+        say(fmt::format("cache: {}: {}; rebuilding", profile.profile, restored.error().message));
+        return false;
+    }
+    profile.restore_ms += util::elapsed_ms(started);
+    profile.bytes = entry.size;
+    return true;
+}
+
+std::optional<CacheEntry> Planner::pull(const std::string& key, ProfileCache& profile) {
+    auto remote = this->remote();
+    if (!remote)
+        return std::nullopt;
+    const auto started = Clock::now();
+    auto pulled = pull_remote(*remote->client, remote->repository, key, store_);
+    if (!pulled) {
+        remote_failed(pulled.error());
+        return std::nullopt;
+    }
+    if (*pulled) {
+        auto ms = util::elapsed_ms(started);
+        profile.restore_ms += ms;
+        say(fmt::format("cache: {}: pulled {} from {} in {} ({})", profile.profile,
+                        util::format_bytes((*pulled)->size), remote->repository,
+                        util::format_duration_ms(ms), util::format_rate((*pulled)->size, ms)));
+    }
+    return *pulled;
+}
+
+Status Planner::cook(ProfileCache& profile) {
+    // One cook at a time: each purges the workspace's own artifacts from the whole target
+    // directory, which would pull them from under another cook's cargo.
+    std::lock_guard one_at_a_time(*cook_mutex_);
+    say(fmt::format("cache: {}: cooking the dependencies ({})", profile.profile,
+                    util::shell_join(profile.command)));
+    const auto started = Clock::now();
+    auto rcd_dir = workspace_.target_directory / "rcd";
+    // Outside the project: cargo merges the array values of every .cargo/config.toml from the
+    // working directory up, so the skeleton's copy and the project's own would double RUSTFLAGS.
+    auto scratch = std::filesystem::temp_directory_path() /
+                   fmt::format("rcd-cook-{}-{}", ::getpid(), profile.profile);
+    auto cooked =
+        cache::cook(recipe_, workspace_, profile.command, profile.env, scratch,
+                    rcd_dir / "logs" / ("cook-" + profile.profile + ".log"), interrupt_fd_);
+    if (!cooked && cooked.error().code == ExitCode::interrupted)
+        return std::unexpected(cooked.error());
+    if (!cooked) {
+        say(fmt::format("cache: {}: {}; the stages build the dependencies instead ({})",
+                        profile.profile, cooked.error().message, cooked.error().hint));
+        return {};
+    }
+    const long long cook_ms = util::elapsed_ms(started);
+    const auto save_started = Clock::now();
+    auto saved =
+        store_.save(profile.key, profile.profile, workspace_.target_directory, cooked->paths);
+    if (!saved) {
+        say(fmt::format("cache: {}: not saved: {}", profile.profile, saved.error().message));
+    } else {
+        profile.save_ms = util::elapsed_ms(save_started);
+        profile.bytes = saved->size;
+        say(fmt::format("cache: {}: cooked in {}; saved {} in {} ({})", profile.profile,
+                        util::format_duration_ms(cook_ms), util::format_bytes(saved->size),
+                        util::format_duration_ms(profile.save_ms),
+                        util::format_rate(saved->size, profile.save_ms)));
+    }
+    (void)util::write_file_atomic(marker(profile), profile.key + "\n");
+    return {};
+}
+
+Status Planner::prepare_profile(ProfileCache& profile, bool allow_cook) {
+    std::optional<CacheEntry> local;
+    if (auto found = store_.find(profile.key); found)
+        local = *found;
+    if (local && restore(profile, *local)) {
+        profile.status = CacheStatus::hit_local;
+    } else if (auto pulled = pull(profile.key, profile);
+               pulled && restore(profile, *pulled, true)) {
+        profile.status = CacheStatus::hit_registry;
+    } else {
+        profile.status = CacheStatus::miss;
+        // Partial: the newest cache of this profile and toolchain, then cook the difference.
+        if (auto older_meta = latest(profile))
+            if (auto older = pull(older_meta->key, profile);
+                older && restore(profile, *older, true)) {
+                profile.status = CacheStatus::partial;
+                profile.detail = "from cache " + older_meta->key.substr(0, 16);
+            }
+        return allow_cook ? cook(profile) : Status{};
+    }
+    say(fmt::format("cache: {}: restored {} in {} ({})", profile.profile,
+                    util::format_bytes(profile.bytes), util::format_duration_ms(profile.restore_ms),
+                    util::format_rate(profile.bytes, profile.restore_ms)));
+    (void)util::write_file_atomic(marker(profile), profile.key + "\n");
+    return {};
+}
+
+Status Planner::prepare(bool allow_cook) {
+    // Profiles that build into the same profile directory share files (host build scripts and
+    // proc-macros), so they are restored one after the other, and a file already there is not
+    // written twice; different directories are restored at the same time.
+    std::map<std::string, std::vector<ProfileCache*>> lanes;
+    for (auto& profile : profiles_) {
+        if (profile.key.empty())
+            continue;
+        if (is_fresh(profile)) {
+            profile.status = CacheStatus::fresh;
+            continue;
+        }
+        // A marker of another key is stale whatever happens next.
+        std::error_code ec;
+        std::filesystem::remove(marker(profile), ec);
+        lanes[profile_directory(profile.command)].push_back(&profile);
+    }
+    std::vector<std::future<Status>> running;
+    for (auto& [directory, list] : lanes)
+        running.push_back(std::async(std::launch::async, [this, &list, allow_cook]() -> Status {
+            for (ProfileCache* profile : list)
+                RCD_CHECK(prepare_profile(*profile, allow_cook));
+            return {};
+        }));
+    Status result;
+    for (auto& lane : running)
+        if (auto done = lane.get(); !done && result)
+            result = done;
+    return result;
+}
+
+Status Planner::push() {
+    auto remote = this->remote();
+    if (!remote)
+        return fail(ExitCode::registry, "no registry to push the dependency cache to",
+                    "add 'registry:' to rcd.yaml, set RCD_REGISTRY, or pass --registry");
+    for (const auto& profile : profiles_) {
+        if (profile.key.empty() || profile.status == CacheStatus::hit_registry)
+            continue;
+        RCD_ASSIGN(auto entry, store_.find(profile.key));
+        if (!entry) {
+            say(fmt::format("cache: {}: not in the local cache, so not pushed", profile.profile));
+            continue;
+        }
+        RCD_ASSIGN(auto there, has_remote(*remote->client, remote->repository, profile.key));
+        if (there)
+            continue;
+        const auto started = Clock::now();
+        RCD_CHECK(push_remote(*remote->client, remote->repository, store_, *entry,
+                              {profile.key, profile.profile, toolchain_.id(), recipe_.hash}));
+        auto ms = util::elapsed_ms(started);
+        say(fmt::format("cache: {}: pushed {} to {}:{} in {} ({})", profile.profile,
+                        util::format_bytes(entry->size), remote->repository, cache_tag(profile.key),
+                        util::format_duration_ms(ms), util::format_rate(entry->size, ms)));
+    }
+    return {};
+}
+
+} // namespace rcd::cache

@@ -1,0 +1,69 @@
+#include "rcd/release/cache.hpp"
+
+#include "rcd/registry/reference.hpp"
+
+#include <fmt/format.h>
+
+namespace rcd::release {
+
+Result<std::vector<cache::ProfileRequest>>
+cache_requests(const Project& project, const Selection& selection,
+               const std::map<std::string, std::string>& stage_env) {
+    RCD_ASSIGN(auto jobs, plan_jobs(project, selection, conditions_of(project), stage_env));
+    std::vector<cache::ProfileRequest> requests;
+    for (const auto& job : jobs) {
+        if (job.skip_reason)
+            continue;
+        for (const auto& stage : project.pipeline.stages)
+            if (stage.name == job.name && stage.cook)
+                requests.push_back({*stage.cook, job.name, job.command.argv, job.command.env});
+    }
+    return requests;
+}
+
+Result<std::optional<cache::Planner>>
+open_cache(const Project& project, const Selection& selection,
+           const std::map<std::string, std::string>& stage_env, const PublishOptions& options,
+           const Notify& notify) {
+    using Opened = std::optional<cache::Planner>;
+    if (!project.workspace)
+        return Opened{};
+    RCD_ASSIGN(auto requests, cache_requests(project, selection, stage_env));
+    if (requests.empty())
+        return Opened{};
+    RCD_ASSIGN(auto planner, cache::Planner::create(
+                                 *project.workspace, requests,
+                                 cache::LocalStore(cache::LocalStore::default_root()), notify));
+    bool needs_registry = false;
+    for (const auto& profile : planner.profiles())
+        needs_registry = needs_registry || !profile.key.empty();
+    if (needs_registry && configured_registry(project, options)) {
+        auto connected = [&]() -> Result<cache::RemoteStore> {
+            RCD_ASSIGN(auto repository, image_repository(project, options));
+            RCD_ASSIGN(auto ref, registry::parse_reference(repository, false));
+            RCD_ASSIGN(auto client, connect_registry(ref.registry, options, notify));
+            return cache::RemoteStore{client, ref.repository};
+        }();
+        if (connected)
+            planner.set_remote(*connected);
+        else
+            notify(fmt::format("cache: the registry cache is not used: {}",
+                               connected.error().message));
+    }
+    return Opened{std::move(planner)};
+}
+
+report::CacheSummary cache_summary(const cache::Planner& planner) {
+    report::CacheSummary summary;
+    summary.recipe = planner.recipe_hash();
+    summary.status = cache::status_name(planner.status());
+    for (const auto& p : planner.profiles()) {
+        summary.restore_ms += p.restore_ms;
+        summary.save_ms += p.save_ms;
+        summary.profiles.push_back(
+            {p.profile, p.key, cache::status_name(p.status), p.bytes, p.detail});
+    }
+    return summary;
+}
+
+} // namespace rcd::release

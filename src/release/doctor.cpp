@@ -1,0 +1,122 @@
+#include "rcd/release/doctor.hpp"
+
+#include "rcd/exec/process.hpp"
+#include "rcd/registry/credentials.hpp"
+#include "rcd/registry/reference.hpp"
+#include "rcd/util/strings.hpp"
+
+#include <fmt/format.h>
+
+namespace rcd::release {
+
+namespace {
+
+Check tool(const std::string& name, const std::vector<std::string>& argv, const char* hint) {
+    auto out = exec::capture(exec::Command{argv, {}, ".", std::nullopt});
+    if (!out || out->exit_code != 0)
+        return {name, Verdict::fail, fmt::format("'{}' does not run", util::shell_join(argv)), hint,
+                ExitCode::usage};
+    return {name, Verdict::ok, util::trim(util::split(out->output, '\n').front()), "",
+            ExitCode::ok};
+}
+
+Check failed(const std::string& name, const Error& error) {
+    return {name, Verdict::fail, error.message, error.hint, error.code};
+}
+
+} // namespace
+
+const char* verdict_name(Verdict verdict) {
+    switch (verdict) {
+    case Verdict::ok:
+        return "ok";
+    case Verdict::warn:
+        return "warn";
+    case Verdict::fail:
+        return "fail";
+    }
+    return "fail";
+}
+
+std::vector<Check> run_doctor(const ProjectOptions& project_options,
+                              const PublishOptions& publish_options) {
+    std::vector<Check> checks;
+    checks.push_back(tool("cargo", {"cargo", "-V"}, "install Rust: https://rustup.rs"));
+    checks.push_back(
+        tool("rustfmt", {"cargo", "fmt", "--version"}, "rustup component add rustfmt"));
+    checks.push_back(
+        tool("clippy", {"cargo", "clippy", "--version"}, "rustup component add clippy"));
+
+    auto project = load_project(project_options);
+    if (!project) {
+        checks.push_back(failed("config", project.error()));
+        return checks; // without a configuration, the rest cannot be judged
+    }
+    checks.push_back({"config", Verdict::ok,
+                      fmt::format("{} ({} pipeline, {} stages, {})", project->config.name,
+                                  project->pipeline.language, project->pipeline.stages.size(),
+                                  project->pipeline.origin),
+                      "", ExitCode::ok});
+
+    if (!project->repo) {
+        checks.push_back(failed("repository", project->repo.error()));
+    } else if (auto clean = check_clean(*project, publish_options); !clean) {
+        auto files = project->repo->dirty_files.size();
+        checks.push_back(
+            {"repository", Verdict::fail,
+             fmt::format("{} at {}: {} uncommitted file{}", project->repo->root.string(),
+                         project->repo->commit.substr(0, 12), files, files == 1 ? "" : "s"),
+             clean.error().hint, ExitCode::repository});
+    } else {
+        checks.push_back({"repository", Verdict::ok,
+                          fmt::format("{} at {}{}", project->repo->root.string(),
+                                      project->repo->commit.substr(0, 12),
+                                      project->repo->dirty() ? " (dirty, allowed)" : ", clean"),
+                          "", ExitCode::ok});
+    }
+
+    if (!configured_registry(*project, publish_options)) {
+        checks.push_back({"registry", Verdict::fail, "no registry configured",
+                          "add 'registry: host:port/path' to rcd.yaml, set RCD_REGISTRY, or "
+                          "pass --registry",
+                          ExitCode::usage});
+        return checks;
+    }
+    auto repository = image_repository(*project, publish_options);
+    if (!repository) {
+        checks.push_back(failed("registry", repository.error()));
+        return checks;
+    }
+    auto ref = registry::parse_reference(*repository, false);
+    if (!ref) {
+        checks.push_back(failed("registry", ref.error()));
+        return checks;
+    }
+    auto credentials = registry::find_credentials(ref->registry);
+    if (!credentials) {
+        checks.push_back(failed("credentials", credentials.error()));
+        return checks;
+    }
+    auto client = connect_registry(ref->registry, publish_options, [](const std::string&) {});
+    if (!client) {
+        bool refused = client.error().message.find("credentials refused") != std::string::npos;
+        checks.push_back(failed(refused ? "credentials" : "registry", client.error()));
+        return checks;
+    }
+    checks.push_back(
+        {"registry", Verdict::ok, fmt::format("{} answers /v2/", ref->registry), "", ExitCode::ok});
+    // Push access is what a release needs: ask for the repository with a push scope.
+    auto probe = (*client)->manifest_digest(ref->repository, "latest");
+    std::string source = *credentials ? (*credentials)->source : "none (anonymous)";
+    if (!probe)
+        checks.push_back({"credentials", Verdict::fail,
+                          fmt::format("{} for {}: {}", source, *repository, probe.error().message),
+                          probe.error().hint, ExitCode::registry});
+    else
+        checks.push_back({"credentials", Verdict::ok,
+                          fmt::format("{} accepted for {}", source, *repository), "",
+                          ExitCode::ok});
+    return checks;
+}
+
+} // namespace rcd::release
