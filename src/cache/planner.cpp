@@ -154,6 +154,20 @@ void Planner::say(const std::string& message) const {
     notify_(message);
 }
 
+void Planner::tell(const std::string& message) const {
+    std::lock_guard lock(*mutex_);
+    if (detail_)
+        detail_(message);
+}
+
+registry::Progress Planner::transfer(const std::string& profile) const {
+    if (!progress_)
+        return {};
+    return [this, what = "cache " + profile](std::int64_t done, std::int64_t total) {
+        progress_(what, done, total);
+    };
+}
+
 std::optional<RemoteStore> Planner::remote() const {
     std::lock_guard lock(*mutex_);
     return remote_;
@@ -229,7 +243,8 @@ std::optional<CacheEntry> Planner::pull(const std::string& key, ProfileCache& pr
     if (!remote)
         return std::nullopt;
     const auto started = Clock::now();
-    auto pulled = pull_remote(*remote->client, remote->repository, key, store_);
+    auto pulled =
+        pull_remote(*remote->client, remote->repository, key, store_, transfer(profile.profile));
     if (!pulled) {
         remote_failed(pulled.error());
         return std::nullopt;
@@ -237,9 +252,9 @@ std::optional<CacheEntry> Planner::pull(const std::string& key, ProfileCache& pr
     if (*pulled) {
         auto ms = util::elapsed_ms(started);
         profile.restore_ms += ms;
-        say(fmt::format("cache: {}: pulled {} from {} in {} ({})", profile.profile,
-                        util::format_bytes((*pulled)->size), remote->repository,
-                        util::format_duration_ms(ms), util::format_rate((*pulled)->size, ms)));
+        tell(fmt::format("cache: {}: pulled {} from {} in {} ({})", profile.profile,
+                         util::format_bytes((*pulled)->size), remote->repository,
+                         util::format_duration_ms(ms), util::format_rate((*pulled)->size, ms)));
     }
     return *pulled;
 }
@@ -304,9 +319,10 @@ Status Planner::prepare_profile(ProfileCache& profile, bool allow_cook) {
             }
         return allow_cook ? cook(profile) : Status{};
     }
-    say(fmt::format("cache: {}: restored {} in {} ({})", profile.profile,
-                    util::format_bytes(profile.bytes), util::format_duration_ms(profile.restore_ms),
-                    util::format_rate(profile.bytes, profile.restore_ms)));
+    tell(fmt::format("cache: {}: restored {} in {} ({})", profile.profile,
+                     util::format_bytes(profile.bytes),
+                     util::format_duration_ms(profile.restore_ms),
+                     util::format_rate(profile.bytes, profile.restore_ms)));
     (void)util::write_file_atomic(marker(profile), profile.key + "\n");
     return {};
 }
@@ -360,11 +376,13 @@ Status Planner::push() {
             continue;
         const auto started = Clock::now();
         RCD_CHECK(push_remote(*remote->client, remote->repository, store_, *entry,
-                              {profile.key, profile.profile, toolchain_.id(), recipe_.hash}));
+                              {profile.key, profile.profile, toolchain_.id(), recipe_.hash},
+                              transfer(profile.profile)));
         auto ms = util::elapsed_ms(started);
-        say(fmt::format("cache: {}: pushed {} to {}:{} in {} ({})", profile.profile,
-                        util::format_bytes(entry->size), remote->repository, cache_tag(profile.key),
-                        util::format_duration_ms(ms), util::format_rate(entry->size, ms)));
+        tell(fmt::format("cache: {}: pushed {} to {}:{} in {} ({})", profile.profile,
+                         util::format_bytes(entry->size), remote->repository,
+                         cache_tag(profile.key), util::format_duration_ms(ms),
+                         util::format_rate(entry->size, ms)));
     }
     return {};
 }

@@ -53,10 +53,12 @@ std::string cache_manifest(const RemoteCache& meta, const image::Descriptor& con
 }
 
 Status push_remote(registry::Client& client, const std::string& repo, const LocalStore& store,
-                   const CacheEntry& entry, const RemoteCache& meta) {
+                   const CacheEntry& entry, const RemoteCache& meta,
+                   const registry::Progress& progress) {
     RCD_ASSIGN(auto data, store.read_blob(entry));
     image::Blob layer{kCacheLayerType, entry.digest, std::move(data)};
-    RCD_ASSIGN([[maybe_unused]] auto layer_pushed, client.push_blob(repo, layer, std::nullopt));
+    RCD_ASSIGN([[maybe_unused]] auto layer_pushed,
+               client.push_blob(repo, layer, std::nullopt, progress));
 
     // An artifact's config is the empty descriptor; the fallback needs a real image config.
     image::Blob empty = image::Blob::of(kEmptyType, "{}");

@@ -88,17 +88,21 @@ release::RunSettings run_settings(const std::string& command, const GlobalOption
     return settings;
 }
 
-// What publishing shows: a live transfer line on a terminal (never in CI or with -q), cleared
-// before each note so the two never mix.
-class PublishDisplay {
+// What image and cache transfers show: a live transfer line on a terminal (never in CI or with
+// -q), cleared before each note so the two never mix; decisions only with -v.
+class TransferDisplay {
   public:
-    PublishDisplay(const GlobalOptions& global, report::TerminalReporter& reporter)
+    TransferDisplay(const GlobalOptions& global, report::TerminalReporter& reporter)
         : reporter_(reporter),
           transfers_(!global.quiet && !global.ci() && ::isatty(STDERR_FILENO)) {}
 
     void attach(release::PublishOptions& options) {
         options.progress = [this](const std::string& what, std::int64_t done, std::int64_t total) {
             transfers_.update(what, done, total);
+        };
+        options.decisions = [this](const std::string& message) {
+            transfers_.clear();
+            reporter_.detail(message);
         };
     }
     release::Notify notify() {
@@ -224,12 +228,14 @@ int run_stages_command(const std::string& command, const GlobalOptions& global,
 
     auto settings = run_settings(command, global, stages);
     auto reporter = make_reporter(global, &*project);
-    release::Notify notify = [&](const std::string& m) { reporter.note(m); };
+    TransferDisplay display(global, reporter);
+    release::Notify notify = display.notify();
 
     reporter.note(fmt::format("rcd {}: {} ({} pipeline, {})", command, project->config.name,
                               project->pipeline.language, project->pipeline.origin));
     release::PublishOptions registry_options;
     registry_options.push = false;
+    display.attach(registry_options);
     auto planner = run_cache(*project, settings, registry_options, stages, notify);
     settings.cache = planner ? &*planner : nullptr;
     auto report = release::run_pipeline(*project, settings, reporter, notify);
@@ -281,8 +287,9 @@ int plan_command(const GlobalOptions& global, const StageOptions& stages,
     report::RunReport report;
     report.command = "plan";
     report.repo = release::repo_summary(*project);
-    auto planner = run_cache(*project, settings, options, stages,
-                             [&](const std::string& m) { reporter.note(m); });
+    TransferDisplay display(global, reporter);
+    display.attach(options);
+    auto planner = run_cache(*project, settings, options, stages, display.notify());
     if (planner) {
         planner->look();
         report.cache = release::cache_summary(*planner);
@@ -350,7 +357,7 @@ int release_command(const GlobalOptions& global, const StageOptions& stages,
 
     auto settings = run_settings(command, global, stages);
     auto reporter = make_reporter(global, &*project);
-    PublishDisplay display(global, reporter);
+    TransferDisplay display(global, reporter);
     display.attach(options);
     auto notify = display.notify();
     reporter.note(fmt::format("rcd release: {} ({} pipeline, {})", project->config.name,
@@ -408,7 +415,7 @@ int image_command(const GlobalOptions& global, const ReleaseOptions& release) {
     if (auto clean = release::check_clean(*project, options); release.push && !clean)
         return report_error(global, command, clean.error());
     auto reporter = make_reporter(global);
-    PublishDisplay display(global, reporter);
+    TransferDisplay display(global, reporter);
     display.attach(options);
     auto started = std::chrono::steady_clock::now();
     auto image = release::publish(*project, options, display.notify());
@@ -471,7 +478,9 @@ int cache_command(const GlobalOptions& global, const CacheOptions& cache_options
     auto settings = run_settings("release", global, stages);
     auto options = publish_options(release, nullptr);
     auto reporter = make_reporter(global);
-    release::Notify notify = [&](const std::string& m) { reporter.note(m); };
+    TransferDisplay display(global, reporter);
+    display.attach(options);
+    release::Notify notify = display.notify();
     auto opened =
         release::open_cache(*project, settings.selection, settings.stage_env, options, notify);
     if (!opened)

@@ -34,6 +34,8 @@ open_cache(const Project& project, const Selection& selection,
     RCD_ASSIGN(auto planner, cache::Planner::create(
                                  *project.workspace, requests,
                                  cache::LocalStore(cache::LocalStore::default_root()), notify));
+    planner.set_detail(options.decisions);
+    planner.set_progress(options.progress);
     bool needs_registry = false;
     for (const auto& profile : planner.profiles())
         needs_registry = needs_registry || !profile.key.empty();

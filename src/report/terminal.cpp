@@ -71,6 +71,11 @@ void TerminalReporter::note(const std::string& message) {
         write(stamp(message) + "\n");
 }
 
+void TerminalReporter::detail(const std::string& message) {
+    if (style_.verbosity == Verbosity::verbose)
+        write(stamp(message) + "\n");
+}
+
 namespace {
 
 // GitLab section names allow letters, digits, '_', '.' and '-'.

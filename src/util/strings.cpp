@@ -148,7 +148,8 @@ std::optional<std::int64_t> parse_size(std::string_view text) {
         auto power =
             units.find(static_cast<char>(std::toupper(static_cast<unsigned char>(unit[0]))));
         std::string_view rest = unit.substr(1);
-        if (power == std::string_view::npos || !(rest.empty() || rest == "B" || rest == "b" || rest == "iB" || rest == "ib"))
+        if (power == std::string_view::npos ||
+            !(rest.empty() || rest == "B" || rest == "b" || rest == "iB" || rest == "ib"))
             return std::nullopt;
         scale = std::pow(1024.0, static_cast<double>(power + 1));
     }

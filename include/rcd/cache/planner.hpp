@@ -65,6 +65,8 @@ struct RemoteStore {
 class Planner {
   public:
     using Notify = std::function<void(const std::string&)>;
+    // (what, bytes so far, bytes in all) while a cache blob moves to or from the registry.
+    using Progress = std::function<void(const std::string&, std::int64_t, std::int64_t)>;
 
     // Builds the recipe and, when there are external dependencies, each profile's key.
     static Result<Planner> create(const cargo::Workspace& workspace,
@@ -73,6 +75,8 @@ class Planner {
 
     void set_remote(RemoteStore remote) { remote_ = std::move(remote); }
     void set_interrupt_fd(int fd) { interrupt_fd_ = fd; } // an InterruptGuard's: stops a cook
+    void set_detail(Notify detail) { detail_ = std::move(detail); } // decisions, for -v
+    void set_progress(Progress progress) { progress_ = std::move(progress); }
 
     // Decides each profile's status without changing anything: rcd plan, rcd cache status.
     void look();
@@ -96,8 +100,10 @@ class Planner {
           notify_(std::move(notify)) {}
 
     Status prepare_profile(ProfileCache& profile, bool cook);
-    void say(const std::string& message) const; // notify, from any lane
-    std::optional<RemoteStore> remote() const;  // a copy: lanes run at the same time
+    void say(const std::string& message) const;  // notify, from any lane
+    void tell(const std::string& message) const; // detail, from any lane
+    registry::Progress transfer(const std::string& profile) const;
+    std::optional<RemoteStore> remote() const; // a copy: lanes run at the same time
     std::filesystem::path marker(const ProfileCache& profile) const;
     bool is_fresh(const ProfileCache& profile) const; // the target holds what the key names
     bool restore(ProfileCache& profile, const CacheEntry& entry, bool just_pulled = false);
@@ -110,6 +116,8 @@ class Planner {
     Recipe recipe_;
     LocalStore store_;
     Notify notify_;
+    Notify detail_;
+    Progress progress_;
     std::optional<RemoteStore> remote_; // reset when the registry fails; guarded by mutex_
     std::shared_ptr<std::mutex> mutex_ = std::make_shared<std::mutex>();
     std::shared_ptr<std::mutex> cook_mutex_ = std::make_shared<std::mutex>();

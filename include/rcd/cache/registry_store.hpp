@@ -33,7 +33,8 @@ std::string cache_manifest(const RemoteCache& meta, const image::Descriptor& con
 // Pushes the local entry's archive, then the manifest tagged `cache-<key prefix>`, then puts
 // it at the head of the `cache` index (replacing the entry of the same profile and toolchain).
 Status push_remote(registry::Client& client, const std::string& repo, const LocalStore& store,
-                   const CacheEntry& entry, const RemoteCache& meta);
+                   const CacheEntry& entry, const RemoteCache& meta,
+                   const registry::Progress& progress = {});
 
 // The `cache` index after `pushed` (a manifest descriptor with its annotations) was added to
 // `current` (the index's JSON, or empty): newest first, one per profile and toolchain.

@@ -20,8 +20,9 @@ cache_requests(const Project& project, const Selection& selection,
                const std::map<std::string, std::string>& stage_env);
 
 // The run's planner, using the registry when one is configured: a registry that cannot be
-// reached is a note, and the run goes on with the local cache. Nothing without a Cargo
-// workspace or a stage that cooks.
+// reached is a note, and the run goes on with the local cache. Transfers report to the options'
+// `progress` and decisions to their `decisions`. Nothing without a Cargo workspace or a stage
+// that cooks.
 Result<std::optional<cache::Planner>>
 open_cache(const Project& project, const Selection& selection,
            const std::map<std::string, std::string>& stage_env, const PublishOptions& options,

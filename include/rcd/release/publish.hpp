@@ -29,6 +29,7 @@ struct PublishOptions {
     bool checks_passed = true;        // every check stage passed: `latest` may move
     // Called from upload threads with (blob, bytes sent, bytes in all) while a blob uploads.
     std::function<void(const std::string&, std::int64_t, std::int64_t)> progress;
+    Notify decisions; // the registry's scheme, upload fallbacks: shown with -v
 };
 
 // --registry, else RCD_REGISTRY, else rcd.yaml's `registry`, if any.

@@ -48,7 +48,8 @@ class TerminalReporter : public exec::StageObserver {
     void on_output(const exec::StageJob& job, std::string_view chunk) override;
     void on_finish(const exec::StageJob& job, const exec::StageResult& result) override;
 
-    void note(const std::string& message); // an rcd line that -q hides
+    void note(const std::string& message);   // an rcd line that -q hides
+    void detail(const std::string& message); // a decision, shown with -v only
     void summary(const RunReport& report);
     void error(const Error& error);
 
