@@ -75,6 +75,7 @@ Status push_remote(registry::Client& client, const std::string& repo, const Loca
     std::string manifest =
         cache_manifest(meta, {kEmptyType, empty.digest, size_of(empty)}, layer_descriptor, true);
     auto put = client.put_manifest(repo, cache_tag(meta.key), image::kOciManifest, manifest);
+    const bool as_artifact = put.has_value();
     if (!put) {
         // Older registries refuse artifactType or the empty config: push a plain image.
         RCD_ASSIGN([[maybe_unused]] auto config_pushed,
@@ -87,8 +88,9 @@ Status push_remote(registry::Client& client, const std::string& repo, const Loca
     nlohmann::json pushed = {{"mediaType", image::kOciManifest},
                              {"digest", "sha256:" + util::sha256_hex(manifest)},
                              {"size", manifest.size()},
-                             {"artifactType", kCacheArtifactType},
                              {"annotations", nlohmann::json::parse(manifest)["annotations"]}};
+    if (as_artifact)
+        pushed["artifactType"] = kCacheArtifactType;
     std::string current;
     if (auto head = client.manifest_digest(repo, "cache"); head && *head) {
         auto fetched = client.get_manifest(repo, "cache");

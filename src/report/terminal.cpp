@@ -48,6 +48,42 @@ bool use_color(const std::string& mode, bool ci, int fd) {
 TerminalReporter::TerminalReporter(TerminalStyle style, std::FILE* out)
     : style_(style), out_(out) {}
 
+TerminalReporter::~TerminalReporter() {
+    if (spinner_.joinable()) {
+        spinner_.request_stop();
+        spinner_.join();
+    }
+    write(""); // clears a spinner still drawn
+}
+
+void TerminalReporter::set_live(const std::string& name) {
+    std::lock_guard lock(mutex_);
+    live_ = name;
+    live_since_ = std::chrono::steady_clock::now();
+}
+
+void TerminalReporter::spin(std::stop_token stop) {
+    static constexpr std::string_view frames[] = {"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"};
+    std::size_t frame = 0;
+    std::unique_lock lock(mutex_);
+    while (!stop.stop_requested()) {
+        // Wakes at once when stopped, so rcd never waits for the spinner at exit.
+        if (ticks_.wait_for(lock, stop, std::chrono::milliseconds(100), [] { return false; });
+            stop.stop_requested())
+            break;
+        auto now = std::chrono::steady_clock::now();
+        // Only over silence, and never in the middle of a line of the stage's own output.
+        if (live_.empty() || !at_line_start_ || now - last_write_ < std::chrono::milliseconds(300))
+            continue;
+        auto seconds = std::chrono::duration<double>(now - live_since_).count();
+        std::string line = fmt::format("\r{} {} {:.1f}s\x1b[K", frames[frame++ % 10],
+                                       paint(kBold, live_), seconds);
+        std::fwrite(line.data(), 1, line.size(), out_);
+        std::fflush(out_);
+        spinner_drawn_ = true;
+    }
+}
+
 std::string TerminalReporter::paint(const char* code, const std::string& text) const {
     if (!style_.color)
         return text;
@@ -55,8 +91,17 @@ std::string TerminalReporter::paint(const char* code, const std::string& text) c
 }
 
 void TerminalReporter::write(std::string_view text) {
+    std::lock_guard lock(mutex_);
+    if (spinner_drawn_) {
+        std::fputs("\r\x1b[K", out_);
+        spinner_drawn_ = false;
+    }
     std::fwrite(text.data(), 1, text.size(), out_);
     std::fflush(out_);
+    if (!text.empty()) {
+        at_line_start_ = text.back() == '\n';
+        last_write_ = std::chrono::steady_clock::now();
+    }
 }
 
 std::string TerminalReporter::stamp(const std::string& line) const {
@@ -134,6 +179,9 @@ TerminalReporter::Entry* TerminalReporter::find(const std::string& name) {
 }
 
 void TerminalReporter::on_start(const exec::StageJob& job) {
+    if (style_.spinner && !spinner_.joinable() && style_.verbosity != Verbosity::quiet &&
+        style_.ci == CiFormat::none)
+        spinner_ = std::jthread([this](std::stop_token stop) { spin(stop); });
     std::string line = fmt::format("{} {}", paint(kBold, "==>"), paint(kBold, job.name));
     if (style_.verbosity == Verbosity::verbose)
         line += " " + paint(kDim, util::shell_join(job.command.argv));
@@ -205,6 +253,7 @@ void TerminalReporter::on_finish(const exec::StageJob& job, const exec::StageRes
 
 void TerminalReporter::show_front() {
     Entry& front = queue_.front();
+    set_live(front.start_line.empty() ? "" : front.name);
     if (style_.verbosity == Verbosity::quiet)
         return; // -q holds everything; a failure shows its output when it ends
     write(front.start_line);
@@ -224,6 +273,8 @@ void TerminalReporter::flush_finished() {
         queue_.pop_front();
         if (!queue_.empty())
             show_front();
+        else
+            set_live("");
     }
 }
 

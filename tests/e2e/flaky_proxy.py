@@ -2,15 +2,19 @@
 """A proxy in front of a real registry that answers the first N requests with
 503 and Retry-After, then forwards everything. With "refuse-monolithic" it also
 answers 416 to every blob upload sent whole (a PUT with a body), as registries
-that take only chunked uploads do. It logs one line per request:
+that take only chunked uploads do. With "refuse-artifacts" it answers 400
+MANIFEST_INVALID to every manifest that has an artifactType, as registries older
+than OCI 1.1 do. It logs one line per request:
 "<unix time> <status> <method> <path>".
-Usage: flaky_proxy.py LISTEN_PORT REGISTRY_PORT FAILURES RETRY_AFTER_SECONDS LOG [refuse-monolithic]
+Usage: flaky_proxy.py LISTEN_PORT REGISTRY_PORT FAILURES RETRY_AFTER_SECONDS LOG [MODE]
 """
 import http.client, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 listen, upstream, failures, retry_after, log_path = sys.argv[1:6]
-refuse_monolithic = sys.argv[6:7] == ["refuse-monolithic"]
+mode = sys.argv[6] if len(sys.argv) > 6 else ""
+refuse_monolithic = mode == "refuse-monolithic"
+refuse_artifacts = mode == "refuse-artifacts"
 remaining = [int(failures)]
 lock = threading.Lock()
 log = open(log_path, "a", buffering=1)
@@ -41,6 +45,16 @@ class Proxy(BaseHTTPRequestHandler):
             self.send_response(416)
             self.send_header("Content-Length", "0")
             self.end_headers()
+            return
+        if refuse_artifacts and self.command == "PUT" and "/manifests/" in self.path \
+                and b'"artifactType"' in body:
+            error = b'{"errors":[{"code":"MANIFEST_INVALID","message":"manifest invalid"}]}'
+            log.write(f"{time.time():.3f} 400 {self.command} {self.path}\n")
+            self.send_response(400)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(error)))
+            self.end_headers()
+            self.wfile.write(error)
             return
         conn = http.client.HTTPConnection("127.0.0.1", int(upstream))
         headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}

@@ -174,6 +174,29 @@ test_cache_commands_pull_status_push_and_prune() {
   assert_contains "$(cat "$WORK/err")" "'lots' is not a size" "message"
 }
 
+test_registry_that_refuses_artifacts_gets_a_plain_image_manifest() {
+  local pport a b key
+  pport=$(free_port)
+  track_service /usr/bin/python3 "$(dirname "$0")/flaky_proxy.py" "$pport" "${REG#*:}" 0 0 \
+    "$WORK/artifacts.log" refuse-artifacts
+  wait_for_port "$pport"
+  a=$(make_repo deps-workspace plain)
+  printf 'registry: 127.0.0.1:%s/plain\n' "$pport" >>"$a/rcd.yaml"
+  commit_all "$a"
+  rcd -C "$a" --json build --only build >"$WORK/doc" 2>"$WORK/err" || { cat "$WORK/err"; return 1; }
+  rcd -C "$a" --json cache push >"$WORK/doc" 2>"$WORK/err" || { cat "$WORK/err"; return 1; }
+  grep -q ' 400 PUT .*/manifests/cache-' "$WORK/artifacts.log" || fail "no artifact manifest was refused"
+  key=$(json "$WORK/doc" '.cache.profiles[] | select(.name == "release") | .key')
+  skopeo inspect --raw --tls-verify=false "docker://$REG/plain/dep-service:cache-${key:0:16}" >"$WORK/m"
+  assert_eq null "$(json "$WORK/m" .artifactType)" "artifactType of the fallback"
+  assert_eq application/vnd.oci.image.config.v1+json "$(json "$WORK/m" .config.mediaType)" "config"
+  b="$WORK/plain-b"
+  git clone -q "$a" "$b"
+  RCD_CACHE_DIR="$WORK/cache-plain-b" rcd -C "$b" --json build --only build >"$WORK/doc" 2>"$WORK/err" ||
+    { cat "$WORK/err"; return 1; }
+  assert_eq hit-registry "$(profile_status "$WORK/doc" release)" "pulled through the same registry"
+}
+
 run_test test_cold_release_cooks_pushes_and_a_source_edit_compiles_no_external_crate
 run_test test_fresh_clone_restores_every_profile_from_the_registry
 run_test test_stale_binary_trap_sources_older_than_the_cook_still_ship
@@ -181,4 +204,5 @@ run_test test_added_dependency_restores_the_newest_cache_and_cooks_only_the_diff
 run_test test_corrupted_blob_is_detected_and_rebuilt
 run_test test_cache_archive_leaving_the_target_directory_is_refused
 run_test test_cache_commands_pull_status_push_and_prune
+run_test test_registry_that_refuses_artifacts_gets_a_plain_image_manifest
 finish

@@ -1,7 +1,9 @@
 #include "rcd/report/terminal.hpp"
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cstdio>
+#include <thread>
 
 using namespace rcd;
 using namespace rcd::report;
@@ -154,4 +156,25 @@ TEST_CASE("under GitLab a stage is a collapsed section, closed before its result
     CHECK(text.find(":rcd_test[collapsed=true]\r\x1b[0K[") != std::string::npos);
     CHECK(text.find("running\n\x1b[0Ksection_end:") != std::string::npos);
     CHECK(text.find(":rcd_test\r\x1b[0K[") != std::string::npos);
+}
+
+TEST_CASE("the spinner names the silent live stage with its time, and is gone before output") {
+    Capture out;
+    auto s = style(Verbosity::normal, false);
+    s.spinner = true;
+    auto a = job("test");
+    {
+        TerminalReporter r(s, out.file);
+        r.on_start(a);
+        std::this_thread::sleep_for(std::chrono::milliseconds(700));
+        r.on_output(a, "done\n");
+        r.on_finish(a, result("test", exec::StageStatus::passed));
+    }
+    std::string text = out.text();
+    auto spun = text.find("\r⠋ test ");
+    REQUIRE(spun != std::string::npos);
+    CHECK(text.find("s\x1b[K", spun) != std::string::npos);
+    // Output after the spinner first clears its line.
+    CHECK(text.find("\r\x1b[Kdone\n") != std::string::npos);
+    CHECK(text.ends_with("ok  test passed in 1.5s\n"));
 }

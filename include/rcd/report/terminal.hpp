@@ -7,6 +7,7 @@
 #include "rcd/report/run_report.hpp"
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <deque>
@@ -14,6 +15,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 
 namespace rcd::report {
 
@@ -34,6 +36,9 @@ struct TerminalStyle {
     // rendered text, and under GitHub Actions an annotation for each diagnostic.
     bool cargo_json = false;
     std::string annotation_root; // the workspace root relative to the repository root, or ""
+    // A terminal (not CI, not -q): a spinner with the live stage's elapsed time while it is
+    // silent.
+    bool spinner = false;
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 
@@ -43,6 +48,9 @@ bool use_color(const std::string& mode, bool ci, int fd);
 class TerminalReporter : public exec::StageObserver {
   public:
     TerminalReporter(TerminalStyle style, std::FILE* out = stderr);
+    ~TerminalReporter() override;
+    TerminalReporter(const TerminalReporter&) = delete;
+    TerminalReporter& operator=(const TerminalReporter&) = delete;
 
     void on_start(const exec::StageJob& job) override;
     void on_output(const exec::StageJob& job, std::string_view chunk) override;
@@ -71,10 +79,22 @@ class TerminalReporter : public exec::StageObserver {
     Entry* find(const std::string& name);
     void show_front(); // the front entry becomes live: its start line and held output
     void flush_finished();
+    void set_live(const std::string& name); // the stage the spinner names; "" for none
+    void spin(std::stop_token stop);
 
     TerminalStyle style_;
     std::FILE* out_;
     std::deque<Entry> queue_; // stages not yet shown whole, in start order; the front is live
+
+    // Shared with the spinner's thread.
+    std::mutex mutex_;
+    std::string live_;
+    std::chrono::steady_clock::time_point live_since_;
+    std::chrono::steady_clock::time_point last_write_;
+    bool at_line_start_ = true;
+    bool spinner_drawn_ = false;
+    std::condition_variable_any ticks_;
+    std::jthread spinner_; // last: stopped and joined first
 };
 
 // One status line that rewrites itself on a terminal: bytes, total and rate of each transfer
