@@ -46,7 +46,7 @@ std::filesystem::path LocalStore::key_path(const std::string& key) const {
     return root_ / "keys" / (key + ".json");
 }
 
-Result<std::optional<CacheEntry>> LocalStore::find(const std::string& key) const {
+Result<std::optional<CacheEntry>> LocalStore::find(const std::string& key, bool mark_used) const {
     std::error_code ec;
     auto file = key_path(key);
     if (!std::filesystem::exists(file, ec))
@@ -58,7 +58,8 @@ Result<std::optional<CacheEntry>> LocalStore::find(const std::string& key) const
         std::filesystem::remove(file, ec); // a torn or orphaned index entry is a miss
         return std::optional<CacheEntry>{};
     }
-    std::filesystem::last_write_time(file, std::filesystem::file_time_type::clock::now(), ec);
+    if (mark_used)
+        std::filesystem::last_write_time(file, std::filesystem::file_time_type::clock::now(), ec);
     return CacheEntry{key, doc["digest"], doc.value("size", std::int64_t{0}),
                       doc.value("profile", std::string())};
 }

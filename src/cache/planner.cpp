@@ -206,7 +206,7 @@ void Planner::look() {
             profile.status = CacheStatus::fresh;
             continue;
         }
-        if (auto local = store_.find(profile.key); local && *local) {
+        if (auto local = store_.find(profile.key, false); local && *local) {
             profile.status = CacheStatus::hit_local;
             profile.bytes = (*local)->size;
             continue;

@@ -7,6 +7,7 @@
 #include "rcd/util/strings.hpp"
 
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <functional>
 #include <iostream>
 
@@ -66,6 +67,9 @@ std::optional<std::string> unknown_command(int argc, char** argv) {
 } // namespace
 
 int main(int argc, char** argv) {
+    // A closed pipe (`rcd check 2>&1 | head`) must not kill rcd while its stages run: they
+    // would be left behind. Writes fail instead; stages get the default back (exec/process.cpp).
+    std::signal(SIGPIPE, SIG_IGN);
     GlobalOptions global;
     StageOptions stages;
     ReleaseOptions release;

@@ -29,8 +29,9 @@ class LocalStore {
 
     const std::filesystem::path& root() const { return root_; }
 
-    // The entry for a key, marking it used; nothing when there is none.
-    Result<std::optional<CacheEntry>> find(const std::string& key) const;
+    // The entry for a key, marking it used (unless `mark_used` is false: rcd plan only looks);
+    // nothing when there is none.
+    Result<std::optional<CacheEntry>> find(const std::string& key, bool mark_used = true) const;
 
     // Archives `paths` (relative to target_dir) and records them under `key`, atomically.
     Result<CacheEntry> save(const std::string& key, const std::string& profile,
