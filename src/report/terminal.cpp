@@ -296,7 +296,13 @@ void TerminalReporter::summary(const RunReport& report) {
             table += fmt::format("  {:<{}}  {}  {:>7}  {}\n", s.name, width,
                                  paint(colour, fmt::format("{:<7}", status)), time, s.reason);
         }
-        if (report.cache && !report.cache->profiles.empty()) {
+        bool anything_cached = false;
+        if (report.cache)
+            for (const auto& p : report.cache->profiles)
+                anything_cached = anything_cached || !p.key.empty();
+        if (report.cache && !anything_cached && !report.cache->profiles.empty()) {
+            table += "  cache: nothing to cache (no external dependencies)\n";
+        } else if (report.cache && !report.cache->profiles.empty()) {
             std::vector<std::string> profiles;
             for (const auto& p : report.cache->profiles)
                 profiles.push_back(p.name + " " + p.status);

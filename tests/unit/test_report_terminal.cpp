@@ -178,3 +178,26 @@ TEST_CASE("the spinner names the silent live stage with its time, and is gone be
     CHECK(text.find("\r\x1b[Kdone\n") != std::string::npos);
     CHECK(text.ends_with("ok  test passed in 1.5s\n"));
 }
+
+TEST_CASE("the summary names each profile's cache status, or that there is nothing to cache") {
+    RunReport report;
+    report.command = "build";
+    report.stages.push_back(result("build", exec::StageStatus::passed));
+    CacheSummary cache;
+    cache.profiles.push_back({"release", "", "fresh", 0, "no external dependencies"});
+    report.cache = cache;
+    {
+        Capture out;
+        TerminalReporter(style(Verbosity::normal, false), out.file).summary(report);
+        CHECK(out.text().find("  cache: nothing to cache (no external dependencies)\n") !=
+              std::string::npos);
+    }
+    report.cache->profiles = {{"clippy", "k1", "hit-registry", 1, ""},
+                              {"release", "k2", "miss", 1, ""}};
+    report.cache->restore_ms = 1200;
+    Capture out;
+    TerminalReporter(style(Verbosity::normal, false), out.file).summary(report);
+    CHECK(
+        out.text().find("  cache: clippy hit-registry, release miss (restore 1.2s, save 0.0s)\n") !=
+        std::string::npos);
+}
