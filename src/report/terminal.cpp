@@ -283,8 +283,8 @@ void TerminalReporter::summary(const RunReport& report) {
         std::size_t width = 5;
         for (const auto& s : report.stages)
             width = std::max(width, s.name.size());
-        std::string table =
-            fmt::format("\n  {:<{}}  {:<7}  {:>7}  {}\n", "stage", width, "status", "time", "note");
+        std::vector<std::string> lines = {
+            fmt::format("  {:<{}}  {:<7}  {:>7}  {}", "stage", width, "status", "time", "note")};
         for (const auto& s : report.stages) {
             std::string status = exec::status_name(s.status);
             const char* colour = s.status == exec::StageStatus::passed   ? kGreen
@@ -293,23 +293,28 @@ void TerminalReporter::summary(const RunReport& report) {
             std::string time = s.status == exec::StageStatus::skipped
                                    ? "-"
                                    : util::format_duration_ms(s.duration_ms);
-            table += fmt::format("  {:<{}}  {}  {:>7}  {}\n", s.name, width,
-                                 paint(colour, fmt::format("{:<7}", status)), time, s.reason);
+            lines.push_back(fmt::format("  {:<{}}  {}  {:>7}  {}", s.name, width,
+                                        paint(colour, fmt::format("{:<7}", status)), time,
+                                        s.reason));
         }
         bool anything_cached = false;
         if (report.cache)
             for (const auto& p : report.cache->profiles)
                 anything_cached = anything_cached || !p.key.empty();
         if (report.cache && !anything_cached && !report.cache->profiles.empty()) {
-            table += "  cache: nothing to cache (no external dependencies)\n";
+            lines.push_back("  cache: nothing to cache (no external dependencies)");
         } else if (report.cache && !report.cache->profiles.empty()) {
             std::vector<std::string> profiles;
             for (const auto& p : report.cache->profiles)
                 profiles.push_back(p.name + " " + p.status);
-            table += fmt::format("  cache: {} (restore {}, save {})\n", util::join(profiles, ", "),
-                                 util::format_duration_ms(report.cache->restore_ms),
-                                 util::format_duration_ms(report.cache->save_ms));
+            lines.push_back(fmt::format("  cache: {} (restore {}, save {})",
+                                        util::join(profiles, ", "),
+                                        util::format_duration_ms(report.cache->restore_ms),
+                                        util::format_duration_ms(report.cache->save_ms)));
         }
+        std::string table = "\n";
+        for (const auto& line : lines)
+            table += stamp(line) + "\n";
         write(table + "\n");
     }
     std::string verdict = report.ok() ? paint(kGreen, "passed") : paint(kRed, "failed");

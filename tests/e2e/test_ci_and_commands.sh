@@ -31,6 +31,10 @@ test_github_actions_groups_annotations_and_step_summary() {
   assert_eq 2 "$(grep -c '^::group::' "$WORK/out")" "one group per stage"
   assert_not_contains "$out" "$ESC" "ANSI escapes in CI mode"
   grep -qE '^\[ *[0-9]+\.[0-9]s\] ==> clippy' "$WORK/out" || fail "no elapsed time on rcd's lines"
+  # Every line of rcd's own (stage lines, the summary table, the verdict, the error) is stamped.
+  grep -qE '^\[ *[0-9]+\.[0-9]s\]   clippy +failed' "$WORK/out" || fail "the summary table is not stamped"
+  unstamped=$(grep -E '^(==> |ok  |ERR |-- |rcd: |  stage |  (fmt|clippy) +(passed|failed)|  hint: )' "$WORK/out" || true)
+  assert_eq "" "$unstamped" "lines of rcd's own without elapsed time"
   summary=$(cat "$WORK/summary.md")
   assert_contains "$summary" "| stage | status | time | note |" "summary table"
   assert_contains "$summary" "| clippy | failed |" "summary row"
