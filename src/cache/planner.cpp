@@ -263,6 +263,8 @@ Status Planner::cook(ProfileCache& profile) {
     // One cook at a time: each purges the workspace's own artifacts from the whole target
     // directory, which would pull them from under another cook's cargo.
     std::lock_guard one_at_a_time(*cook_mutex_);
+    if (*interrupted_) // another lane's cook was interrupted: start nothing new
+        return fail(ExitCode::interrupted, "interrupted", "run the command again to start over");
     say(fmt::format("cache: {}: cooking the dependencies ({})", profile.profile,
                     util::shell_join(profile.command)));
     const auto started = Clock::now();
@@ -274,8 +276,10 @@ Status Planner::cook(ProfileCache& profile) {
     auto cooked =
         cache::cook(recipe_, workspace_, profile.command, profile.env, scratch,
                     rcd_dir / "logs" / ("cook-" + profile.profile + ".log"), interrupt_fd_);
-    if (!cooked && cooked.error().code == ExitCode::interrupted)
+    if (!cooked && cooked.error().code == ExitCode::interrupted) {
+        *interrupted_ = true;
         return std::unexpected(cooked.error());
+    }
     if (!cooked) {
         say(fmt::format("cache: {}: {}; the stages build the dependencies instead ({})",
                         profile.profile, cooked.error().message, cooked.error().hint));

@@ -197,6 +197,24 @@ test_registry_that_refuses_artifacts_gets_a_plain_image_manifest() {
   assert_eq hit-registry "$(profile_status "$WORK/doc" release)" "pulled through the same registry"
 }
 
+test_interrupt_while_cooking_stops_cargo_and_exits_130() {
+  local repo pid rc=0
+  repo=$(make_repo deps-workspace interrupted)
+  # The binary itself in the background: $! of a backgrounded function would be a subshell.
+  "$RCD_BIN" -C "$repo" build >"$WORK/out" 2>&1 &
+  pid=$!
+  wait_for_text "$WORK/out" "cooking the dependencies"
+  sleep 0.3
+  kill -INT "$pid"
+  wait "$pid" || rc=$?
+  assert_eq 130 "$rc" "exit code"
+  assert_contains "$(cat "$WORK/out")" "interrupted while running cargo" "message"
+  assert_eq 1 "$(grep -c 'cooking the dependencies' "$WORK/out")" "cooks started (none after the interrupt)"
+  no_process "$repo/target"
+  no_process "rcd-cook-$pid"
+  assert_eq "" "$(ls /tmp | grep "rcd-cook-$pid" || true)" "scratch directories left"
+}
+
 run_test test_cold_release_cooks_pushes_and_a_source_edit_compiles_no_external_crate
 run_test test_fresh_clone_restores_every_profile_from_the_registry
 run_test test_stale_binary_trap_sources_older_than_the_cook_still_ship
@@ -205,4 +223,5 @@ run_test test_corrupted_blob_is_detected_and_rebuilt
 run_test test_cache_archive_leaving_the_target_directory_is_refused
 run_test test_cache_commands_pull_status_push_and_prune
 run_test test_registry_that_refuses_artifacts_gets_a_plain_image_manifest
+run_test test_interrupt_while_cooking_stops_cargo_and_exits_130
 finish

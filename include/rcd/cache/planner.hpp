@@ -9,6 +9,7 @@
 #include "rcd/cache/registry_store.hpp"
 #include "rcd/registry/client.hpp"
 
+#include <atomic>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -121,6 +122,7 @@ class Planner {
     std::optional<RemoteStore> remote_; // reset when the registry fails; guarded by mutex_
     std::shared_ptr<std::mutex> mutex_ = std::make_shared<std::mutex>();
     std::shared_ptr<std::mutex> cook_mutex_ = std::make_shared<std::mutex>();
+    std::shared_ptr<std::atomic<bool>> interrupted_ = std::make_shared<std::atomic<bool>>(false);
     int interrupt_fd_ = -1;
     Toolchain toolchain_;
     std::vector<ProfileCache> profiles_;
