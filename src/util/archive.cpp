@@ -4,11 +4,15 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <fmt/std.h>
 #include <fstream>
+#include <map>
 #include <memory>
+#include <set>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -52,7 +56,8 @@ bool link_stays_inside(const std::filesystem::path& link, const std::string& tar
     return true;
 }
 
-Status check_entry(archive_entry* entry) {
+// `regular`: the regular files earlier in the archive, the only things a hard link may name.
+Status check_entry(archive_entry* entry, const std::set<std::filesystem::path>& regular) {
     std::string path = archive_entry_pathname(entry) ? archive_entry_pathname(entry) : "";
     auto refuse = [&](const std::string& why) {
         return fail(ExitCode::filesystem, fmt::format("refusing a cache entry '{}': {}", path, why),
@@ -63,8 +68,11 @@ Status check_entry(archive_entry* entry) {
     for (const auto& part : std::filesystem::path(path))
         if (part == "..")
             return refuse("'..' in its path");
-    if (archive_entry_hardlink(entry))
-        return refuse("hard link");
+    if (const char* target = archive_entry_hardlink(entry)) {
+        if (!regular.contains(std::filesystem::path(target).lexically_normal()))
+            return refuse("hard link to something that is not a file earlier in the archive");
+        return {}; // a second name of a checked file (its type reads as none)
+    }
     if (archive_entry_filetype(entry) == AE_IFLNK) {
         const char* target = archive_entry_symlink(entry);
         if (!link_stays_inside(path, target ? target : ""))
@@ -89,11 +97,15 @@ Status pack_tree(const std::filesystem::path& root, const std::vector<std::strin
     if (archive_write_open_filename(a.get(), archive.c_str()) != ARCHIVE_OK)
         return detail::archive_error(fmt::format("cannot create {}", archive), a.get());
     std::vector<char> buffer(1 << 20);
+    // Cargo hard-links build scripts (build-script-build and build_script_build-<hash>): the
+    // second name is stored as a link, not as a second copy.
+    std::map<std::pair<dev_t, ino_t>, std::string> first_names;
     for (const auto& rel : expand(root, paths)) {
         auto full = root / rel;
         struct stat st {};
         if (::lstat(full.c_str(), &st) != 0)
             continue;
+        bool second_name = false;
         detail::Entry entry(archive_entry_new());
         archive_entry_set_pathname(entry.get(), rel.generic_string().c_str());
         archive_entry_set_perm(entry.get(), st.st_mode & 07777);
@@ -107,12 +119,21 @@ Status pack_tree(const std::filesystem::path& root, const std::vector<std::strin
         } else if (S_ISREG(st.st_mode)) {
             archive_entry_set_filetype(entry.get(), AE_IFREG);
             archive_entry_set_size(entry.get(), st.st_size);
+            if (st.st_nlink > 1) {
+                auto [it, first] =
+                    first_names.try_emplace({st.st_dev, st.st_ino}, rel.generic_string());
+                if (!first) {
+                    archive_entry_set_hardlink(entry.get(), it->second.c_str());
+                    archive_entry_set_size(entry.get(), 0);
+                    second_name = true;
+                }
+            }
         } else {
             continue; // sockets and fifos have no place in a cache
         }
         if (archive_write_header(a.get(), entry.get()) != ARCHIVE_OK)
             return detail::archive_error(fmt::format("cannot add {}", rel), a.get());
-        if (S_ISREG(st.st_mode)) {
+        if (S_ISREG(st.st_mode) && !second_name) {
             std::ifstream in(full, std::ios::binary);
             while (in) {
                 in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
@@ -161,17 +182,31 @@ Status unpack_tree(const std::filesystem::path& archive, const std::filesystem::
     };
     std::vector<Directory> directories;
     std::vector<std::filesystem::path> files; // regular files and links, to move into place
+    std::set<std::filesystem::path> regular;  // every regular file so far, written or kept
+    std::set<std::filesystem::path> written;  // those written into the staging directory
     std::vector<char> buffer(1 << 20);
     archive_entry* entry = nullptr;
     int rc = ARCHIVE_OK;
     while ((rc = archive_read_next_header(a.get(), &entry)) == ARCHIVE_OK) {
-        RCD_CHECK(check_entry(entry));
+        RCD_CHECK(check_entry(entry, regular));
         std::filesystem::path rel =
             std::filesystem::path(archive_entry_pathname(entry)).lexically_normal();
         auto path = staging / rel;
         timespec mtime{archive_entry_mtime(entry), archive_entry_mtime_nsec(entry)};
         auto mode = static_cast<mode_t>(archive_entry_perm(entry));
         std::filesystem::create_directories(path.parent_path(), ec);
+        if (const char* link_target = archive_entry_hardlink(entry)) {
+            // A second name of an earlier file: link to it where it is now.
+            auto target = std::filesystem::path(link_target).lexically_normal();
+            auto from = written.contains(target) ? staging / target : root / target;
+            std::filesystem::remove(path, ec);
+            if (::link(from.c_str(), path.c_str()) != 0)
+                return fail(ExitCode::filesystem,
+                            fmt::format("cannot restore {}: {}", rel, std::strerror(errno)),
+                            "check the permissions of the target directory");
+            files.push_back(std::move(rel));
+            continue;
+        }
         switch (archive_entry_filetype(entry)) {
         case AE_IFDIR:
             directories.push_back({rel, mtime, mode});
@@ -194,6 +229,7 @@ Status unpack_tree(const std::filesystem::path& archive, const std::filesystem::
                 st.st_size == archive_entry_size(entry) && st.st_mtim.tv_sec == mtime.tv_sec &&
                 st.st_mtim.tv_nsec == mtime.tv_nsec) {
                 archive_read_data_skip(a.get());
+                regular.insert(rel);
                 continue;
             }
             int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
@@ -214,6 +250,8 @@ Status unpack_tree(const std::filesystem::path& archive, const std::filesystem::
             if (n < 0)
                 return detail::archive_error(fmt::format("cannot read {} from {}", rel, archive),
                                              a.get());
+            regular.insert(rel);
+            written.insert(rel);
         }
         }
         files.push_back(std::move(rel));

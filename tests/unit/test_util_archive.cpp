@@ -101,3 +101,49 @@ TEST_CASE("archives that would write outside their root are refused and write no
     CHECK_FALSE(std::filesystem::exists("/tmp/rcd-abs-escape"));
     CHECK(std::filesystem::is_empty(root));
 }
+
+TEST_CASE("hard-linked names are stored once and come back linked; other hard links are refused") {
+    test::TempDir dir;
+    auto src = dir / "src";
+    std::string data(64 * 1024, '\0');
+    std::uint32_t x = 12345;
+    for (auto& c : data) // incompressible, so a second copy would show in the size
+        c = static_cast<char>((x = x * 1103515245u + 12345u) >> 24);
+    REQUIRE(util::write_file_atomic(src / "debug/build/s-1/build-script-build", data));
+    REQUIRE(::link((src / "debug/build/s-1/build-script-build").c_str(),
+                   (src / "debug/build/s-1/build_script_build-1").c_str()) == 0);
+    REQUIRE(util::pack_tree(src, {"debug"}, dir / "a.tar.zst"));
+    CHECK(std::filesystem::file_size(dir / "a.tar.zst") < data.size() + 16 * 1024);
+
+    auto dst = dir / "dst";
+    for (int round = 0; round < 2; ++round) { // the second keeps the file and links again
+        REQUIRE(util::unpack_tree(dir / "a.tar.zst", dst));
+        struct stat a {
+        }, b{};
+        ::stat((dst / "debug/build/s-1/build-script-build").c_str(), &a);
+        ::stat((dst / "debug/build/s-1/build_script_build-1").c_str(), &b);
+        CHECK(a.st_ino == b.st_ino);
+        CHECK(util::read_file(dst / "debug/build/s-1/build_script_build-1") == data);
+    }
+
+    // A hard link naming something that is not an earlier file of the archive.
+    auto file = dir / "hostile-link.tar.zst";
+    struct archive* w = archive_write_new();
+    archive_write_set_format_pax(w);
+    archive_write_add_filter_zstd(w);
+    archive_write_open_filename(w, file.c_str());
+    archive_entry* e = archive_entry_new();
+    archive_entry_set_pathname(e, "debug/passwd");
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_perm(e, 0644);
+    archive_entry_set_hardlink(e, "etc/passwd");
+    archive_write_header(w, e);
+    archive_entry_free(e);
+    archive_write_close(w);
+    archive_write_free(w);
+    auto root = dir / "target";
+    auto refused = util::unpack_tree(file, root);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().message.find("hard link") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(root / "debug/passwd"));
+}

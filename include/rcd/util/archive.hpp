@@ -12,14 +12,16 @@
 namespace rcd::util {
 
 // Packs `paths` (relative to `root`, directories recursively) into `archive`, a .tar.zst,
-// in sorted order. Regular files, directories and symbolic links; owners are not kept.
+// in sorted order. Regular files, directories and symbolic links; owners are not kept. A file's
+// second name (a hard link) is stored as a link to the first.
 Status pack_tree(const std::filesystem::path& root, const std::vector<std::string>& paths,
                  const std::filesystem::path& archive);
 
 // Unpacks into `root`, restoring modes and mtimes exactly, in one pass through a staging
 // directory. Refuses, before anything reaches `root`, an archive with an absolute path, a `..`
-// component, a hard link, or a symbolic link that points outside `root`. A regular file already
-// in `root` with the same size and mtime is kept, not written again.
+// component, a hard link to anything but an earlier file of the archive, or a symbolic link
+// that points outside `root`. A regular file already in `root` with the same size and mtime is
+// kept, not written again.
 Status unpack_tree(const std::filesystem::path& archive, const std::filesystem::path& root);
 Status unpack_tree(const std::filesystem::path& archive, const std::filesystem::path& root);
 
