@@ -11,8 +11,10 @@ namespace rcd::release {
 
 namespace {
 
-Check tool(const std::string& name, const std::vector<std::string>& argv, const char* hint) {
-    auto out = exec::capture(exec::Command{argv, {}, ".", std::nullopt});
+// Run in the project's directory, so its rust-toolchain file applies as it would for a release.
+Check tool(const std::string& name, const std::vector<std::string>& argv,
+           const std::filesystem::path& dir, const char* hint) {
+    auto out = exec::capture(exec::Command{argv, {}, dir, std::nullopt});
     if (!out || out->exit_code != 0)
         return {name, Verdict::fail, fmt::format("'{}' does not run", util::shell_join(argv)), hint,
                 ExitCode::usage};
@@ -41,11 +43,12 @@ const char* verdict_name(Verdict verdict) {
 std::vector<Check> run_doctor(const ProjectOptions& project_options,
                               const PublishOptions& publish_options) {
     std::vector<Check> checks;
-    checks.push_back(tool("cargo", {"cargo", "-V"}, "install Rust: https://rustup.rs"));
+    const auto& dir = project_options.dir;
+    checks.push_back(tool("cargo", {"cargo", "-V"}, dir, "install Rust: https://rustup.rs"));
     checks.push_back(
-        tool("rustfmt", {"cargo", "fmt", "--version"}, "rustup component add rustfmt"));
+        tool("rustfmt", {"cargo", "fmt", "--version"}, dir, "rustup component add rustfmt"));
     checks.push_back(
-        tool("clippy", {"cargo", "clippy", "--version"}, "rustup component add clippy"));
+        tool("clippy", {"cargo", "clippy", "--version"}, dir, "rustup component add clippy"));
 
     auto project = load_project(project_options);
     if (!project) {
