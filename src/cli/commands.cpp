@@ -535,7 +535,8 @@ int init_command(const GlobalOptions& global, const ReleaseOptions& release) {
                     {"name", written->name},
                     {"language", written->language}});
     else
-        std::cerr << fmt::format("rcd: wrote {}:\n{}", written->file.string(), written->text);
+        make_reporter(global).note(
+            fmt::format("rcd: wrote {}:\n{}", written->file.string(), util::trim(written->text)));
     return 0;
 }
 

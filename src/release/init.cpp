@@ -25,7 +25,7 @@ Result<std::string> detect_language(const pipeline::Catalog& catalog,
             looked_for.push_back(file);
         }
     }
-    return fail(ExitCode::usage, fmt::format("rcd init: no known language in {}", dir),
+    return fail(ExitCode::usage, fmt::format("rcd init: no known language in {}", dir.string()),
                 fmt::format("rcd looks for {}; write rcd.yaml by hand with 'name' and 'language'",
                             looked_for.empty() ? "nothing" : util::join(looked_for, ", ")));
 }
@@ -56,9 +56,10 @@ Result<InitResult> init_config(const InitOptions& options) {
     result.file = options.dir / "rcd.yaml";
     std::error_code ec;
     if (std::filesystem::exists(result.file, ec))
-        return fail(ExitCode::usage,
-                    fmt::format("{} already exists; rcd init never replaces it", result.file),
-                    "edit it, or remove it and run rcd init again");
+        return fail(
+            ExitCode::usage,
+            fmt::format("{} already exists; rcd init never replaces it", result.file.string()),
+            "edit it, or remove it and run rcd init again");
     pipeline::Catalog catalog(options.dir, options.pipelines_dir);
     RCD_ASSIGN(result.language, detect_language(catalog, options.dir));
     if (result.language == "rust") {
