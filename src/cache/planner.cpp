@@ -23,6 +23,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+constexpr const char* kNotStarted = "interrupted before cooking";
+
 Result<std::string> version_of(const std::vector<std::string>& argv,
                                const std::filesystem::path& dir) {
     auto out = exec::capture(exec::Command{argv, {}, dir, std::nullopt});
@@ -264,7 +266,7 @@ Status Planner::cook(ProfileCache& profile) {
     // directory, which would pull them from under another cook's cargo.
     std::lock_guard one_at_a_time(*cook_mutex_);
     if (*interrupted_) // another lane's cook was interrupted: start nothing new
-        return fail(ExitCode::interrupted, "interrupted", "run the command again to start over");
+        return fail(ExitCode::interrupted, kNotStarted, "run the command again to start over");
     say(fmt::format("cache: {}: cooking the dependencies ({})", profile.profile,
                     util::shell_join(profile.command)));
     const auto started = Clock::now();
@@ -356,8 +358,9 @@ Status Planner::prepare(bool allow_cook) {
             return {};
         }));
     Status result;
+    // The error to report: the cook that was stopped, rather than a lane that never started one.
     for (auto& lane : running)
-        if (auto done = lane.get(); !done && result)
+        if (auto done = lane.get(); !done && (result || result.error().message == kNotStarted))
             result = done;
     return result;
 }

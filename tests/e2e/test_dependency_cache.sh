@@ -208,6 +208,7 @@ test_interrupt_while_cooking_stops_cargo_and_exits_130() {
   kill -INT "$pid"
   wait "$pid" || rc=$?
   assert_eq 130 "$rc" "exit code"
+  # Whichever lane's cook was running when the signal came is the one reported.
   assert_contains "$(cat "$WORK/out")" "interrupted while running cargo" "message"
   assert_eq 1 "$(grep -c 'cooking the dependencies' "$WORK/out")" "cooks started (none after the interrupt)"
   no_process "$repo/target"
