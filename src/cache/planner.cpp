@@ -15,8 +15,6 @@
 #include <future>
 #include <unistd.h>
 
-extern char** environ;
-
 namespace rcd::cache {
 
 namespace {
@@ -84,20 +82,6 @@ Result<Toolchain> probe_toolchain(const std::filesystem::path& dir) {
     return toolchain;
 }
 
-std::map<std::string, std::string>
-stage_environment(const std::map<std::string, std::string>& add) {
-    std::map<std::string, std::string> env;
-    for (char** entry = environ; entry && *entry; ++entry) {
-        std::string_view text(*entry);
-        auto eq = text.find('=');
-        if (eq != std::string_view::npos)
-            env[std::string(text.substr(0, eq))] = std::string(text.substr(eq + 1));
-    }
-    for (const auto& [key, value] : add)
-        env[key] = value;
-    return env;
-}
-
 Result<Planner> Planner::create(const cargo::Workspace& workspace,
                                 const std::vector<ProfileRequest>& requests, LocalStore store,
                                 Notify notify) {
@@ -116,14 +100,13 @@ Result<Planner> Planner::create(const cargo::Workspace& workspace,
             continue; // the first stage of a profile decides its dependency build
         ProfileCache profile;
         profile.profile = request.profile;
-        profile.stage = request.stage;
         profile.command = cook_command(request.stage_argv, request.profile);
         profile.env = request.env;
         if (!external) {
             profile.status = CacheStatus::fresh;
             profile.detail = "no external dependencies";
         } else {
-            auto env = stage_environment(request.env);
+            auto env = exec::child_environment(request.env);
             std::string triple = env.contains("CARGO_BUILD_TARGET") ? env["CARGO_BUILD_TARGET"]
                                                                     : planner.toolchain_.host;
             profile.key =
@@ -137,6 +120,12 @@ Result<Planner> Planner::create(const cargo::Workspace& workspace,
 
 std::filesystem::path Planner::marker(const ProfileCache& profile) const {
     return workspace_.target_directory / "rcd" / "cache" / (profile.profile + ".key");
+}
+
+// A target directory that lost its marker (cargo clean) is not fresh: nothing is lost by a
+// marker that cannot be written.
+void Planner::mark_fresh(const ProfileCache& profile) const {
+    (void)util::write_file_atomic(marker(profile), profile.key + "\n");
 }
 
 bool Planner::is_fresh(const ProfileCache& profile) const {
@@ -301,15 +290,12 @@ Status Planner::cook(ProfileCache& profile) {
                         util::format_duration_ms(profile.save_ms),
                         util::format_rate(saved->size, profile.save_ms)));
     }
-    (void)util::write_file_atomic(marker(profile), profile.key + "\n");
+    mark_fresh(profile);
     return {};
 }
 
 Status Planner::prepare_profile(ProfileCache& profile, bool allow_cook) {
-    std::optional<CacheEntry> local;
-    if (auto found = store_.find(profile.key); found)
-        local = *found;
-    if (local && restore(profile, *local)) {
+    if (auto local = store_.find(profile.key); local && *local && restore(profile, **local)) {
         profile.status = CacheStatus::hit_local;
     } else if (auto pulled = pull(profile.key, profile);
                pulled && restore(profile, *pulled, true)) {
@@ -329,7 +315,7 @@ Status Planner::prepare_profile(ProfileCache& profile, bool allow_cook) {
                      util::format_bytes(profile.bytes),
                      util::format_duration_ms(profile.restore_ms),
                      util::format_rate(profile.bytes, profile.restore_ms)));
-    (void)util::write_file_atomic(marker(profile), profile.key + "\n");
+    mark_fresh(profile);
     return {};
 }
 

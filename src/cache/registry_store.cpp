@@ -86,7 +86,7 @@ Status push_remote(registry::Client& client, const std::string& repo, const Loca
     }
 
     nlohmann::json pushed = {{"mediaType", image::kOciManifest},
-                             {"digest", "sha256:" + util::sha256_hex(manifest)},
+                             {"digest", util::sha256_digest(manifest)},
                              {"size", manifest.size()},
                              {"annotations", nlohmann::json::parse(manifest)["annotations"]}};
     if (as_artifact)

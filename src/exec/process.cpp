@@ -18,6 +18,20 @@ extern char** environ;
 
 namespace rcd::exec {
 
+std::map<std::string, std::string>
+child_environment(const std::map<std::string, std::string>& overrides) {
+    std::map<std::string, std::string> env;
+    for (char** entry = environ; *entry != nullptr; ++entry) {
+        std::string_view text(*entry);
+        auto eq = text.find('=');
+        if (eq != std::string_view::npos)
+            env[std::string(text.substr(0, eq))] = std::string(text.substr(eq + 1));
+    }
+    for (const auto& [key, value] : overrides)
+        env[key] = value;
+    return env;
+}
+
 namespace {
 
 int decode_status(int status) {
@@ -30,13 +44,7 @@ int decode_status(int status) {
 
 std::vector<std::string> build_environment(const std::map<std::string, std::string>& overrides) {
     std::vector<std::string> out;
-    for (char** entry = environ; *entry != nullptr; ++entry) {
-        std::string_view text(*entry);
-        std::string key(text.substr(0, text.find('=')));
-        if (!overrides.count(key))
-            out.emplace_back(text);
-    }
-    for (const auto& [key, value] : overrides)
+    for (const auto& [key, value] : child_environment(overrides))
         out.push_back(key + "=" + value);
     return out;
 }

@@ -16,7 +16,7 @@ cache_requests(const Project& project, const Selection& selection,
             continue;
         for (const auto& stage : project.pipeline.stages)
             if (stage.name == job.name && stage.cook)
-                requests.push_back({*stage.cook, job.name, job.command.argv, job.command.env});
+                requests.push_back({*stage.cook, job.command.argv, job.command.env});
     }
     return requests;
 }

@@ -39,14 +39,12 @@ Result<Toolchain> probe_toolchain(const std::filesystem::path& dir);
 // A stage that names a profile with `cook:`; the first stage of each profile decides its key.
 struct ProfileRequest {
     std::string profile;
-    std::string stage;
     std::vector<std::string> stage_argv;
     std::map<std::string, std::string> env; // what the stage adds to rcd's environment
 };
 
 struct ProfileCache {
     std::string profile;
-    std::string stage;
     std::string key; // empty when the workspace has no external dependencies
     std::vector<std::string> command;
     std::map<std::string, std::string> env;
@@ -107,6 +105,7 @@ class Planner {
     std::optional<RemoteStore> remote() const; // a copy: lanes run at the same time
     std::filesystem::path marker(const ProfileCache& profile) const;
     bool is_fresh(const ProfileCache& profile) const; // the target holds what the key names
+    void mark_fresh(const ProfileCache& profile) const;
     bool restore(ProfileCache& profile, const CacheEntry& entry, bool just_pulled = false);
     std::optional<CacheEntry> pull(const std::string& key, ProfileCache& profile);
     std::optional<RemoteCache> latest(const ProfileCache& profile);
@@ -127,8 +126,5 @@ class Planner {
     Toolchain toolchain_;
     std::vector<ProfileCache> profiles_;
 };
-
-// The environment a stage's cargo sees: rcd's own, with the stage's additions.
-std::map<std::string, std::string> stage_environment(const std::map<std::string, std::string>& add);
 
 } // namespace rcd::cache

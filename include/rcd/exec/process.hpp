@@ -19,6 +19,10 @@ struct Command {
     std::optional<std::string> input; // written to stdin (small inputs); /dev/null when unset
 };
 
+// rcd's own environment with `overrides` applied: what a child started with them sees.
+std::map<std::string, std::string>
+child_environment(const std::map<std::string, std::string>& overrides);
+
 // A started child whose stdout and stderr arrive, merged, on one pipe. Destroying it while
 // the child runs kills the whole process group, so no path leaves an orphan behind.
 class Process {
