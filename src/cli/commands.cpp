@@ -58,7 +58,7 @@ report::TerminalReporter make_reporter(const GlobalOptions& global,
     style.verbosity = global.verbosity();
     style.color = report::use_color(global.color, global.ci(), STDERR_FILENO);
     style.ci = report::detect_ci_format(global.ci());
-    style.spinner = !global.ci() && ::isatty(STDERR_FILENO);
+    style.spinner = !global.ci() && !global.quiet && ::isatty(STDERR_FILENO);
     // Annotations need cargo's JSON messages, and paths from the repository's root.
     style.cargo_json = style.ci == report::CiFormat::github;
     if (project && project->workspace && project->repo) {

@@ -179,8 +179,7 @@ TerminalReporter::Entry* TerminalReporter::find(const std::string& name) {
 }
 
 void TerminalReporter::on_start(const exec::StageJob& job) {
-    if (style_.spinner && !spinner_.joinable() && style_.verbosity != Verbosity::quiet &&
-        style_.ci == CiFormat::none)
+    if (style_.spinner && !spinner_.joinable())
         spinner_ = std::jthread([this](std::stop_token stop) { spin(stop); });
     std::string line = fmt::format("{} {}", paint(kBold, "==>"), paint(kBold, job.name));
     if (style_.verbosity == Verbosity::verbose)
