@@ -7,9 +7,14 @@ set -uo pipefail
 export PATH="$HOME/.cargo/bin:$PATH"
 export CARGO_TERM_COLOR=never NO_COLOR=1
 unset CARGO_TARGET_DIR
+# The suite must behave the same on a developer's terminal and inside any CI runner: clear what
+# the runner's environment would change (CI mode, annotations, registry and credentials).
+unset CI GITHUB_ACTIONS GITLAB_CI GITHUB_STEP_SUMMARY RCD_REGISTRY RCD_REGISTRY_USERNAME \
+  RCD_REGISTRY_PASSWORD
 FIXTURES="$RCD_SOURCE_DIR/tests/fixtures"
 WORK=$(mktemp -d /tmp/rcd-e2e.XXXXXX)
 export RCD_CACHE_DIR="$WORK/cache" # never the user's own; run_test gives each test its own
+export DOCKER_CONFIG="$WORK/docker" # no credentials from the machine's own ~/.docker
 trap 'rm -rf "$WORK"' EXIT
 FAILURES=0
 PASSES=0
