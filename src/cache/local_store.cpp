@@ -5,6 +5,7 @@
 #include "rcd/util/hash.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <fmt/format.h>
 #include <fmt/std.h>
@@ -67,32 +68,40 @@ Result<std::optional<CacheEntry>> LocalStore::find(const std::string& key, bool 
 Result<CacheEntry> LocalStore::save(const std::string& key, const std::string& profile,
                                     const std::filesystem::path& target_dir,
                                     const std::vector<std::string>& paths) const {
-    RCD_CHECK(util::create_directories(root_ / "blobs" / "sha256"));
-    auto temp = root_ / "blobs" / fmt::format("incoming-{}.tar.zst", ::getpid());
-    RCD_CHECK(util::pack_tree(target_dir, paths, temp));
-    RCD_ASSIGN(auto digest, file_digest(temp));
-    std::error_code ec;
-    auto size = static_cast<std::int64_t>(std::filesystem::file_size(temp, ec));
-    std::filesystem::rename(temp, blob_path(digest), ec);
-    if (ec) {
+    RCD_ASSIGN(auto temp, incoming());
+    if (auto packed = util::pack_tree(target_dir, paths, temp); !packed) {
+        std::error_code ec;
         std::filesystem::remove(temp, ec);
-        return fail(ExitCode::filesystem, fmt::format("cannot store a cache blob in {}", root_),
-                    "check the cache directory's permissions and free space");
+        return std::unexpected(packed.error());
     }
-    nlohmann::json index = {{"key", key}, {"digest", digest}, {"size", size}, {"profile", profile}};
-    RCD_CHECK(util::write_file_atomic(key_path(key), index.dump() + "\n"));
-    return CacheEntry{key, digest, size, profile};
+    auto digest = file_digest(temp);
+    if (!digest) {
+        std::error_code ec;
+        std::filesystem::remove(temp, ec);
+        return std::unexpected(digest.error());
+    }
+    return import(key, profile, *digest, temp);
+}
+
+Result<std::filesystem::path> LocalStore::incoming() const {
+    static std::atomic<int> count{0}; // several profiles arrive at once
+    RCD_CHECK(util::create_directories(root_ / "blobs" / "sha256"));
+    return root_ / "blobs" / fmt::format("incoming-{}-{}", ::getpid(), ++count);
 }
 
 Result<CacheEntry> LocalStore::import(const std::string& key, const std::string& profile,
-                                      const std::string& digest, const std::string& data) const {
-    if (util::sha256_digest(data) != digest)
-        return fail(ExitCode::filesystem,
-                    fmt::format("a fetched cache blob does not match {}", digest),
-                    "it was discarded; the dependencies will be built instead");
+                                      const std::string& digest,
+                                      const std::filesystem::path& file) const {
+    std::error_code ec;
+    auto size = static_cast<std::int64_t>(std::filesystem::file_size(file, ec));
     // Not synced: a blob is checked against its digest whenever it is restored from disk.
-    RCD_CHECK(util::write_file_atomic(blob_path(digest), data, util::Durability::unsynced));
-    auto size = static_cast<std::int64_t>(data.size());
+    if (!ec)
+        std::filesystem::rename(file, blob_path(digest), ec);
+    if (ec) {
+        std::filesystem::remove(file, ec);
+        return fail(ExitCode::filesystem, fmt::format("cannot store a cache blob in {}", root_),
+                    "check the cache directory's permissions and free space");
+    }
     nlohmann::json index = {{"key", key}, {"digest", digest}, {"size", size}, {"profile", profile}};
     RCD_CHECK(util::write_file_atomic(key_path(key), index.dump() + "\n"));
     return CacheEntry{key, digest, size, profile};

@@ -294,10 +294,11 @@ Status Planner::cook(ProfileCache& profile) {
     return {};
 }
 
-Status Planner::prepare_profile(ProfileCache& profile, bool allow_cook) {
-    if (auto local = store_.find(profile.key); local && *local && restore(profile, **local)) {
+Status Planner::prepare_profile(ProfileCache& profile, Source source, bool allow_cook) {
+    if (source.local && restore(profile, *source.local)) {
         profile.status = CacheStatus::hit_local;
-    } else if (auto pulled = pull(profile.key, profile);
+    } else if (auto pulled =
+                   source.pulled.valid() ? source.pulled.get() : pull(profile.key, profile);
                pulled && restore(profile, *pulled, true)) {
         profile.status = CacheStatus::hit_registry;
     } else {
@@ -322,8 +323,9 @@ Status Planner::prepare_profile(ProfileCache& profile, bool allow_cook) {
 Status Planner::prepare(bool allow_cook) {
     // Profiles that build into the same profile directory share files (host build scripts and
     // proc-macros), so they are restored one after the other, and a file already there is not
-    // written twice; different directories are restored at the same time.
-    std::map<std::string, std::vector<ProfileCache*>> lanes;
+    // written twice; different directories are restored at the same time. Every download
+    // starts at once, so a lane's next archive is on disk when the lane gets to it.
+    std::map<std::string, std::vector<std::pair<ProfileCache*, Source>>> lanes;
     for (auto& profile : profiles_) {
         if (profile.key.empty())
             continue;
@@ -334,13 +336,19 @@ Status Planner::prepare(bool allow_cook) {
         // A marker of another key is stale whatever happens next.
         std::error_code ec;
         std::filesystem::remove(marker(profile), ec);
-        lanes[profile_directory(profile.command)].push_back(&profile);
+        Source source;
+        if (auto local = store_.find(profile.key); local && *local)
+            source.local = **local;
+        else
+            source.pulled = std::async(std::launch::async,
+                                       [this, &profile] { return pull(profile.key, profile); });
+        lanes[profile_directory(profile.command)].emplace_back(&profile, std::move(source));
     }
     std::vector<std::future<Status>> running;
     for (auto& [directory, list] : lanes)
         running.push_back(std::async(std::launch::async, [this, &list, allow_cook]() -> Status {
-            for (ProfileCache* profile : list)
-                RCD_CHECK(prepare_profile(*profile, allow_cook));
+            for (auto& [profile, source] : list)
+                RCD_CHECK(prepare_profile(*profile, std::move(source), allow_cook));
             return {};
         }));
     Status result;

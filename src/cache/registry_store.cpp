@@ -151,8 +151,9 @@ Result<std::optional<CacheEntry>> pull_remote(registry::Client& client, const st
     if (!found)
         return std::optional<CacheEntry>{};
     const auto& [meta, blob_digest] = *found;
-    RCD_ASSIGN(auto data, client.get_blob(repo, blob_digest, progress));
-    RCD_ASSIGN(auto entry, store.import(key, meta.profile, blob_digest, data));
+    RCD_ASSIGN(auto temp, store.incoming());
+    RCD_CHECK(client.download_blob(repo, blob_digest, temp, progress));
+    RCD_ASSIGN(auto entry, store.import(key, meta.profile, blob_digest, temp));
     return std::optional<CacheEntry>(entry);
 }
 

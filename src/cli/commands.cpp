@@ -236,6 +236,7 @@ int run_stages_command(const std::string& command, const GlobalOptions& global,
                               project->pipeline.language, project->pipeline.origin));
     release::PublishOptions registry_options;
     registry_options.push = false;
+    registry_options.attempts = 2;
     display.attach(registry_options);
     auto planner = run_cache(*project, settings, registry_options, stages, notify);
     settings.cache = planner ? &*planner : nullptr;
@@ -290,6 +291,7 @@ int plan_command(const GlobalOptions& global, const StageOptions& stages,
     report.repo = release::repo_summary(*project);
     TransferDisplay display(global, reporter);
     display.attach(options);
+    options.attempts = 2;
     auto planner = run_cache(*project, settings, options, stages, display.notify());
     if (planner) {
         planner->look();

@@ -2,13 +2,19 @@
 
 #include "http.hpp"
 #include "rcd/registry/reference.hpp"
+#include "rcd/util/fs.hpp"
 #include "rcd/util/hash.hpp"
 #include "rcd/util/strings.hpp"
 
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <fmt/std.h>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <thread>
+#include <unistd.h>
 
 namespace rcd::registry {
 
@@ -218,10 +224,11 @@ Status Client::authenticate(const std::string& challenge, const std::string& sco
 
 Result<Client::Response> Client::send(const std::string& method, const std::string& path,
                                       std::vector<std::string> headers, std::string_view body,
-                                      const std::string& scope, const Progress* progress) {
+                                      const std::string& scope, const Progress* progress,
+                                      const detail::BodySink* sink) {
     bool authenticated = false;
     for (int attempt = 0;; ++attempt) {
-        HttpRequest request{method, url(path), headers, body};
+        HttpRequest request{method, url(path), headers, body, sink};
         if (auto auth = auth_header(scope))
             request.headers.push_back(*auth);
         auto response = detail::perform(request, tls(), progress);
@@ -239,6 +246,11 @@ Result<Client::Response> Client::send(const std::string& method, const std::stri
                     ExitCode::registry,
                     fmt::format("registry {}: TLS handshake failed: {}", registry_, e.message),
                     "check that the registry speaks HTTPS, or pass --insecure");
+            if (e.sink_refused)
+                return fail(ExitCode::filesystem,
+                            fmt::format("cannot store what registry {} sent ({} {})", registry_,
+                                        method, path.substr(0, path.find('?'))),
+                            "check free disk space and the cache directory's permissions");
             if (last)
                 return fail(ExitCode::registry,
                             fmt::format("cannot reach registry {} ({} {}): {} (after {} attempts)",
@@ -353,6 +365,49 @@ Result<BlobOutcome> Client::push_blob(const std::string& repo, const image::Blob
     }
     return std::unexpected(
         registry_error(fmt::format("uploading blob {}", blob.digest), put.status, put.body));
+}
+
+Result<std::int64_t> Client::download_blob(const std::string& repo, const std::string& digest,
+                                           const std::filesystem::path& to,
+                                           const Progress& progress) {
+    struct File {
+        int fd;
+        ~File() { ::close(fd); }
+    } file{::open(to.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
+    if (file.fd < 0)
+        return fail(ExitCode::filesystem,
+                    fmt::format("cannot write {}: {}", to, std::strerror(errno)),
+                    "check the cache directory's permissions");
+    std::optional<util::Sha256> hasher;
+    std::int64_t size = 0;
+    detail::BodySink sink{[&] { // each attempt starts over
+                              ::ftruncate(file.fd, 0);
+                              ::lseek(file.fd, 0, SEEK_SET);
+                              hasher.emplace();
+                              size = 0;
+                          },
+                          [&](std::string_view chunk) {
+                              hasher->update(chunk);
+                              size += static_cast<std::int64_t>(chunk.size());
+                              return util::write_all(file.fd, chunk);
+                          }};
+    auto r = send("GET", fmt::format("/v2/{}/blobs/{}", repo, digest), {}, {},
+                  repo_scope(repo, "pull"), progress ? &progress : nullptr, &sink);
+    auto failed = [&](Error error) -> Result<std::int64_t> {
+        std::error_code ec;
+        std::filesystem::remove(to, ec);
+        return std::unexpected(std::move(error));
+    };
+    if (!r)
+        return failed(r.error());
+    if (r->status != 200)
+        return failed(registry_error(fmt::format("fetching blob {}", digest), r->status, r->body));
+    if ("sha256:" + hasher->hex() != digest)
+        return failed(
+            Error{ExitCode::registry,
+                  fmt::format("registry {}: blob {} does not match its digest", registry_, digest),
+                  "the registry's storage may be corrupt; push it again"});
+    return size;
 }
 
 Result<std::string> Client::get_blob(const std::string& repo, const std::string& digest,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <curl/curl.h>
 #include <memory>
 #include <mutex>
@@ -16,12 +17,30 @@ void global_init() {
     std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
-size_t on_body(char* data, size_t size, size_t count, void* out) {
-    static_cast<std::string*>(out)->append(data, size * count);
+// What arrives: headers and status of the response being received (a redirect is one too),
+// and its body, for the sink when it succeeded.
+struct Receiver {
+    HttpResponse& response;
+    const BodySink* sink;
+    long status = 0;
+    bool sink_refused = false;
+};
+
+size_t on_body(char* data, size_t size, size_t count, void* user) {
+    auto* r = static_cast<Receiver*>(user);
+    if (r->sink && r->status >= 200 && r->status < 300) {
+        if (r->sink->write(std::string_view(data, size * count)))
+            return size * count;
+        r->sink_refused = true;
+        return 0; // curl stops with CURLE_WRITE_ERROR
+    }
+    r->response.body.append(data, size * count);
     return size * count;
 }
 
-size_t on_header(char* data, size_t size, size_t count, void* out) {
+size_t on_header(char* data, size_t size, size_t count, void* user) {
+    auto* r = static_cast<Receiver*>(user);
+    auto& headers = r->response.headers;
     std::string line(data, size * count);
     auto colon = line.find(':');
     if (colon != std::string::npos) {
@@ -32,9 +51,11 @@ size_t on_header(char* data, size_t size, size_t count, void* out) {
         auto first = value.find_first_not_of(" \t");
         auto last = value.find_last_not_of(" \t\r\n");
         value = first == std::string::npos ? "" : value.substr(first, last - first + 1);
-        (*static_cast<std::map<std::string, std::string>*>(out))[name] = value;
-    } else if (line.starts_with("HTTP/")) {
-        static_cast<std::map<std::string, std::string>*>(out)->clear(); // a new response begins
+        headers[name] = value;
+    } else if (line.starts_with("HTTP/")) { // a new response begins: "HTTP/1.1 200 OK"
+        headers.clear();
+        auto space = line.find(' ');
+        r->status = space == std::string::npos ? 0 : std::atol(line.c_str() + space + 1);
     }
     return size * count;
 }
@@ -90,14 +111,17 @@ perform(const HttpRequest& request, const TlsOptions& tls, const TransferProgres
     raw_headers = curl_slist_append(raw_headers, "Expect:");
     std::unique_ptr<curl_slist, ListDeleter> headers(raw_headers);
 
+    if (request.sink)
+        request.sink->begin();
+    Receiver receiver{response, request.sink};
     CURL* c = curl.get();
     curl_easy_setopt(c, CURLOPT_URL, request.url.c_str());
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 512L * 1024); // fewer reads for large blobs
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &response.body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &receiver);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, &response.headers);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &receiver);
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
@@ -120,13 +144,13 @@ perform(const HttpRequest& request, const TlsOptions& tls, const TransferProgres
         curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
         curl_easy_setopt(c, CURLOPT_READDATA, &upload);
         curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
-        if (progress) {
-            curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-            curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-            curl_easy_setopt(c, CURLOPT_XFERINFODATA, progress);
-        }
     } else if (request.method != "GET") {
         curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    }
+    if (progress) {
+        curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(c, CURLOPT_XFERINFODATA, progress);
     }
 
     CURLcode rc = curl_easy_perform(c);
@@ -134,6 +158,7 @@ perform(const HttpRequest& request, const TlsOptions& tls, const TransferProgres
         TransportError error{static_cast<int>(rc), curl_easy_strerror(rc), false, false};
         error.tls_untrusted = rc == CURLE_PEER_FAILED_VERIFICATION;
         error.tls_mismatch = rc == CURLE_SSL_CONNECT_ERROR;
+        error.sink_refused = receiver.sink_refused;
         return std::unexpected(error);
     }
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);

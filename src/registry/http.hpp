@@ -11,11 +11,19 @@
 
 namespace rcd::registry::detail {
 
+// Where the body of a successful (2xx) response goes instead of HttpResponse::body, so that a
+// large blob streams to disk rather than into memory.
+struct BodySink {
+    std::function<void()> begin;                 // before each exchange: start over
+    std::function<bool(std::string_view)> write; // false stops the transfer
+};
+
 struct HttpRequest {
     std::string method = "GET";
     std::string url;
     std::vector<std::string> headers; // "Name: value"
     std::string_view body;
+    const BodySink* sink = nullptr;
 };
 
 struct HttpResponse {
@@ -31,6 +39,7 @@ struct TransportError {
     std::string message;
     bool tls_untrusted = false; // the server's certificate did not verify
     bool tls_mismatch = false;  // the server does not speak TLS
+    bool sink_refused = false;  // the body sink could not take the data: not worth a retry
 };
 
 struct TlsOptions {

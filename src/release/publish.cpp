@@ -93,6 +93,7 @@ Result<std::shared_ptr<registry::Client>> connect_registry(const std::string& re
     registry::ClientOptions client_options;
     client_options.insecure = options.insecure;
     client_options.ca_file = options.ca_file;
+    client_options.max_attempts = options.attempts;
     client_options.log = options.decisions ? options.decisions : notify;
     return registry::Client::connect(registry_name, credentials, client_options);
 }

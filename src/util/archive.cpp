@@ -1,6 +1,7 @@
 #include "rcd/util/archive.hpp"
 
 #include "libarchive.hpp"
+#include "rcd/util/fs.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -148,6 +149,39 @@ Status pack_tree(const std::filesystem::path& root, const std::vector<std::strin
     return {};
 }
 
+namespace {
+
+// Moves what `from` holds into `to`: an entry `to` lacks moves whole, in one rename, and a
+// directory both have is merged. A symbolic link in `to` is replaced, never followed.
+Status merge_into(const std::filesystem::path& from, const std::filesystem::path& to) {
+    std::error_code ec;
+    std::vector<std::filesystem::directory_entry> entries; // read whole before moving any
+    for (auto it = std::filesystem::directory_iterator(from, ec);
+         !ec && it != std::filesystem::directory_iterator(); it.increment(ec))
+        entries.push_back(*it);
+    if (ec)
+        return fail(ExitCode::filesystem, fmt::format("cannot read {}: {}", from, ec.message()),
+                    "check the permissions of the target directory");
+    for (const auto& entry : entries) {
+        auto dest = to / entry.path().filename();
+        std::error_code ignored;
+        if (entry.symlink_status(ignored).type() == std::filesystem::file_type::directory &&
+            std::filesystem::symlink_status(dest, ignored).type() ==
+                std::filesystem::file_type::directory) {
+            RCD_CHECK(merge_into(entry.path(), dest));
+            continue;
+        }
+        std::filesystem::rename(entry.path(), dest, ec);
+        if (ec)
+            return fail(ExitCode::filesystem,
+                        fmt::format("cannot restore {}: {}", dest, ec.message()),
+                        "check the permissions of the target directory");
+    }
+    return {};
+}
+
+} // namespace
+
 Status unpack_tree(const std::filesystem::path& archive, const std::filesystem::path& root) {
     // One pass into a staging directory beside the target: an entry that is refused leaves
     // nothing behind, and nothing reaches `root` until every entry was checked and written.
@@ -181,9 +215,8 @@ Status unpack_tree(const std::filesystem::path& archive, const std::filesystem::
         mode_t mode;
     };
     std::vector<Directory> directories;
-    std::vector<std::filesystem::path> files; // regular files and links, to move into place
-    std::set<std::filesystem::path> regular;  // every regular file so far, written or kept
-    std::set<std::filesystem::path> written;  // those written into the staging directory
+    std::set<std::filesystem::path> regular; // every regular file so far, written or kept
+    std::set<std::filesystem::path> written; // those written into the staging directory
     std::vector<char> buffer(1 << 20);
     archive_entry* entry = nullptr;
     int rc = ARCHIVE_OK;
@@ -204,7 +237,6 @@ Status unpack_tree(const std::filesystem::path& archive, const std::filesystem::
                 return fail(ExitCode::filesystem,
                             fmt::format("cannot restore {}: {}", rel, std::strerror(errno)),
                             "check the permissions of the target directory");
-            files.push_back(std::move(rel));
             continue;
         }
         switch (archive_entry_filetype(entry)) {
@@ -238,7 +270,7 @@ Status unpack_tree(const std::filesystem::path& archive, const std::filesystem::
                             "check the permissions of the target directory");
             la_ssize_t n;
             while ((n = archive_read_data(a.get(), buffer.data(), buffer.size())) > 0)
-                if (::write(fd, buffer.data(), static_cast<size_t>(n)) != n) {
+                if (!write_all(fd, std::string_view(buffer.data(), static_cast<size_t>(n)))) {
                     ::close(fd);
                     return fail(ExitCode::filesystem, fmt::format("cannot write {}", root / rel),
                                 "check free disk space");
@@ -254,25 +286,12 @@ Status unpack_tree(const std::filesystem::path& archive, const std::filesystem::
             written.insert(rel);
         }
         }
-        files.push_back(std::move(rel));
     }
     if (rc != ARCHIVE_EOF)
         return detail::archive_error(fmt::format("cannot read {}", archive), a.get());
 
     // Everything checked and written: move it into place (renames keep the mtimes).
-    std::filesystem::path made; // the last parent created, to skip repeating it
-    for (const auto& rel : files) {
-        auto to = root / rel;
-        if (to.parent_path() != made) {
-            std::filesystem::create_directories(to.parent_path(), ec);
-            made = to.parent_path();
-        }
-        std::filesystem::rename(staging / rel, to, ec);
-        if (ec)
-            return fail(ExitCode::filesystem,
-                        fmt::format("cannot restore {}: {}", to, ec.message()),
-                        "check the permissions of the target directory");
-    }
+    RCD_CHECK(merge_into(staging, root));
     for (const auto& dir : directories) {
         std::filesystem::create_directories(root / dir.rel, ec);
         ::chmod((root / dir.rel).c_str(), dir.mode);

@@ -37,6 +37,18 @@ Status create_directories(const std::filesystem::path& path) {
     return {};
 }
 
+bool write_all(int fd, std::string_view data) {
+    while (!data.empty()) {
+        ssize_t n = ::write(fd, data.data(), data.size());
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return false;
+        data.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return true;
+}
+
 Status write_file_atomic(const std::filesystem::path& path, std::string_view content,
                          Durability durability) {
     if (path.has_parent_path()) {
@@ -47,20 +59,11 @@ Status write_file_atomic(const std::filesystem::path& path, std::string_view con
     int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
         return fs_error("cannot create", temp, errno);
-    const char* data = content.data();
-    std::size_t left = content.size();
-    while (left > 0) {
-        ssize_t n = ::write(fd, data, left);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            int err = errno;
-            ::close(fd);
-            ::unlink(temp.c_str());
-            return fs_error("cannot write", temp, err);
-        }
-        data += n;
-        left -= static_cast<std::size_t>(n);
+    if (!write_all(fd, content)) {
+        int err = errno;
+        ::close(fd);
+        ::unlink(temp.c_str());
+        return fs_error("cannot write", temp, err);
     }
     if ((durability == Durability::synced && ::fsync(fd) != 0) || ::close(fd) != 0) {
         int err = errno;

@@ -38,6 +38,11 @@ class RegistryServer {
 
     bool running() const { return process_.has_value() && accepts(); }
     std::string address() const { return fmt::format("127.0.0.1:{}", port_); }
+    // Where the registry keeps a blob's bytes, for tests that damage them.
+    std::filesystem::path blob_file(const std::string& digest) const {
+        auto hex = digest.substr(digest.find(':') + 1);
+        return dir_.path / "data/docker/registry/v2/blobs/sha256" / hex.substr(0, 2) / hex / "data";
+    }
 
   private:
     static int free_port() {

@@ -45,9 +45,13 @@ class LocalStore {
     Status restore(const CacheEntry& entry, const std::filesystem::path& target_dir,
                    bool check_digest = true) const;
 
-    // Records `data`, fetched elsewhere, as the entry for `key`, if it matches `digest`.
+    // A new temporary file name inside the store, for a blob on its way in.
+    Result<std::filesystem::path> incoming() const;
+
+    // Moves `file` (from incoming(), already checked against `digest` by whoever fetched it)
+    // into the store as the entry for `key`.
     Result<CacheEntry> import(const std::string& key, const std::string& profile,
-                              const std::string& digest, const std::string& data) const;
+                              const std::string& digest, const std::filesystem::path& file) const;
 
     // The archive's bytes, for pushing it to a registry.
     Result<std::string> read_blob(const CacheEntry& entry) const;

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <filesystem>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -98,7 +99,12 @@ class Planner {
         : workspace_(workspace), recipe_(std::move(recipe)), store_(std::move(store)),
           notify_(std::move(notify)) {}
 
-    Status prepare_profile(ProfileCache& profile, bool cook);
+    // Where a profile's archive comes from: the local store, or a download already under way.
+    struct Source {
+        std::optional<CacheEntry> local;
+        std::future<std::optional<CacheEntry>> pulled;
+    };
+    Status prepare_profile(ProfileCache& profile, Source source, bool cook);
     void say(const std::string& message) const;  // notify, from any lane
     void tell(const std::string& message) const; // detail, from any lane
     registry::Progress transfer(const std::string& profile) const;

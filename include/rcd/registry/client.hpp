@@ -6,6 +6,8 @@
 #include "rcd/util/result.hpp"
 
 #include <chrono>
+#include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -17,7 +19,8 @@ namespace rcd::registry {
 
 namespace detail {
 struct TlsOptions;
-}
+struct BodySink;
+} // namespace detail
 
 struct ClientOptions {
     bool insecure = false; // plain HTTP, or HTTPS without verification, for any registry
@@ -57,6 +60,11 @@ class Client {
                                   const Progress& progress = {});
     Result<std::string> get_blob(const std::string& repo, const std::string& digest,
                                  const Progress& progress = {});
+    // Streams a blob into the file `to`, checking it against its digest as it arrives; on
+    // any failure the file is removed. Returns its size.
+    Result<std::int64_t> download_blob(const std::string& repo, const std::string& digest,
+                                       const std::filesystem::path& to,
+                                       const Progress& progress = {});
 
     // The digest a tag or digest names, or nothing when it does not exist.
     Result<std::optional<std::string>> manifest_digest(const std::string& repo,
@@ -72,7 +80,8 @@ class Client {
     struct Response;
     Result<Response> send(const std::string& method, const std::string& url,
                           std::vector<std::string> headers, std::string_view body,
-                          const std::string& scope, const Progress* progress = nullptr);
+                          const std::string& scope, const Progress* progress = nullptr,
+                          const detail::BodySink* sink = nullptr);
     Status authenticate(const std::string& challenge, const std::string& scope);
     std::optional<std::string> auth_header(const std::string& scope);
     std::string basic_header() const; // needs credentials_

@@ -30,6 +30,9 @@ struct PublishOptions {
     // Called from upload threads with (blob, bytes sent, bytes in all) while a blob uploads.
     std::function<void(const std::string&, std::int64_t, std::int64_t)> progress;
     Notify decisions; // the registry's scheme, upload fallbacks: shown with -v
+    // Tries per registry request. Where the registry only serves the dependency cache (check,
+    // build, plan), an unreachable one should cost a moment, not the full backoff.
+    int attempts = 5;
 };
 
 // --registry, else RCD_REGISTRY, else rcd.yaml's `registry`, if any.

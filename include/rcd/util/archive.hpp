@@ -23,6 +23,5 @@ Status pack_tree(const std::filesystem::path& root, const std::vector<std::strin
 // that points outside `root`. A regular file already in `root` with the same size and mtime is
 // kept, not written again.
 Status unpack_tree(const std::filesystem::path& archive, const std::filesystem::path& root);
-Status unpack_tree(const std::filesystem::path& archive, const std::filesystem::path& root);
 
 } // namespace rcd::util

@@ -20,4 +20,7 @@ Status write_file_atomic(const std::filesystem::path& path, std::string_view con
 
 Status create_directories(const std::filesystem::path& path);
 
+// Writes all of `data` to `fd`, through short writes and EINTR; false (errno set) on failure.
+bool write_all(int fd, std::string_view data);
+
 } // namespace rcd::util

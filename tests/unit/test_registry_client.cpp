@@ -1,0 +1,62 @@
+// The registry client against a real registry (CNCF distribution): blobs streamed to disk.
+#include "rcd/registry/client.hpp"
+#include "rcd/util/fs.hpp"
+
+#include "registry_server.hpp"
+#include "temp_dir.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace rcd;
+
+namespace {
+struct Fixture {
+    test::RegistryServer server;
+    test::TempDir dir;
+    std::shared_ptr<registry::Client> client;
+
+    Fixture() {
+        REQUIRE(server.running()); // scripts/install-deps.sh installs docker-registry
+        auto connected = registry::Client::connect(server.address(), std::nullopt, {});
+        REQUIRE(connected);
+        client = *connected;
+    }
+};
+} // namespace
+
+TEST_CASE("a blob streams into a file, checked against its digest", "[registry]") {
+    Fixture f;
+    // Larger than curl's buffer, so it arrives in several pieces.
+    std::string data;
+    for (int i = 0; data.size() < (3u << 20); ++i)
+        data += std::to_string(i) + ",";
+    auto blob = image::Blob::of("application/octet-stream", data);
+    REQUIRE(f.client->push_blob("team/app", blob, std::nullopt));
+
+    std::int64_t reported = 0;
+    auto size = f.client->download_blob("team/app", blob.digest, f.dir / "blob",
+                                        [&](std::int64_t done, std::int64_t) { reported = done; });
+    REQUIRE(size);
+    CHECK(*size == static_cast<std::int64_t>(data.size()));
+    CHECK(reported == static_cast<std::int64_t>(data.size()));
+    CHECK(util::read_file(f.dir / "blob") == data);
+}
+
+TEST_CASE("a blob that does not match its digest, or is missing, leaves no file", "[registry]") {
+    Fixture f;
+    auto blob = image::Blob::of("application/octet-stream", "the real contents");
+    REQUIRE(f.client->push_blob("team/app", blob, std::nullopt));
+    // The registry's storage is damaged: it serves other bytes under the same digest.
+    REQUIRE(util::write_file_atomic(f.server.blob_file(blob.digest), "the WRONG contents"));
+
+    auto damaged = f.client->download_blob("team/app", blob.digest, f.dir / "blob");
+    REQUIRE_FALSE(damaged);
+    CHECK(damaged.error().message.find("does not match its digest") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(f.dir / "blob"));
+
+    auto missing =
+        f.client->download_blob("team/app", "sha256:" + std::string(64, '0'), f.dir / "blob");
+    REQUIRE_FALSE(missing);
+    CHECK(missing.error().message.find("404") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(f.dir / "blob"));
+}
