@@ -111,23 +111,28 @@ Result<std::string> LocalStore::read_blob(const CacheEntry& entry) const {
     return util::read_file(blob_path(entry.digest));
 }
 
+Status LocalStore::verify(const CacheEntry& entry) const {
+    RCD_ASSIGN(auto actual, file_digest(blob_path(entry.digest)));
+    if (actual == entry.digest)
+        return {};
+    remove(entry);
+    return fail(
+        ExitCode::filesystem,
+        fmt::format("the local cache blob {} is corrupt (its digest is {})", entry.digest, actual),
+        "it was removed; the dependencies will be built again");
+}
+
 Status LocalStore::restore(const CacheEntry& entry, const std::filesystem::path& target_dir,
                            bool check_digest) const {
-    auto blob = blob_path(entry.digest);
-    std::string actual = entry.digest;
-    if (check_digest) {
-        RCD_ASSIGN(actual, file_digest(blob));
-    }
-    if (actual != entry.digest) {
-        std::error_code ec;
-        std::filesystem::remove(blob, ec);
-        std::filesystem::remove(key_path(entry.key), ec);
-        return fail(ExitCode::filesystem,
-                    fmt::format("the local cache blob {} is corrupt (its digest is {})",
-                                entry.digest, actual),
-                    "it was removed; the dependencies will be built again");
-    }
-    return util::unpack_tree(blob, target_dir);
+    if (check_digest)
+        RCD_CHECK(verify(entry));
+    return util::unpack_tree(blob_path(entry.digest), target_dir);
+}
+
+void LocalStore::remove(const CacheEntry& entry) const {
+    std::error_code ec;
+    std::filesystem::remove(blob_path(entry.digest), ec);
+    std::filesystem::remove(key_path(entry.key), ec);
 }
 
 Result<std::int64_t> LocalStore::prune(std::int64_t max_bytes) const {

@@ -9,6 +9,7 @@
 #include "rcd/util/hash.hpp"
 #include "rcd/util/strings.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <fmt/format.h>
 #include <fmt/std.h>
@@ -113,6 +114,7 @@ Result<Planner> Planner::create(const cargo::Workspace& workspace,
                 cache_key({planner.recipe_.hash, planner.toolchain_.rustc, planner.toolchain_.cargo,
                            triple, request.profile, profile.command, env});
         }
+        planner.gates_->profiles.try_emplace(profile.profile);
         planner.profiles_.push_back(std::move(profile));
     }
     return planner;
@@ -217,11 +219,11 @@ void Planner::look() {
     }
 }
 
-bool Planner::restore(ProfileCache& profile, const CacheEntry& entry, bool just_pulled) {
+bool Planner::restore(ProfileCache& profile, const CacheEntry& entry) {
     const auto started = Clock::now();
-    if (auto restored = store_.restore(entry, workspace_.target_directory, !just_pulled);
-        !restored) {
-        say(fmt::format("cache: {}: {}; rebuilding", profile.profile, restored.error().message));
+    // Checked already: as it downloaded, or by fetch().
+    if (auto restored = store_.restore(entry, workspace_.target_directory, false); !restored) {
+        say(fmt::format("cache: {}: {}", profile.profile, restored.error().message));
         return false;
     }
     profile.restore_ms += util::elapsed_ms(started);
@@ -294,19 +296,70 @@ Status Planner::cook(ProfileCache& profile) {
     return {};
 }
 
-Status Planner::prepare_profile(ProfileCache& profile, Source source, bool allow_cook) {
-    if (source.local && restore(profile, *source.local)) {
-        profile.status = CacheStatus::hit_local;
-    } else if (auto pulled =
-                   source.pulled.valid() ? source.pulled.get() : pull(profile.key, profile);
-               pulled && restore(profile, *pulled, true)) {
-        profile.status = CacheStatus::hit_registry;
+std::vector<ProfileCache*> Planner::to_prepare() {
+    std::vector<ProfileCache*> out;
+    for (auto& profile : profiles_) {
+        if (profile.key.empty())
+            continue;
+        if (is_fresh(profile)) {
+            profile.status = CacheStatus::fresh;
+            continue;
+        }
+        // A marker of another key is stale whatever happens next.
+        std::error_code ec;
+        std::filesystem::remove(marker(profile), ec);
+        out.push_back(&profile);
+    }
+    return out;
+}
+
+bool Planner::fetch() {
+    std::map<std::string, std::future<std::optional<CacheEntry>>> downloads;
+    for (ProfileCache* profile : to_prepare()) {
+        auto& fetched = fetched_[profile->profile];
+        if (auto local = store_.find(profile->key); local && *local) {
+            if (auto checked = store_.verify(**local); checked)
+                fetched.entry = **local;
+            else
+                say(fmt::format("cache: {}: {}", profile->profile, checked.error().message));
+        }
+        if (!fetched.entry)
+            downloads[profile->profile] = std::async(
+                std::launch::async, [this, profile] { return pull(profile->key, *profile); });
+    }
+    for (auto& [name, download] : downloads) {
+        fetched_[name].entry = download.get();
+        fetched_[name].pulled = true;
+    }
+    found_all_ =
+        std::ranges::all_of(fetched_, [](const auto& f) { return f.second.entry.has_value(); });
+    return *found_all_;
+}
+
+int Planner::ready_fd(const std::string& profile) const {
+    auto it = gates_->profiles.find(profile);
+    return it == gates_->profiles.end() ? done_fd() : it->second.fd();
+}
+
+Status Planner::prepare_profile(ProfileCache& profile, const Fetched& fetched, bool allow_cook,
+                                bool restore_only) {
+    if (fetched.entry && restore(profile, *fetched.entry)) {
+        profile.status = fetched.pulled ? CacheStatus::hit_registry : CacheStatus::hit_local;
+    } else if (restore_only) {
+        // Stages may be running beside this restore, and a cook would pull the workspace's own
+        // artifacts from under them: they build these dependencies themselves this time.
+        profile.status = CacheStatus::miss;
+        if (fetched.entry)
+            store_.remove(*fetched.entry);
+        say(fmt::format("cache: {}: the stages build the dependencies this time; the next run "
+                        "caches them again",
+                        profile.profile));
+        return {};
     } else {
         profile.status = CacheStatus::miss;
         // Partial: the newest cache of this profile and toolchain, then cook the difference.
         if (auto older_meta = latest(profile))
-            if (auto older = pull(older_meta->key, profile);
-                older && restore(profile, *older, true)) {
+            if (auto older = pull(older_meta->key, profile); older && restore(profile, *older)) {
                 profile.status = CacheStatus::partial;
                 profile.detail = "from cache " + older_meta->key.substr(0, 16);
             }
@@ -321,36 +374,39 @@ Status Planner::prepare_profile(ProfileCache& profile, Source source, bool allow
 }
 
 Status Planner::prepare(bool allow_cook) {
+    // Whatever happens, nothing waits for this cache any longer once it returns.
+    struct OpenGates {
+        const Gates& gates;
+        ~OpenGates() {
+            for (const auto& [name, gate] : gates.profiles)
+                gate.open();
+            gates.done.open();
+        }
+    } open_gates{*gates_};
+    const bool restore_only = found_all_ ? *found_all_ : fetch();
     // Profiles that build into the same profile directory share files (host build scripts and
     // proc-macros), so they are restored one after the other, and a file already there is not
-    // written twice; different directories are restored at the same time. Every download
-    // starts at once, so a lane's next archive is on disk when the lane gets to it.
-    std::map<std::string, std::vector<std::pair<ProfileCache*, Source>>> lanes;
-    for (auto& profile : profiles_) {
-        if (profile.key.empty())
-            continue;
-        if (is_fresh(profile)) {
-            profile.status = CacheStatus::fresh;
-            continue;
-        }
-        // A marker of another key is stale whatever happens next.
-        std::error_code ec;
-        std::filesystem::remove(marker(profile), ec);
-        Source source;
-        if (auto local = store_.find(profile.key); local && *local)
-            source.local = **local;
-        else
-            source.pulled = std::async(std::launch::async,
-                                       [this, &profile] { return pull(profile.key, profile); });
-        lanes[profile_directory(profile.command)].emplace_back(&profile, std::move(source));
-    }
+    // written twice; different directories are restored at the same time.
+    std::map<std::string, std::vector<ProfileCache*>> lanes;
+    for (auto& profile : profiles_)
+        if (fetched_.contains(profile.profile))
+            lanes[profile_directory(profile.command)].push_back(&profile);
+    for (auto& profile : profiles_)
+        if (!fetched_.contains(profile.profile))
+            gates_->profiles.at(profile.profile).open(); // fresh, or nothing to cache
     std::vector<std::future<Status>> running;
     for (auto& [directory, list] : lanes)
-        running.push_back(std::async(std::launch::async, [this, &list, allow_cook]() -> Status {
-            for (auto& [profile, source] : list)
-                RCD_CHECK(prepare_profile(*profile, std::move(source), allow_cook));
-            return {};
-        }));
+        running.push_back(
+            std::async(std::launch::async, [this, &list, allow_cook, restore_only]() -> Status {
+                for (ProfileCache* profile : list) {
+                    auto done = prepare_profile(*profile, fetched_.at(profile->profile), allow_cook,
+                                                restore_only);
+                    if (restore_only)
+                        gates_->profiles.at(profile->profile).open();
+                    RCD_CHECK(done);
+                }
+                return {};
+            }));
     Status result;
     // The error to report: the cook that was stopped, rather than a lane that never started one.
     for (auto& lane : running)

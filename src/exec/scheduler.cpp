@@ -10,6 +10,8 @@
 #include <fstream>
 #include <map>
 #include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 namespace rcd::exec {
 
@@ -23,6 +25,18 @@ const char* status_name(StageStatus status) {
         return "skipped";
     }
     return "skipped";
+}
+
+Gate::Gate() : fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
+
+Gate::~Gate() {
+    if (fd_ >= 0)
+        ::close(fd_);
+}
+
+void Gate::open() const {
+    std::uint64_t one = 1; // never read back, so it stays readable
+    [[maybe_unused]] auto n = ::write(fd_, &one, sizeof one);
 }
 
 namespace {
@@ -66,7 +80,7 @@ class Runner {
     RunOutcome run() {
         for (;;) {
             launch_ready();
-            if (running_.empty())
+            if (running_.empty() && gated().empty())
                 break;
             wait_for_events();
         }
@@ -77,6 +91,21 @@ class Runner {
     }
 
   private:
+    static bool readable(int fd) {
+        pollfd p{fd, POLLIN, 0};
+        return ::poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
+    }
+
+    // The descriptors that pending jobs still wait for; none once nothing more will start.
+    std::vector<int> gated() const {
+        std::vector<int> fds;
+        for (std::size_t i = 0; i < jobs_.size() && !stop_launching_; ++i)
+            if (states_[i] == State::pending && jobs_[i].ready_fd >= 0 &&
+                !readable(jobs_[i].ready_fd))
+                fds.push_back(jobs_[i].ready_fd);
+        return fds;
+    }
+
     std::string not_run_reason() const {
         if (signal_ != 0)
             return fmt::format("not run: interrupted by {}", signal_name(signal_));
@@ -137,6 +166,8 @@ class Runner {
                 } else if (jobs_[i].skip_reason) {
                     finish_without_running(i, *jobs_[i].skip_reason);
                     changed = true;
+                } else if (jobs_[i].ready_fd >= 0 && !readable(jobs_[i].ready_fd)) {
+                    continue;
                 } else if (static_cast<int>(running_.size()) < std::max(1, options_.jobs)) {
                     start(i);
                     changed = true;
@@ -197,6 +228,8 @@ class Runner {
             fds.push_back({r.output_open ? r.process.output_fd() : -1, POLLIN, 0});
             fds.push_back({r.process.exit_fd(), POLLIN, 0});
         }
+        for (int fd : gated())
+            fds.push_back({fd, POLLIN, 0});
         int n = ::poll(fds.data(), fds.size(), static_cast<int>(poll_timeout().count()));
         if (n < 0 && errno != EINTR)
             ::poll(nullptr, 0, 10); // avoid a busy loop on an unexpected poll failure

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <fmt/format.h>
 #include <fmt/std.h>
+#include <future>
 
 namespace rcd::release {
 
@@ -29,6 +30,22 @@ Status write_result(const Project& project, const report::RunReport& report) {
                                    report::to_json(report).dump(2) + "\n");
 }
 
+namespace {
+
+// A stage that cooks with a profile waits for that profile's restore; any other, for the
+// whole cache, since it may run cargo too.
+void wait_for_cache(std::vector<exec::StageJob>& jobs, const Project& project,
+                    const cache::Planner& cache) {
+    for (auto& job : jobs) {
+        job.ready_fd = cache.done_fd();
+        for (const auto& stage : project.pipeline.stages)
+            if (stage.name == job.name && stage.cook)
+                job.ready_fd = cache.ready_fd(*stage.cook);
+    }
+}
+
+} // namespace
+
 Result<report::RunReport> run_pipeline(const Project& project, const RunSettings& settings,
                                        exec::StageObserver& observer, const Notify& notify) {
     const auto started = std::chrono::steady_clock::now();
@@ -47,11 +64,15 @@ Result<report::RunReport> run_pipeline(const Project& project, const RunSettings
     report::RunReport report;
     report.command = settings.command;
     report.repo = repo_summary(project);
+    std::future<Status> restoring;
     if (settings.cache) {
         settings.cache->set_interrupt_fd(interrupts.fd());
-        auto prepared = settings.cache->prepare();
-        report.cache = cache_summary(*settings.cache);
-        if (!prepared) {
+        if (settings.cache->fetch()) {
+            // Only restores are left: each stage starts as soon as its own profile is in place.
+            restoring = std::async(std::launch::async, [&] { return settings.cache->prepare(); });
+            wait_for_cache(jobs, project, *settings.cache);
+        } else if (auto prepared = settings.cache->prepare(); !prepared) {
+            report.cache = cache_summary(*settings.cache);
             report.exit_code = static_cast<int>(prepared.error().code);
             report.error = prepared.error();
             report.duration_ms = util::elapsed_ms(started);
@@ -63,6 +84,10 @@ Result<report::RunReport> run_pipeline(const Project& project, const RunSettings
     options.jobs = settings.jobs;
     options.keep_going = settings.keep_going;
     exec::RunOutcome outcome = exec::run_stages(jobs, options, observer, interrupts);
+    if (restoring.valid())
+        (void)restoring.get(); // it cannot fail: a profile it cannot restore is left a miss
+    if (settings.cache)
+        report.cache = cache_summary(*settings.cache);
     report.stages = std::move(outcome.results);
     bool failed = false;
     for (const auto& stage : report.stages)

@@ -173,6 +173,45 @@ TEST_CASE("with -j 2 a stage still waits for what it needs") {
     CHECK(rec.events == std::vector<std::string>{"start a", "passed a", "start b", "passed b"});
 }
 
+TEST_CASE("a stage with a ready descriptor starts once it is readable; others run meanwhile") {
+    Recorder rec;
+    RunOptions options;
+    options.jobs = 2;
+    Gate ready;
+    auto gated = job("clippy", {"true"});
+    gated.ready_fd = ready.fd();
+    std::thread restorer([&] {
+        std::this_thread::sleep_for(300ms);
+        ready.open();
+    });
+    auto start = std::chrono::steady_clock::now();
+    auto outcome =
+        run({job("fmt", {"true"}), gated, job("build", {"true"}, {"clippy"})}, options, rec);
+    auto elapsed = std::chrono::steady_clock::now() - start;
+    restorer.join();
+    CHECK(elapsed >= 300ms);
+    CHECK(rec.events == std::vector<std::string>{"start fmt", "passed fmt", "start clippy",
+                                                 "passed clippy", "start build", "passed build"});
+    CHECK(outcome.results[1].status == StageStatus::passed);
+}
+
+TEST_CASE("SIGINT while a stage waits for its ready descriptor ends the run") {
+    Recorder rec;
+    Gate never;
+    auto gated = job("clippy", {"true"});
+    gated.ready_fd = never.fd();
+    std::thread sender([] {
+        std::this_thread::sleep_for(300ms);
+        ::kill(::getpid(), SIGINT);
+    });
+    auto start = std::chrono::steady_clock::now();
+    auto outcome = run({gated}, {}, rec);
+    sender.join();
+    CHECK(std::chrono::steady_clock::now() - start < 5s);
+    CHECK(outcome.interrupt_signal == SIGINT);
+    CHECK(outcome.results[0].reason == "not run: interrupted by SIGINT");
+}
+
 TEST_CASE("SIGINT reaches the running stage and ends the run as interrupted") {
     Recorder rec;
     std::thread sender([] {

@@ -38,12 +38,17 @@ class LocalStore {
                             const std::filesystem::path& target_dir,
                             const std::vector<std::string>& paths) const;
 
-    // Checks the archive's digest, then unpacks it into target_dir. A blob that does not
-    // match its digest is deleted, with its key, and reported (exit code 5) so the caller
-    // falls back to building. `check_digest` false skips the check for a blob import() has
-    // just checked.
+    // Checks the archive against its digest. A blob that does not match is deleted, with its
+    // key, and reported (exit code 5) so the caller falls back to building.
+    Status verify(const CacheEntry& entry) const;
+
+    // Unpacks the archive into target_dir, after verify() unless `check_digest` is false (for a
+    // blob that was checked as it arrived, or just now).
     Status restore(const CacheEntry& entry, const std::filesystem::path& target_dir,
                    bool check_digest = true) const;
+
+    // Forgets an entry whose archive cannot be restored, so the next run builds it anew.
+    void remove(const CacheEntry& entry) const;
 
     // A new temporary file name inside the store, for a blob on its way in.
     Result<std::filesystem::path> incoming() const;

@@ -7,12 +7,12 @@
 #include "rcd/cache/local_store.hpp"
 #include "rcd/cache/recipe.hpp"
 #include "rcd/cache/registry_store.hpp"
+#include "rcd/exec/scheduler.hpp"
 #include "rcd/registry/client.hpp"
 
 #include <atomic>
 #include <filesystem>
 #include <functional>
-#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -81,10 +81,22 @@ class Planner {
     // Decides each profile's status without changing anything: rcd plan, rcd cache status.
     void look();
 
+    // Finds each profile's archive, all at once: in the local store (its digest checked), else
+    // downloaded from the registry. True when every profile that is not fresh has one: then
+    // prepare() only restores, and stages may run while it does, each starting once its own
+    // profile is ready (ready_fd). prepare() calls it when nobody did.
+    bool fetch();
+
     // Restores each profile's dependencies, cooking and saving the ones no store has (or, with
     // cook false, leaving them as a miss). Fails only when interrupted: a store that cannot be
     // read is a note, and a profile that cannot be prepared is a miss the stages then build.
+    // After a fetch() that found everything it never cooks: stages may be running beside it.
     Status prepare(bool cook = true);
+
+    // Readable once the profile's dependencies are in place, or given up on (for
+    // exec::StageJob::ready_fd); done_fd() once prepare() has finished.
+    int ready_fd(const std::string& profile) const;
+    int done_fd() const { return gates_->done.fd(); }
 
     // Pushes each profile's local entry the registry does not have yet.
     Status push();
@@ -99,12 +111,18 @@ class Planner {
         : workspace_(workspace), recipe_(std::move(recipe)), store_(std::move(store)),
           notify_(std::move(notify)) {}
 
-    // Where a profile's archive comes from: the local store, or a download already under way.
-    struct Source {
-        std::optional<CacheEntry> local;
-        std::future<std::optional<CacheEntry>> pulled;
+    // A profile's archive as fetch() found it.
+    struct Fetched {
+        std::optional<CacheEntry> entry;
+        bool pulled = false; // from the registry, rather than the local store
     };
-    Status prepare_profile(ProfileCache& profile, Source source, bool cook);
+    struct Gates {
+        std::map<std::string, exec::Gate> profiles;
+        exec::Gate done;
+    };
+    std::vector<ProfileCache*> to_prepare(); // not fresh; a stale marker is removed
+    Status prepare_profile(ProfileCache& profile, const Fetched& fetched, bool cook,
+                           bool restore_only);
     void say(const std::string& message) const;  // notify, from any lane
     void tell(const std::string& message) const; // detail, from any lane
     registry::Progress transfer(const std::string& profile) const;
@@ -112,7 +130,7 @@ class Planner {
     std::filesystem::path marker(const ProfileCache& profile) const;
     bool is_fresh(const ProfileCache& profile) const; // the target holds what the key names
     void mark_fresh(const ProfileCache& profile) const;
-    bool restore(ProfileCache& profile, const CacheEntry& entry, bool just_pulled = false);
+    bool restore(ProfileCache& profile, const CacheEntry& entry);
     std::optional<CacheEntry> pull(const std::string& key, ProfileCache& profile);
     std::optional<RemoteCache> latest(const ProfileCache& profile);
     Status cook(ProfileCache& profile);
@@ -131,6 +149,9 @@ class Planner {
     int interrupt_fd_ = -1;
     Toolchain toolchain_;
     std::vector<ProfileCache> profiles_;
+    std::map<std::string, Fetched> fetched_; // by profile, once fetch() ran
+    std::optional<bool> found_all_;          // what fetch() returned
+    std::shared_ptr<Gates> gates_ = std::make_shared<Gates>();
 };
 
 } // namespace rcd::cache

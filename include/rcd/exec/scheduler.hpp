@@ -16,6 +16,21 @@ namespace rcd::exec {
 enum class StageStatus { passed, failed, skipped };
 const char* status_name(StageStatus status);
 
+// A descriptor a StageJob can wait on (its ready_fd): open() makes it readable for good.
+class Gate {
+  public:
+    Gate();
+    ~Gate();
+    Gate(const Gate&) = delete;
+    Gate& operator=(const Gate&) = delete;
+
+    int fd() const { return fd_; }
+    void open() const;
+
+  private:
+    int fd_;
+};
+
 struct StageJob {
     std::string name;
     Command command;
@@ -23,6 +38,7 @@ struct StageJob {
     std::vector<std::string> needs;         // names of earlier jobs of the same run
     std::filesystem::path log_path;         // the stage's whole output, ANSI codes removed
     std::optional<std::string> skip_reason; // set: reported as skipped, never run
+    int ready_fd = -1; // set: also waits until this is readable (the cache restored its profile)
 };
 
 struct StageResult {
