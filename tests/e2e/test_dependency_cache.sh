@@ -58,6 +58,19 @@ test_cold_release_cooks_pushes_and_a_source_edit_compiles_no_external_crate() {
   assert_eq "dep-service edited 726364" "$(image_output "$(json "$WORK/doc" .image.reference)")" "binary"
 }
 
+# starts_after_restore STAGE PROFILE...: in $WORK/err, the stage starts after those profiles'
+# "restored" lines.
+starts_after_restore() {
+  local start restored p
+  start=$(grep -n "==> $1 " "$WORK/err" | head -1 | cut -d: -f1)
+  [ -n "$start" ] || fail "stage $1 never started"
+  for p in "${@:2}"; do
+    restored=$(grep -n "cache: $p: restored" "$WORK/err" | head -1 | cut -d: -f1)
+    [ -n "$restored" ] && [ "$start" -gt "$restored" ] ||
+      fail "stage $1 started (line $start) before profile $p was restored (line ${restored:-none})"
+  done
+}
+
 test_fresh_clone_restores_every_profile_from_the_registry() {
   local a b
   a=$(make_cache_repo shared)
@@ -68,10 +81,16 @@ test_fresh_clone_restores_every_profile_from_the_registry() {
   commit_all "$b"
   RCD_CACHE_DIR="$WORK/cache-b" rcd -C "$b" plan --json >"$WORK/plan" 2>/dev/null
   assert_eq hit-registry "$(json "$WORK/plan" .cache.status)" "plan on machine B"
-  RCD_CACHE_DIR="$WORK/cache-b" rcd -C "$b" --json release >"$WORK/doc" 2>"$WORK/err" || { cat "$WORK/err"; return 1; }
+  RCD_CACHE_DIR="$WORK/cache-b" rcd -C "$b" -v --json release >"$WORK/doc" 2>"$WORK/err" || { cat "$WORK/err"; return 1; }
   for p in clippy test release; do
     assert_eq hit-registry "$(profile_status "$WORK/doc" $p)" "$p on machine B"
   done
+  # Stages start while other profiles restore, but never before their own is in place; fmt,
+  # without `cook:`, once every profile is.
+  starts_after_restore clippy clippy
+  starts_after_restore test test
+  starts_after_restore build release
+  starts_after_restore fmt clippy test release
   assert_eq "" "$(external_compiles "$b")" "external crates compiled on machine B"
   [ ! -e "$b/target/rcd/logs/cook-release.log" ] || fail "machine B cooked"
   assert_eq "dep-service from-b 726364" "$(image_output "$(json "$WORK/doc" .image.reference)")" "binary"
@@ -145,6 +164,15 @@ EOF
   [ ! -e /tmp/rcd-absolute-escape ] || fail "an absolute path was written"
   [ ! -e "$repo/target/release/deps/ok" ] || fail "part of a refused archive was written"
   assert_eq miss "$(profile_status "$WORK/doc" release)" "status"
+  # Found, so the stages may have started beside the restore: no cook now, and the entry is
+  # dropped so that the next run cooks and caches these dependencies again.
+  assert_not_contains "$(cat "$WORK/err")" "cooking" "a cook beside running stages"
+  [ ! -e "$RCD_CACHE_DIR/keys/$key.json" ] || fail "the refused entry is still in the cache"
+  rm -rf "$repo/target"
+  rcd -C "$repo" --json build --only build >"$WORK/doc" 2>"$WORK/err" || { cat "$WORK/err"; return 1; }
+  assert_contains "$(cat "$WORK/err")" "cooking" "the next run"
+  assert_eq miss "$(profile_status "$WORK/doc" release)" "status of the next run"
+  [ -e "$RCD_CACHE_DIR/keys/$key.json" ] || fail "the next run did not cache the dependencies"
 }
 
 test_cache_commands_pull_status_push_and_prune() {
