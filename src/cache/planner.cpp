@@ -231,25 +231,40 @@ bool Planner::restore(ProfileCache& profile, const CacheEntry& entry) {
     return true;
 }
 
-std::optional<CacheEntry> Planner::pull(const std::string& key, ProfileCache& profile) {
+std::optional<RemoteLayer> Planner::find(const std::string& key) {
+    auto remote = this->remote();
+    if (!remote)
+        return std::nullopt;
+    auto found = find_remote(*remote->client, remote->repository, key);
+    if (!found) {
+        remote_failed(found.error());
+        return std::nullopt;
+    }
+    return *found;
+}
+
+std::optional<CacheEntry> Planner::download(const RemoteLayer& layer, ProfileCache& profile) {
     auto remote = this->remote();
     if (!remote)
         return std::nullopt;
     const auto started = Clock::now();
-    auto pulled =
-        pull_remote(*remote->client, remote->repository, key, store_, transfer(profile.profile));
-    if (!pulled) {
-        remote_failed(pulled.error());
+    auto entry = download_remote(*remote->client, remote->repository, layer, store_,
+                                 transfer(profile.profile));
+    if (!entry) {
+        remote_failed(entry.error());
         return std::nullopt;
     }
-    if (*pulled) {
-        auto ms = util::elapsed_ms(started);
-        profile.restore_ms += ms;
-        tell(fmt::format("cache: {}: pulled {} from {} in {} ({})", profile.profile,
-                         util::format_bytes((*pulled)->size), remote->repository,
-                         util::format_duration_ms(ms), util::format_rate((*pulled)->size, ms)));
-    }
-    return *pulled;
+    auto ms = util::elapsed_ms(started);
+    profile.restore_ms += ms;
+    tell(fmt::format("cache: {}: pulled {} from {} in {} ({})", profile.profile,
+                     util::format_bytes(entry->size), remote->repository,
+                     util::format_duration_ms(ms), util::format_rate(entry->size, ms)));
+    return *entry;
+}
+
+std::optional<CacheEntry> Planner::pull(const std::string& key, ProfileCache& profile) {
+    auto layer = find(key);
+    return layer ? download(*layer, profile) : std::nullopt;
 }
 
 Status Planner::cook(ProfileCache& profile) {
@@ -314,26 +329,39 @@ std::vector<ProfileCache*> Planner::to_prepare() {
 }
 
 bool Planner::fetch() {
-    std::map<std::string, std::future<std::optional<CacheEntry>>> downloads;
+    std::map<std::string, std::future<std::optional<RemoteLayer>>> lookups;
     for (ProfileCache* profile : to_prepare()) {
         auto& fetched = fetched_[profile->profile];
+        fetched.profile = profile;
         if (auto local = store_.find(profile->key); local && *local) {
             if (auto checked = store_.verify(**local); checked)
                 fetched.entry = **local;
             else
                 say(fmt::format("cache: {}: {}", profile->profile, checked.error().message));
         }
-        if (!fetched.entry)
-            downloads[profile->profile] = std::async(
-                std::launch::async, [this, profile] { return pull(profile->key, *profile); });
+        if (fetched.entry)
+            fetched.size = fetched.entry->size;
+        else
+            lookups[profile->profile] =
+                std::async(std::launch::async, [this, profile] { return find(profile->key); });
     }
-    for (auto& [name, download] : downloads) {
-        fetched_[name].entry = download.get();
-        fetched_[name].pulled = true;
+    // Every archive's whereabouts are known before anything is restored; the downloads go on
+    // while the lanes restore what is here already.
+    bool all = true;
+    for (auto& [name, lookup] : lookups) {
+        auto layer = lookup.get();
+        auto& fetched = fetched_[name];
+        if (!layer) {
+            all = false;
+            continue;
+        }
+        fetched.size = layer->size;
+        fetched.download = std::async(std::launch::async, [this, &fetched, layer = *layer] {
+            return download(layer, *fetched.profile);
+        });
     }
-    found_all_ =
-        std::ranges::all_of(fetched_, [](const auto& f) { return f.second.entry.has_value(); });
-    return *found_all_;
+    found_all_ = all;
+    return all;
 }
 
 int Planner::ready_fd(const std::string& profile) const {
@@ -341,16 +369,18 @@ int Planner::ready_fd(const std::string& profile) const {
     return it == gates_->profiles.end() ? done_fd() : it->second.fd();
 }
 
-Status Planner::prepare_profile(ProfileCache& profile, const Fetched& fetched, bool allow_cook,
+Status Planner::prepare_profile(ProfileCache& profile, Fetched& fetched, bool allow_cook,
                                 bool restore_only) {
-    if (fetched.entry && restore(profile, *fetched.entry)) {
-        profile.status = fetched.pulled ? CacheStatus::hit_registry : CacheStatus::hit_local;
+    const bool pulled = !fetched.entry && fetched.download.valid();
+    auto entry = pulled ? fetched.download.get() : fetched.entry;
+    if (entry && restore(profile, *entry)) {
+        profile.status = pulled ? CacheStatus::hit_registry : CacheStatus::hit_local;
     } else if (restore_only) {
         // Stages may be running beside this restore, and a cook would pull the workspace's own
         // artifacts from under them: they build these dependencies themselves this time.
         profile.status = CacheStatus::miss;
-        if (fetched.entry)
-            store_.remove(*fetched.entry);
+        if (entry)
+            store_.remove(*entry);
         say(fmt::format("cache: {}: the stages build the dependencies this time; the next run "
                         "caches them again",
                         profile.profile));
@@ -391,6 +421,12 @@ Status Planner::prepare(bool allow_cook) {
     for (auto& profile : profiles_)
         if (fetched_.contains(profile.profile))
             lanes[profile_directory(profile.command)].push_back(&profile);
+    // The larger archive first: it brings the host artifacts both share, so the smaller one
+    // then lands sooner (and its stage, usually the shorter, waits least).
+    for (auto& [directory, list] : lanes)
+        std::ranges::stable_sort(list, std::greater<>(), [this](const ProfileCache* p) {
+            return fetched_.at(p->profile).size;
+        });
     for (auto& profile : profiles_)
         if (!fetched_.contains(profile.profile))
             gates_->profiles.at(profile.profile).open(); // fresh, or nothing to cache

@@ -118,12 +118,9 @@ std::string merge_cache_index(const std::string& current, const nlohmann::json& 
         .dump();
 }
 
-namespace {
-
-// The blob digest of the cache stored for exactly this key, if the registry has one.
-Result<std::optional<std::pair<RemoteCache, std::string>>>
-remote_layer(registry::Client& client, const std::string& repo, const std::string& key) {
-    using Found = std::optional<std::pair<RemoteCache, std::string>>;
+Result<std::optional<RemoteLayer>> find_remote(registry::Client& client, const std::string& repo,
+                                               const std::string& key) {
+    using Found = std::optional<RemoteLayer>;
     RCD_ASSIGN(auto digest, client.manifest_digest(repo, cache_tag(key)));
     if (!digest)
         return Found{};
@@ -132,28 +129,32 @@ remote_layer(registry::Client& client, const std::string& repo, const std::strin
     auto meta = annotations_of(doc);
     // A tag names a key prefix: another key with the same prefix is a miss, not a hit.
     if (!meta || meta->key != key || !doc.contains("layers") || !doc["layers"].is_array() ||
-        doc["layers"].size() != 1)
+        doc["layers"].size() != 1 || !doc["layers"][0].is_object())
         return Found{};
-    return Found{{*meta, doc["layers"][0].value("digest", "")}};
+    const auto& layer = doc["layers"][0];
+    return Found{{*meta, layer.value("digest", ""), layer.value("size", std::int64_t{0})}};
 }
 
-} // namespace
-
 Result<bool> has_remote(registry::Client& client, const std::string& repo, const std::string& key) {
-    RCD_ASSIGN(auto found, remote_layer(client, repo, key));
+    RCD_ASSIGN(auto found, find_remote(client, repo, key));
     return found.has_value();
+}
+
+Result<CacheEntry> download_remote(registry::Client& client, const std::string& repo,
+                                   const RemoteLayer& layer, const LocalStore& store,
+                                   const registry::Progress& progress) {
+    RCD_ASSIGN(auto temp, store.incoming());
+    RCD_CHECK(client.download_blob(repo, layer.digest, temp, progress));
+    return store.import(layer.meta.key, layer.meta.profile, layer.digest, temp);
 }
 
 Result<std::optional<CacheEntry>> pull_remote(registry::Client& client, const std::string& repo,
                                               const std::string& key, const LocalStore& store,
                                               const registry::Progress& progress) {
-    RCD_ASSIGN(auto found, remote_layer(client, repo, key));
+    RCD_ASSIGN(auto found, find_remote(client, repo, key));
     if (!found)
         return std::optional<CacheEntry>{};
-    const auto& [meta, blob_digest] = *found;
-    RCD_ASSIGN(auto temp, store.incoming());
-    RCD_CHECK(client.download_blob(repo, blob_digest, temp, progress));
-    RCD_ASSIGN(auto entry, store.import(key, meta.profile, blob_digest, temp));
+    RCD_ASSIGN(auto entry, download_remote(client, repo, *found, store, progress));
     return std::optional<CacheEntry>(entry);
 }
 

@@ -13,6 +13,7 @@
 #include <atomic>
 #include <filesystem>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -111,18 +112,19 @@ class Planner {
         : workspace_(workspace), recipe_(std::move(recipe)), store_(std::move(store)),
           notify_(std::move(notify)) {}
 
-    // A profile's archive as fetch() found it.
+    // A profile's archive as fetch() found it: in the local store, or downloading.
     struct Fetched {
+        ProfileCache* profile = nullptr;
         std::optional<CacheEntry> entry;
-        bool pulled = false; // from the registry, rather than the local store
+        std::future<std::optional<CacheEntry>> download;
+        std::int64_t size = 0; // of the archive
     };
     struct Gates {
         std::map<std::string, exec::Gate> profiles;
         exec::Gate done;
     };
     std::vector<ProfileCache*> to_prepare(); // not fresh; a stale marker is removed
-    Status prepare_profile(ProfileCache& profile, const Fetched& fetched, bool cook,
-                           bool restore_only);
+    Status prepare_profile(ProfileCache& profile, Fetched& fetched, bool cook, bool restore_only);
     void say(const std::string& message) const;  // notify, from any lane
     void tell(const std::string& message) const; // detail, from any lane
     registry::Progress transfer(const std::string& profile) const;
@@ -131,7 +133,9 @@ class Planner {
     bool is_fresh(const ProfileCache& profile) const; // the target holds what the key names
     void mark_fresh(const ProfileCache& profile) const;
     bool restore(ProfileCache& profile, const CacheEntry& entry);
-    std::optional<CacheEntry> pull(const std::string& key, ProfileCache& profile);
+    std::optional<RemoteLayer> find(const std::string& key); // the registry's, for this key
+    std::optional<CacheEntry> download(const RemoteLayer& layer, ProfileCache& profile);
+    std::optional<CacheEntry> pull(const std::string& key, ProfileCache& profile); // both
     std::optional<RemoteCache> latest(const ProfileCache& profile);
     Status cook(ProfileCache& profile);
     void remote_failed(const Error& error);

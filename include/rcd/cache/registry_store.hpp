@@ -6,6 +6,7 @@
 #include "rcd/cache/local_store.hpp"
 #include "rcd/registry/client.hpp"
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -40,10 +41,26 @@ Status push_remote(registry::Client& client, const std::string& repo, const Loca
 // `current` (the index's JSON, or empty): newest first, one per profile and toolchain.
 std::string merge_cache_index(const std::string& current, const nlohmann::json& pushed);
 
+// The cache of exactly one key in the registry: its annotations and its archive.
+struct RemoteLayer {
+    RemoteCache meta;
+    std::string digest;
+    std::int64_t size = 0;
+};
+
+// `cache-<key prefix>`, if it holds exactly this key.
+Result<std::optional<RemoteLayer>> find_remote(registry::Client& client, const std::string& repo,
+                                               const std::string& key);
+
 // Whether the registry holds the cache of exactly this key.
 Result<bool> has_remote(registry::Client& client, const std::string& repo, const std::string& key);
 
-// Fetches `cache-<key prefix>` into the local store; nothing when the registry has none.
+// Downloads a found cache into the local store, checking its digest as it arrives.
+Result<CacheEntry> download_remote(registry::Client& client, const std::string& repo,
+                                   const RemoteLayer& layer, const LocalStore& store,
+                                   const registry::Progress& progress = {});
+
+// find_remote, then download_remote; nothing when the registry has none.
 Result<std::optional<CacheEntry>> pull_remote(registry::Client& client, const std::string& repo,
                                               const std::string& key, const LocalStore& store,
                                               const registry::Progress& progress = {});
