@@ -375,18 +375,17 @@ Status Planner::prepare_profile(ProfileCache& profile, Fetched& fetched, bool al
     auto entry = pulled ? fetched.download.get() : fetched.entry;
     if (entry && restore(profile, *entry)) {
         profile.status = pulled ? CacheStatus::hit_registry : CacheStatus::hit_local;
-    } else if (restore_only) {
-        // Stages may be running beside this restore, and a cook would pull the workspace's own
-        // artifacts from under them: they build these dependencies themselves this time.
-        profile.status = CacheStatus::miss;
-        if (entry)
-            store_.remove(*entry);
-        say(fmt::format("cache: {}: the stages build the dependencies this time; the next run "
-                        "caches them again",
-                        profile.profile));
-        return {};
     } else {
         profile.status = CacheStatus::miss;
+        if (entry) // it cannot be restored: no later run may find it again
+            store_.remove(*entry);
+        if (restore_only) {
+            // Stages may be running beside this restore, and a cook would pull the workspace's
+            // own artifacts from under them: they build these dependencies themselves this time.
+            say(fmt::format("cache: {}: the stages build the dependencies themselves this time",
+                            profile.profile));
+            return {};
+        }
         // Partial: the newest cache of this profile and toolchain, then cook the difference.
         if (auto older_meta = latest(profile))
             if (auto older = pull(older_meta->key, profile); older && restore(profile, *older)) {
