@@ -4,8 +4,10 @@
 #include "rcd/cache/key.hpp"
 #include "rcd/cache/registry_store.hpp"
 #include "rcd/exec/process.hpp"
+#include "rcd/util/archive.hpp"
 #include "rcd/util/duration.hpp"
 #include "rcd/util/fs.hpp"
+#include "rcd/util/growing_file.hpp"
 #include "rcd/util/hash.hpp"
 #include "rcd/util/strings.hpp"
 
@@ -231,6 +233,18 @@ bool Planner::restore(ProfileCache& profile, const CacheEntry& entry) {
     return true;
 }
 
+bool Planner::restore(ProfileCache& profile, const util::GrowingFile& download) {
+    const auto started = Clock::now();
+    if (auto restored = util::unpack_tree(download, workspace_.target_directory); !restored) {
+        if (!download.wait_finished().broken) // a failed download speaks for itself
+            say(fmt::format("cache: {}: {}", profile.profile, restored.error().message));
+        return false;
+    }
+    profile.restore_ms += util::elapsed_ms(started);
+    profile.bytes = fetched_.at(profile.profile).size;
+    return true;
+}
+
 std::optional<RemoteLayer> Planner::find(const std::string& key) {
     auto remote = this->remote();
     if (!remote)
@@ -243,19 +257,24 @@ std::optional<RemoteLayer> Planner::find(const std::string& key) {
     return *found;
 }
 
-std::optional<CacheEntry> Planner::download(const RemoteLayer& layer, ProfileCache& profile) {
+std::optional<CacheEntry> Planner::download(const RemoteLayer& layer, ProfileCache& profile,
+                                            util::GrowingFile* growing) {
     auto remote = this->remote();
-    if (!remote)
+    if (!remote) {
+        if (growing)
+            growing->finish(false);
         return std::nullopt;
+    }
     const auto started = Clock::now();
     auto entry = download_remote(*remote->client, remote->repository, layer, store_,
-                                 transfer(profile.profile));
+                                 transfer(profile.profile), growing);
     if (!entry) {
         remote_failed(entry.error());
         return std::nullopt;
     }
     auto ms = util::elapsed_ms(started);
-    profile.restore_ms += ms;
+    if (!growing) // a restore that follows the download counts it in its own time
+        profile.restore_ms += ms;
     tell(fmt::format("cache: {}: pulled {} from {} in {} ({})", profile.profile,
                      util::format_bytes(entry->size), remote->repository,
                      util::format_duration_ms(ms), util::format_rate(entry->size, ms)));
@@ -356,8 +375,9 @@ bool Planner::fetch() {
             continue;
         }
         fetched.size = layer->size;
+        fetched.growing = std::make_shared<util::GrowingFile>();
         fetched.download = std::async(std::launch::async, [this, &fetched, layer = *layer] {
-            return download(layer, *fetched.profile);
+            return download(layer, *fetched.profile, fetched.growing.get());
         });
     }
     found_all_ = all;
@@ -372,8 +392,18 @@ int Planner::ready_fd(const std::string& profile) const {
 Status Planner::prepare_profile(ProfileCache& profile, Fetched& fetched, bool allow_cook,
                                 bool restore_only) {
     const bool pulled = !fetched.entry && fetched.download.valid();
-    auto entry = pulled ? fetched.download.get() : fetched.entry;
-    if (entry && restore(profile, *entry)) {
+    bool restored = false;
+    auto entry = fetched.entry;
+    if (pulled) {
+        // Unpacked as it downloads; from the finished file if the download had to start over.
+        restored = restore(profile, *fetched.growing);
+        entry = fetched.download.get();
+        if (!restored && entry && fetched.growing->wait_finished().broken)
+            restored = restore(profile, *entry);
+    } else if (entry) {
+        restored = restore(profile, *entry);
+    }
+    if (restored) {
         profile.status = pulled ? CacheStatus::hit_registry : CacheStatus::hit_local;
     } else {
         profile.status = CacheStatus::miss;

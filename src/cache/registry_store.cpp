@@ -1,4 +1,5 @@
 #include "rcd/cache/registry_store.hpp"
+#include "rcd/util/growing_file.hpp"
 
 #include "rcd/util/hash.hpp"
 
@@ -142,10 +143,15 @@ Result<bool> has_remote(registry::Client& client, const std::string& repo, const
 
 Result<CacheEntry> download_remote(registry::Client& client, const std::string& repo,
                                    const RemoteLayer& layer, const LocalStore& store,
-                                   const registry::Progress& progress) {
-    RCD_ASSIGN(auto temp, store.incoming());
-    RCD_CHECK(client.download_blob(repo, layer.digest, temp, progress));
-    return store.import(layer.meta.key, layer.meta.profile, layer.digest, temp);
+                                   const registry::Progress& progress, util::GrowingFile* growing) {
+    auto temp = store.incoming();
+    if (!temp) {
+        if (growing)
+            growing->finish(false);
+        return std::unexpected(temp.error());
+    }
+    RCD_CHECK(client.download_blob(repo, layer.digest, *temp, progress, growing));
+    return store.import(layer.meta.key, layer.meta.profile, layer.digest, *temp);
 }
 
 Result<std::optional<CacheEntry>> pull_remote(registry::Client& client, const std::string& repo,

@@ -3,6 +3,7 @@
 #include "http.hpp"
 #include "rcd/registry/reference.hpp"
 #include "rcd/util/fs.hpp"
+#include "rcd/util/growing_file.hpp"
 #include "rcd/util/hash.hpp"
 #include "rcd/util/strings.hpp"
 
@@ -369,18 +370,28 @@ Result<BlobOutcome> Client::push_blob(const std::string& repo, const image::Blob
 
 Result<std::int64_t> Client::download_blob(const std::string& repo, const std::string& digest,
                                            const std::filesystem::path& to,
-                                           const Progress& progress) {
+                                           const Progress& progress, util::GrowingFile* growing) {
     struct File {
         int fd;
-        ~File() { ::close(fd); }
-    } file{::open(to.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
+        util::GrowingFile* growing;
+        bool good = false;
+        ~File() {
+            ::close(fd);
+            if (growing)
+                growing->finish(good);
+        }
+    } file{::open(to.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), growing};
     if (file.fd < 0)
         return fail(ExitCode::filesystem,
                     fmt::format("cannot write {}: {}", to, std::strerror(errno)),
                     "check the cache directory's permissions");
+    if (growing)
+        growing->open(::dup(file.fd));
     std::optional<util::Sha256> hasher;
     std::int64_t size = 0;
     detail::BodySink sink{[&] { // each attempt starts over
+                              if (growing && size > 0)
+                                  growing->restarted();
                               ::ftruncate(file.fd, 0);
                               ::lseek(file.fd, 0, SEEK_SET);
                               hasher.emplace();
@@ -388,8 +399,12 @@ Result<std::int64_t> Client::download_blob(const std::string& repo, const std::s
                           },
                           [&](std::string_view chunk) {
                               hasher->update(chunk);
+                              if (!util::write_all(file.fd, chunk))
+                                  return false;
                               size += static_cast<std::int64_t>(chunk.size());
-                              return util::write_all(file.fd, chunk);
+                              if (growing)
+                                  growing->grew(size);
+                              return true;
                           }};
     auto r = send("GET", fmt::format("/v2/{}/blobs/{}", repo, digest), {}, {},
                   repo_scope(repo, "pull"), progress ? &progress : nullptr, &sink);
@@ -407,6 +422,7 @@ Result<std::int64_t> Client::download_blob(const std::string& repo, const std::s
             Error{ExitCode::registry,
                   fmt::format("registry {}: blob {} does not match its digest", registry_, digest),
                   "the registry's storage may be corrupt; push it again"});
+    file.good = true;
     return size;
 }
 

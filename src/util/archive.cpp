@@ -2,6 +2,7 @@
 
 #include "libarchive.hpp"
 #include "rcd/util/fs.hpp"
+#include "rcd/util/growing_file.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -11,6 +12,7 @@
 #include <fmt/format.h>
 #include <fmt/std.h>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -180,9 +182,11 @@ Status merge_into(const std::filesystem::path& from, const std::filesystem::path
     return {};
 }
 
-} // namespace
-
-Status unpack_tree(const std::filesystem::path& archive, const std::filesystem::path& root) {
+// Unpacks what `a` reads (`what` names it in messages). `before_commit` may still refuse
+// everything once every entry was read and written.
+Status unpack_from(detail::ReadArchive& a, const std::string& what,
+                   const std::filesystem::path& root,
+                   const std::function<Status()>& before_commit) {
     // One pass into a staging directory beside the target: an entry that is refused leaves
     // nothing behind, and nothing reaches `root` until every entry was checked and written.
     std::error_code ec;
@@ -201,13 +205,6 @@ Status unpack_tree(const std::filesystem::path& archive, const std::filesystem::
             std::filesystem::remove_all(dir, ignored);
         }
     } cleanup{staging};
-
-    detail::ReadArchive a(archive_read_new());
-    archive_read_support_format_tar(a.get());
-    archive_read_support_filter_zstd(a.get());
-    archive_read_support_filter_none(a.get());
-    if (archive_read_open_filename(a.get(), archive.c_str(), 1 << 20) != ARCHIVE_OK)
-        return detail::archive_error(fmt::format("cannot open {}", archive), a.get());
 
     struct Directory {
         std::filesystem::path rel;
@@ -280,7 +277,7 @@ Status unpack_tree(const std::filesystem::path& archive, const std::filesystem::
             ::futimens(fd, times);
             ::close(fd);
             if (n < 0)
-                return detail::archive_error(fmt::format("cannot read {} from {}", rel, archive),
+                return detail::archive_error(fmt::format("cannot read {} from {}", rel, what),
                                              a.get());
             regular.insert(rel);
             written.insert(rel);
@@ -288,7 +285,9 @@ Status unpack_tree(const std::filesystem::path& archive, const std::filesystem::
         }
     }
     if (rc != ARCHIVE_EOF)
-        return detail::archive_error(fmt::format("cannot read {}", archive), a.get());
+        return detail::archive_error(fmt::format("cannot read {}", what), a.get());
+    if (before_commit)
+        RCD_CHECK(before_commit());
 
     // Everything checked and written: move it into place (renames keep the mtimes).
     RCD_CHECK(merge_into(staging, root));
@@ -302,6 +301,71 @@ Status unpack_tree(const std::filesystem::path& archive, const std::filesystem::
         ::utimensat(AT_FDCWD, (root / it->rel).c_str(), times, 0);
     }
     return {};
+}
+
+detail::ReadArchive tar_reader() {
+    detail::ReadArchive a(archive_read_new());
+    archive_read_support_format_tar(a.get());
+    archive_read_support_filter_zstd(a.get());
+    archive_read_support_filter_none(a.get());
+    return a;
+}
+
+// libarchive's reader of a GrowingFile: waits for the writer, and fails when it started over
+// or failed.
+struct Follower {
+    const GrowingFile& file;
+    std::int64_t offset = 0;
+    std::vector<char> buffer = std::vector<char>(1 << 20);
+};
+
+la_ssize_t follow(struct archive* a, void* data, const void** out) {
+    auto* f = static_cast<Follower*>(data);
+    auto state = f->file.wait_beyond(f->offset);
+    if (state.broken) {
+        archive_set_error(a, EIO, "the download failed or started over");
+        return ARCHIVE_FATAL;
+    }
+    if (state.size <= f->offset) // finished, whole and checked
+        return 0;
+    auto want =
+        std::min<std::int64_t>(static_cast<std::int64_t>(f->buffer.size()), state.size - f->offset);
+    ssize_t n;
+    while ((n = ::pread(state.fd, f->buffer.data(), static_cast<std::size_t>(want), f->offset)) <
+               0 &&
+           errno == EINTR) {
+    }
+    if (n <= 0) {
+        archive_set_error(a, n < 0 ? errno : EIO, "cannot read the download");
+        return ARCHIVE_FATAL;
+    }
+    f->offset += n;
+    *out = f->buffer.data();
+    return n;
+}
+
+} // namespace
+
+Status unpack_tree(const std::filesystem::path& archive, const std::filesystem::path& root) {
+    auto a = tar_reader();
+    if (archive_read_open_filename(a.get(), archive.c_str(), 1 << 20) != ARCHIVE_OK)
+        return detail::archive_error(fmt::format("cannot open {}", archive), a.get());
+    return unpack_from(a, archive.string(), root, {});
+}
+
+Status unpack_tree(const GrowingFile& archive, const std::filesystem::path& root) {
+    auto a = tar_reader();
+    Follower follower{archive};
+    if (archive_read_open(a.get(), &follower, nullptr, follow, nullptr) != ARCHIVE_OK)
+        return detail::archive_error("cannot read the download", a.get());
+    // The tar may end before the file does: nothing is committed before the whole file
+    // matched its digest.
+    return unpack_from(a, "the download", root, [&]() -> Status {
+        if (!archive.wait_finished().good)
+            return fail(ExitCode::filesystem, "the download failed or started over",
+                        "the archive is restored from the finished download instead");
+        return {};
+    });
 }
 
 } // namespace rcd::util

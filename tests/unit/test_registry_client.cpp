@@ -1,6 +1,7 @@
 // The registry client against a real registry (CNCF distribution): blobs streamed to disk.
 #include "rcd/registry/client.hpp"
 #include "rcd/util/fs.hpp"
+#include "rcd/util/growing_file.hpp"
 
 #include "registry_server.hpp"
 #include "temp_dir.hpp"
@@ -34,12 +35,18 @@ TEST_CASE("a blob streams into a file, checked against its digest", "[registry]"
     REQUIRE(f.client->push_blob("team/app", blob, std::nullopt));
 
     std::int64_t reported = 0;
-    auto size = f.client->download_blob("team/app", blob.digest, f.dir / "blob",
-                                        [&](std::int64_t done, std::int64_t) { reported = done; });
+    util::GrowingFile growing; // what a reader following the download sees
+    auto size = f.client->download_blob(
+        "team/app", blob.digest, f.dir / "blob",
+        [&](std::int64_t done, std::int64_t) { reported = done; }, &growing);
     REQUIRE(size);
     CHECK(*size == static_cast<std::int64_t>(data.size()));
     CHECK(reported == static_cast<std::int64_t>(data.size()));
     CHECK(util::read_file(f.dir / "blob") == data);
+    auto followed = growing.wait_finished();
+    CHECK(followed.good);
+    CHECK(followed.size == *size);
+    CHECK(followed.fd >= 0);
 }
 
 TEST_CASE("a blob that does not match its digest, or is missing, leaves no file", "[registry]") {
@@ -49,8 +56,10 @@ TEST_CASE("a blob that does not match its digest, or is missing, leaves no file"
     // The registry's storage is damaged: it serves other bytes under the same digest.
     REQUIRE(util::write_file_atomic(f.server.blob_file(blob.digest), "the WRONG contents"));
 
-    auto damaged = f.client->download_blob("team/app", blob.digest, f.dir / "blob");
+    util::GrowingFile growing;
+    auto damaged = f.client->download_blob("team/app", blob.digest, f.dir / "blob", {}, &growing);
     REQUIRE_FALSE(damaged);
+    CHECK(growing.wait_finished().broken); // a reader following it commits nothing
     CHECK(damaged.error().message.find("does not match its digest") != std::string::npos);
     CHECK_FALSE(std::filesystem::exists(f.dir / "blob"));
 

@@ -1,5 +1,6 @@
 #include "rcd/util/archive.hpp"
 #include "rcd/util/fs.hpp"
+#include "rcd/util/growing_file.hpp"
 
 #include "temp_dir.hpp"
 #include <archive.h>
@@ -9,6 +10,8 @@
 #include <cstdlib>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <thread>
+#include <unistd.h>
 
 using namespace rcd;
 
@@ -146,4 +149,77 @@ TEST_CASE("hard-linked names are stored once and come back linked; other hard li
     REQUIRE_FALSE(refused);
     CHECK(refused.error().message.find("hard link") != std::string::npos);
     CHECK_FALSE(std::filesystem::exists(root / "debug/passwd"));
+}
+
+namespace {
+// Copies `from` into `to` a piece at a time, as a download would, telling `growing`; then
+// finishes it as `good`. With `restart`, starts over halfway.
+void write_slowly(const std::filesystem::path& from, const std::filesystem::path& to,
+                  util::GrowingFile& growing, bool good, bool restart = false) {
+    auto data = util::read_file(from).value();
+    int fd = ::open(to.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    growing.open(::dup(fd));
+    std::size_t written = 0;
+    for (std::size_t at = 0; at < data.size(); at += 4096) {
+        auto piece = std::string_view(data).substr(at, 4096);
+        util::write_all(fd, piece);
+        written += piece.size();
+        growing.grew(static_cast<std::int64_t>(written));
+        if (restart && at == 4096 * 4) {
+            restart = false;
+            growing.restarted();
+            ::ftruncate(fd, 0);
+            ::lseek(fd, 0, SEEK_SET);
+            written = 0;
+            at = static_cast<std::size_t>(-4096); // the next piece is the first again
+        }
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    ::close(fd);
+    growing.finish(good);
+}
+
+// A tree of a few hundred kilobytes that does not compress away.
+void make_tree(const std::filesystem::path& root) {
+    std::string noise;
+    unsigned x = 12345;
+    for (int i = 0; i < 200'000; ++i) {
+        x = x * 1103515245 + 12345;
+        noise += static_cast<char>(x >> 24);
+    }
+    REQUIRE(util::write_file_atomic(root / "debug/deps/libbig-1.rlib", noise));
+    REQUIRE(util::write_file_atomic(root / "debug/deps/libsmall-2.rmeta", "rmeta"));
+}
+} // namespace
+
+TEST_CASE("an archive unpacks while it is still being written, and lands once the writer is done") {
+    test::TempDir dir;
+    make_tree(dir / "src");
+    REQUIRE(util::pack_tree(dir / "src", {"debug"}, dir / "a.tar.zst"));
+    util::GrowingFile growing;
+    std::thread writer([&] { write_slowly(dir / "a.tar.zst", dir / "download", growing, true); });
+    auto unpacked = util::unpack_tree(growing, dir / "dst");
+    writer.join();
+    REQUIRE(unpacked);
+    CHECK(util::read_file(dir / "dst/debug/deps/libbig-1.rlib").value() ==
+          util::read_file(dir / "src/debug/deps/libbig-1.rlib").value());
+    CHECK(util::read_file(dir / "dst/debug/deps/libsmall-2.rmeta") == "rmeta");
+}
+
+TEST_CASE("nothing lands from a download that failed its digest or started over") {
+    test::TempDir dir;
+    make_tree(dir / "src");
+    REQUIRE(util::pack_tree(dir / "src", {"debug"}, dir / "a.tar.zst"));
+    const bool restart = GENERATE(false, true);
+    util::GrowingFile growing;
+    // Every byte arrives, and the tar is complete: only the writer's verdict says no.
+    std::thread writer(
+        [&] { write_slowly(dir / "a.tar.zst", dir / "download", growing, restart, restart); });
+    auto unpacked = util::unpack_tree(growing, dir / "dst");
+    writer.join();
+    REQUIRE_FALSE(unpacked);
+    CHECK(unpacked.error().message.find("the download failed or started over") !=
+          std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(dir / "dst/debug/deps/libbig-1.rlib"));
+    CHECK_FALSE(std::filesystem::exists(dir / "dst/debug/deps/libsmall-2.rmeta"));
 }

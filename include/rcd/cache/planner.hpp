@@ -21,6 +21,10 @@
 #include <string>
 #include <vector>
 
+namespace rcd::util {
+class GrowingFile;
+}
+
 namespace rcd::cache {
 
 enum class CacheStatus { fresh, hit_local, hit_registry, partial, miss }; // best to worst
@@ -117,7 +121,8 @@ class Planner {
         ProfileCache* profile = nullptr;
         std::optional<CacheEntry> entry;
         std::future<std::optional<CacheEntry>> download;
-        std::int64_t size = 0; // of the archive
+        std::shared_ptr<util::GrowingFile> growing; // the download, as it arrives
+        std::int64_t size = 0;                      // of the archive
     };
     struct Gates {
         std::map<std::string, exec::Gate> profiles;
@@ -133,8 +138,10 @@ class Planner {
     bool is_fresh(const ProfileCache& profile) const; // the target holds what the key names
     void mark_fresh(const ProfileCache& profile) const;
     bool restore(ProfileCache& profile, const CacheEntry& entry);
+    bool restore(ProfileCache& profile, const util::GrowingFile& download);
     std::optional<RemoteLayer> find(const std::string& key); // the registry's, for this key
-    std::optional<CacheEntry> download(const RemoteLayer& layer, ProfileCache& profile);
+    std::optional<CacheEntry> download(const RemoteLayer& layer, ProfileCache& profile,
+                                       util::GrowingFile* growing = nullptr);
     std::optional<CacheEntry> pull(const std::string& key, ProfileCache& profile); // both
     std::optional<RemoteCache> latest(const ProfileCache& profile);
     Status cook(ProfileCache& profile);

@@ -55,10 +55,12 @@ Result<std::optional<RemoteLayer>> find_remote(registry::Client& client, const s
 // Whether the registry holds the cache of exactly this key.
 Result<bool> has_remote(registry::Client& client, const std::string& repo, const std::string& key);
 
-// Downloads a found cache into the local store, checking its digest as it arrives.
+// Downloads a found cache into the local store, checking its digest as it arrives (and
+// letting `growing`'s reader unpack it meanwhile).
 Result<CacheEntry> download_remote(registry::Client& client, const std::string& repo,
                                    const RemoteLayer& layer, const LocalStore& store,
-                                   const registry::Progress& progress = {});
+                                   const registry::Progress& progress = {},
+                                   util::GrowingFile* growing = nullptr);
 
 // find_remote, then download_remote; nothing when the registry has none.
 Result<std::optional<CacheEntry>> pull_remote(registry::Client& client, const std::string& repo,

@@ -15,6 +15,10 @@
 #include <optional>
 #include <string>
 
+namespace rcd::util {
+class GrowingFile;
+}
+
 namespace rcd::registry {
 
 namespace detail {
@@ -61,10 +65,12 @@ class Client {
     Result<std::string> get_blob(const std::string& repo, const std::string& digest,
                                  const Progress& progress = {});
     // Streams a blob into the file `to`, checking it against its digest as it arrives; on
-    // any failure the file is removed. Returns its size.
+    // any failure the file is removed. Returns its size. `growing`, when given, lets another
+    // thread read the file as it arrives.
     Result<std::int64_t> download_blob(const std::string& repo, const std::string& digest,
                                        const std::filesystem::path& to,
-                                       const Progress& progress = {});
+                                       const Progress& progress = {},
+                                       util::GrowingFile* growing = nullptr);
 
     // The digest a tag or digest names, or nothing when it does not exist.
     Result<std::optional<std::string>> manifest_digest(const std::string& repo,

@@ -24,4 +24,9 @@ Status pack_tree(const std::filesystem::path& root, const std::vector<std::strin
 // kept, not written again.
 Status unpack_tree(const std::filesystem::path& archive, const std::filesystem::path& root);
 
+class GrowingFile;
+// The same, reading an archive as it is still being written (downloaded); nothing reaches
+// `root` unless the writer finishes it as good.
+Status unpack_tree(const GrowingFile& archive, const std::filesystem::path& root);
+
 } // namespace rcd::util
