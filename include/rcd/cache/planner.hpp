@@ -120,9 +120,10 @@ class Planner {
     struct Fetched {
         ProfileCache* profile = nullptr;
         std::optional<CacheEntry> entry;
-        std::future<std::optional<CacheEntry>> download;
         std::shared_ptr<util::GrowingFile> growing; // the download, as it arrives
-        std::int64_t size = 0;                      // of the archive
+        // After `growing`, so that it is destroyed first: its destructor waits for the download.
+        std::future<std::optional<CacheEntry>> download;
+        std::int64_t size = 0; // of the archive
     };
     struct Gates {
         std::map<std::string, exec::Gate> profiles;
