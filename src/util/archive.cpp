@@ -331,10 +331,9 @@ la_ssize_t follow(struct archive* a, void* data, const void** out) {
     auto want =
         std::min<std::int64_t>(static_cast<std::int64_t>(f->buffer.size()), state.size - f->offset);
     ssize_t n;
-    while ((n = ::pread(state.fd, f->buffer.data(), static_cast<std::size_t>(want), f->offset)) <
-               0 &&
-           errno == EINTR) {
-    }
+    do
+        n = ::pread(state.fd, f->buffer.data(), static_cast<std::size_t>(want), f->offset);
+    while (n < 0 && errno == EINTR);
     if (n <= 0) {
         archive_set_error(a, n < 0 ? errno : EIO, "cannot read the download");
         return ARCHIVE_FATAL;
@@ -354,8 +353,8 @@ Status unpack_tree(const std::filesystem::path& archive, const std::filesystem::
 }
 
 Status unpack_tree(const GrowingFile& archive, const std::filesystem::path& root) {
+    Follower follower{archive}; // outlives the reader that calls back into it
     auto a = tar_reader();
-    Follower follower{archive};
     if (archive_read_open(a.get(), &follower, nullptr, follow, nullptr) != ARCHIVE_OK)
         return detail::archive_error("cannot read the download", a.get());
     // The tar may end before the file does: nothing is committed before the whole file
@@ -363,7 +362,7 @@ Status unpack_tree(const GrowingFile& archive, const std::filesystem::path& root
     return unpack_from(a, "the download", root, [&]() -> Status {
         if (!archive.wait_finished().good)
             return fail(ExitCode::filesystem, "the download failed or started over",
-                        "the archive is restored from the finished download instead");
+                        "nothing was restored from it");
         return {};
     });
 }
