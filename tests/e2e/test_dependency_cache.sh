@@ -106,6 +106,9 @@ test_stale_binary_trap_sources_older_than_the_cook_still_ship() {
   rcd -C "$repo" --json release >"$WORK/doc" 2>"$WORK/err" || { cat "$WORK/err"; return 1; }
   assert_eq miss "$(profile_status "$WORK/doc" release)" "the release profile was cooked"
   assert_eq "dep-service real 726364" "$(image_output "$(json "$WORK/doc" .image.reference)")" "binary"
+  # A cache registry that is down costs build two quick tries, not the five a release makes.
+  RCD_REGISTRY=127.0.0.1:9 rcd -C "$repo" build --only build 2>"$WORK/err" || { cat "$WORK/err"; return 1; }
+  assert_contains "$(cat "$WORK/err")" "(after 2 attempts)" "tries on a dead cache registry"
 }
 
 test_added_dependency_restores_the_newest_cache_and_cooks_only_the_difference() {
