@@ -193,14 +193,20 @@ std::optional<RemoteCache> Planner::latest(const ProfileCache& profile) {
     return std::nullopt;
 }
 
+bool Planner::needs_restore(ProfileCache& profile) const {
+    if (profile.key.empty())
+        return false;
+    if (is_fresh(profile)) {
+        profile.status = CacheStatus::fresh;
+        return false;
+    }
+    return true;
+}
+
 void Planner::look() {
     for (auto& profile : profiles_) {
-        if (profile.key.empty())
+        if (!needs_restore(profile))
             continue;
-        if (is_fresh(profile)) {
-            profile.status = CacheStatus::fresh;
-            continue;
-        }
         if (auto local = store_.find(profile.key, false); local && *local) {
             profile.status = CacheStatus::hit_local;
             profile.bytes = (*local)->size;
@@ -260,11 +266,8 @@ std::optional<RemoteLayer> Planner::find(const std::string& key) {
 std::optional<CacheEntry> Planner::download(const RemoteLayer& layer, ProfileCache& profile,
                                             util::GrowingFile* growing) {
     auto remote = this->remote();
-    if (!remote) {
-        if (growing)
-            growing->finish(false);
+    if (!remote)
         return std::nullopt;
-    }
     const auto started = Clock::now();
     auto entry = download_remote(*remote->client, remote->repository, layer, store_,
                                  transfer(profile.profile), growing);
@@ -333,12 +336,8 @@ Status Planner::cook(ProfileCache& profile) {
 std::vector<ProfileCache*> Planner::to_prepare() {
     std::vector<ProfileCache*> out;
     for (auto& profile : profiles_) {
-        if (profile.key.empty())
+        if (!needs_restore(profile))
             continue;
-        if (is_fresh(profile)) {
-            profile.status = CacheStatus::fresh;
-            continue;
-        }
         // A marker of another key is stale whatever happens next.
         std::error_code ec;
         std::filesystem::remove(marker(profile), ec);
@@ -348,10 +347,9 @@ std::vector<ProfileCache*> Planner::to_prepare() {
 }
 
 bool Planner::fetch() {
-    std::map<std::string, std::future<std::optional<RemoteLayer>>> lookups;
+    std::vector<std::pair<ProfileCache*, std::future<std::optional<RemoteLayer>>>> lookups;
     for (ProfileCache* profile : to_prepare()) {
         auto& fetched = fetched_[profile->profile];
-        fetched.profile = profile;
         if (auto local = store_.find(profile->key); local && *local) {
             if (auto checked = store_.verify(**local); checked)
                 fetched.entry = **local;
@@ -361,24 +359,29 @@ bool Planner::fetch() {
         if (fetched.entry)
             fetched.size = fetched.entry->size;
         else
-            lookups[profile->profile] =
-                std::async(std::launch::async, [this, profile] { return find(profile->key); });
+            lookups.emplace_back(profile, std::async(std::launch::async, [this, profile] {
+                                     return find(profile->key);
+                                 }));
     }
     // Every archive's whereabouts are known before anything is restored; the downloads go on
     // while the lanes restore what is here already.
     bool all = true;
-    for (auto& [name, lookup] : lookups) {
+    for (auto& [profile, lookup] : lookups) {
         auto layer = lookup.get();
-        auto& fetched = fetched_[name];
+        auto& fetched = fetched_[profile->profile];
         if (!layer) {
             all = false;
             continue;
         }
         fetched.size = layer->size;
         fetched.growing = std::make_shared<util::GrowingFile>();
-        fetched.download = std::async(std::launch::async, [this, &fetched, layer = *layer] {
-            return download(layer, *fetched.profile, fetched.growing.get());
-        });
+        fetched.download =
+            std::async(std::launch::async, [this, profile, &fetched, layer = *layer] {
+                auto entry = download(layer, *profile, fetched.growing.get());
+                // Changes nothing when the download gave its verdict; else it never got going.
+                fetched.growing->finish(false);
+                return entry;
+            });
     }
     found_all_ = all;
     return all;
@@ -466,8 +469,7 @@ Status Planner::prepare(bool allow_cook) {
                 for (ProfileCache* profile : list) {
                     auto done = prepare_profile(*profile, fetched_.at(profile->profile), allow_cook,
                                                 restore_only);
-                    if (restore_only)
-                        gates_->profiles.at(profile->profile).open();
+                    gates_->profiles.at(profile->profile).open();
                     RCD_CHECK(done);
                 }
                 return {};

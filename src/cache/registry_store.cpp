@@ -1,5 +1,4 @@
 #include "rcd/cache/registry_store.hpp"
-#include "rcd/util/growing_file.hpp"
 
 #include "rcd/util/hash.hpp"
 
@@ -144,14 +143,9 @@ Result<bool> has_remote(registry::Client& client, const std::string& repo, const
 Result<CacheEntry> download_remote(registry::Client& client, const std::string& repo,
                                    const RemoteLayer& layer, const LocalStore& store,
                                    const registry::Progress& progress, util::GrowingFile* growing) {
-    auto temp = store.incoming();
-    if (!temp) {
-        if (growing)
-            growing->finish(false);
-        return std::unexpected(temp.error());
-    }
-    RCD_CHECK(client.download_blob(repo, layer.digest, *temp, progress, growing));
-    return store.import(layer.meta.key, layer.meta.profile, layer.digest, *temp);
+    RCD_ASSIGN(auto temp, store.incoming());
+    RCD_CHECK(client.download_blob(repo, layer.digest, temp, progress, growing));
+    return store.import(layer.meta.key, layer.meta.profile, layer.digest, temp);
 }
 
 Result<std::optional<CacheEntry>> pull_remote(registry::Client& client, const std::string& repo,

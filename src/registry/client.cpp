@@ -426,10 +426,9 @@ Result<std::int64_t> Client::download_blob(const std::string& repo, const std::s
     return size;
 }
 
-Result<std::string> Client::get_blob(const std::string& repo, const std::string& digest,
-                                     const Progress& progress) {
+Result<std::string> Client::get_blob(const std::string& repo, const std::string& digest) {
     RCD_ASSIGN(auto r, send("GET", fmt::format("/v2/{}/blobs/{}", repo, digest), {}, {},
-                            repo_scope(repo, "pull"), progress ? &progress : nullptr));
+                            repo_scope(repo, "pull")));
     if (r.status != 200)
         return std::unexpected(
             registry_error(fmt::format("fetching blob {}", digest), r.status, r.body));

@@ -49,8 +49,7 @@ bool write_all(int fd, std::string_view data) {
     return true;
 }
 
-Status write_file_atomic(const std::filesystem::path& path, std::string_view content,
-                         Durability durability) {
+Status write_file_atomic(const std::filesystem::path& path, std::string_view content) {
     if (path.has_parent_path()) {
         if (auto made = util::create_directories(path.parent_path()); !made)
             return made;
@@ -65,7 +64,7 @@ Status write_file_atomic(const std::filesystem::path& path, std::string_view con
         ::unlink(temp.c_str());
         return fs_error("cannot write", temp, err);
     }
-    if ((durability == Durability::synced && ::fsync(fd) != 0) || ::close(fd) != 0) {
+    if (::fsync(fd) != 0 || ::close(fd) != 0) {
         int err = errno;
         ::unlink(temp.c_str());
         return fs_error("cannot write", temp, err);

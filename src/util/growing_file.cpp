@@ -29,6 +29,8 @@ void GrowingFile::restarted() {
 
 void GrowingFile::finish(bool good) {
     std::lock_guard lock(mutex_);
+    if (state_.finished)
+        return; // the first verdict stands
     state_.finished = true;
     state_.good = good && !state_.broken;
     state_.broken = !state_.good;

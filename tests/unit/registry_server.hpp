@@ -2,10 +2,12 @@
 #pragma once
 
 #include "rcd/exec/process.hpp"
+#include "rcd/registry/client.hpp"
 #include "rcd/util/fs.hpp"
 #include "temp_dir.hpp"
 
 #include <arpa/inet.h>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <fmt/format.h>
 #include <netinet/in.h>
@@ -71,6 +73,20 @@ class RegistryServer {
     TempDir dir_;
     int port_ = 0;
     std::optional<exec::Process> process_; // its destructor kills the registry's group
+};
+
+// A running registry, a client connected to it, and a scratch directory.
+struct RegistryFixture {
+    RegistryServer server;
+    TempDir dir;
+    std::shared_ptr<registry::Client> client;
+
+    RegistryFixture() {
+        REQUIRE(server.running()); // scripts/install-deps.sh installs docker-registry
+        auto connected = registry::Client::connect(server.address(), std::nullopt, {});
+        REQUIRE(connected);
+        client = *connected;
+    }
 };
 
 } // namespace rcd::test

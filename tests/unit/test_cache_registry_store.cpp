@@ -16,18 +16,7 @@ using namespace rcd::cache;
 namespace {
 const std::string kKey = std::string(64, 'a');
 
-struct Fixture {
-    test::RegistryServer server;
-    test::TempDir dir;
-    std::shared_ptr<registry::Client> client;
-
-    Fixture() {
-        REQUIRE(server.running()); // scripts/install-deps.sh installs docker-registry
-        auto connected = registry::Client::connect(server.address(), std::nullopt, {});
-        REQUIRE(connected);
-        client = *connected;
-    }
-
+struct Fixture : test::RegistryFixture {
     CacheEntry saved_entry(const LocalStore& store, const std::string& key) {
         REQUIRE(util::write_file_atomic(dir / "t/release/deps/libdep-1.rlib", "compiled dep"));
         timespec t[2] = {{1'600'000'000, 5}, {1'600'000'000, 5}};

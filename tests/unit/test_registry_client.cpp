@@ -10,20 +10,7 @@
 
 using namespace rcd;
 
-namespace {
-struct Fixture {
-    test::RegistryServer server;
-    test::TempDir dir;
-    std::shared_ptr<registry::Client> client;
-
-    Fixture() {
-        REQUIRE(server.running()); // scripts/install-deps.sh installs docker-registry
-        auto connected = registry::Client::connect(server.address(), std::nullopt, {});
-        REQUIRE(connected);
-        client = *connected;
-    }
-};
-} // namespace
+using Fixture = test::RegistryFixture;
 
 TEST_CASE("a blob streams into a file, checked against its digest", "[registry]") {
     Fixture f;

@@ -118,7 +118,6 @@ class Planner {
 
     // A profile's archive as fetch() found it: in the local store, or downloading.
     struct Fetched {
-        ProfileCache* profile = nullptr;
         std::optional<CacheEntry> entry;
         std::shared_ptr<util::GrowingFile> growing; // the download, as it arrives
         // After `growing`, so that it is destroyed first: its destructor waits for the download.
@@ -129,7 +128,8 @@ class Planner {
         std::map<std::string, exec::Gate> profiles;
         exec::Gate done;
     };
-    std::vector<ProfileCache*> to_prepare(); // not fresh; a stale marker is removed
+    bool needs_restore(ProfileCache& profile) const; // has a key and is not fresh (else: fresh)
+    std::vector<ProfileCache*> to_prepare(); // those that need a restore; stale markers removed
     Status prepare_profile(ProfileCache& profile, Fetched& fetched, bool cook, bool restore_only);
     void say(const std::string& message) const;  // notify, from any lane
     void tell(const std::string& message) const; // detail, from any lane

@@ -62,8 +62,7 @@ class Client {
     Result<BlobOutcome> push_blob(const std::string& repo, const image::Blob& blob,
                                   const std::optional<std::string>& mount_from,
                                   const Progress& progress = {});
-    Result<std::string> get_blob(const std::string& repo, const std::string& digest,
-                                 const Progress& progress = {});
+    Result<std::string> get_blob(const std::string& repo, const std::string& digest);
     // Streams a blob into the file `to`, checking it against its digest as it arrives; on
     // any failure the file is removed. Returns its size. `growing`, when given, lets another
     // thread read the file as it arrives.

@@ -13,10 +13,7 @@ Result<std::string> read_file(const std::filesystem::path& path);
 
 // Writes `content` to a temporary file beside `path`, syncs it and renames it into place,
 // so a reader sees the old file or the new one, never half of one.
-// `unsynced` skips the fsync: for data checked by digest whenever it is read back.
-enum class Durability { synced, unsynced };
-Status write_file_atomic(const std::filesystem::path& path, std::string_view content,
-                         Durability durability = Durability::synced);
+Status write_file_atomic(const std::filesystem::path& path, std::string_view content);
 
 Status create_directories(const std::filesystem::path& path);
 

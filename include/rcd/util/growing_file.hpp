@@ -19,7 +19,8 @@ class GrowingFile {
     void open(int fd);            // a descriptor the reader may pread; this object closes it
     void grew(std::int64_t size); // bytes in the file so far
     void restarted();             // the writer starts over: what was read is void
-    void finish(bool good);       // written and checked (good), or failed
+    void finish(bool good);       // written and checked (good), or failed; once: later calls
+                                  // change nothing
 
     // The reader's side.
     struct State {
