@@ -7,6 +7,7 @@
 #include <cctype>
 #include <fmt/format.h>
 #include <fmt/std.h>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -54,11 +55,32 @@ std::string unit_hash(const std::string& name) {
     return stem.substr(dash + 1);
 }
 
+// `file` relative to the target directory; empty when it lies elsewhere.
+std::filesystem::path inside_target(const std::filesystem::path& file,
+                                    const std::filesystem::path& target_dir) {
+    auto rel = file.lexically_normal().lexically_relative(target_dir.lexically_normal());
+    return rel.empty() || *rel.begin() == ".." ? std::filesystem::path() : rel;
+}
+
+// Calls `use` with each JSON message of cargo's output about a package that is not a local path:
+// the workspace's own crates (and any path dependency) are never cached.
+void for_each_dependency_message(std::string_view cargo_json,
+                                 const std::function<void(const nlohmann::json&)>& use) {
+    for (const auto& line : util::split(std::string(cargo_json), '\n')) {
+        if (!line.starts_with("{"))
+            continue;
+        auto doc = nlohmann::json::parse(line, nullptr, false);
+        if (!doc.is_discarded() && doc.is_object() &&
+            !doc.value("package_id", "").starts_with("path+"))
+            use(doc);
+    }
+}
+
 // Files under <profile>/deps/ and <profile>/build/<unit>/: the profile directory and the hash.
 void add_unit(DependencyUnits& units, const std::filesystem::path& file,
               const std::filesystem::path& target_dir) {
-    auto rel = file.lexically_normal().lexically_relative(target_dir.lexically_normal());
-    if (rel.empty() || *rel.begin() == "..")
+    auto rel = inside_target(file, target_dir);
+    if (rel.empty())
         return;
     std::filesystem::path profile;
     for (auto it = rel.begin(); it != rel.end(); ++it) {
@@ -76,15 +98,7 @@ void add_unit(DependencyUnits& units, const std::filesystem::path& file,
 DependencyUnits parse_dependency_units(std::string_view cargo_json,
                                        const std::filesystem::path& target_dir) {
     DependencyUnits units;
-    for (const auto& line : util::split(std::string(cargo_json), '\n')) {
-        if (!line.starts_with("{"))
-            continue;
-        auto doc = nlohmann::json::parse(line, nullptr, false);
-        if (doc.is_discarded() || !doc.is_object())
-            continue;
-        // The workspace's own crates (and any path dependency) are never cached.
-        if (doc.value("package_id", "").starts_with("path+"))
-            continue;
+    for_each_dependency_message(cargo_json, [&](const nlohmann::json& doc) {
         std::string reason = doc.value("reason", "");
         if (reason == "compiler-artifact" && doc.contains("filenames") &&
             doc["filenames"].is_array()) {
@@ -95,8 +109,54 @@ DependencyUnits parse_dependency_units(std::string_view cargo_json,
                    doc["out_dir"].is_string()) {
             add_unit(units, doc["out_dir"].get<std::string>(), target_dir);
         }
-    }
+    });
     return units;
+}
+
+std::vector<std::string> parse_host_tools(std::string_view cargo_json,
+                                          const std::filesystem::path& target_dir) {
+    std::vector<std::string> tools;
+    for_each_dependency_message(cargo_json, [&](const nlohmann::json& doc) {
+        const auto kinds = doc.contains("target") && doc["target"].is_object()
+                               ? doc["target"].value("kind", nlohmann::json::array())
+                               : nlohmann::json::array();
+        bool host_tool = false;
+        for (const auto& kind : kinds)
+            host_tool = host_tool || kind == "proc-macro" || kind == "custom-build";
+        // Not by the profile's `debuginfo`: a build script compiled without any still links
+        // std's, 5 MB of it.
+        if (doc.value("reason", "") != "compiler-artifact" || !host_tool ||
+            !doc.contains("filenames") || !doc["filenames"].is_array())
+            return;
+        for (const auto& file : doc["filenames"])
+            if (file.is_string())
+                if (auto rel = inside_target(file.get<std::string>(), target_dir); !rel.empty())
+                    tools.push_back(rel.generic_string());
+    });
+    std::sort(tools.begin(), tools.end());
+    tools.erase(std::unique(tools.begin(), tools.end()), tools.end());
+    return tools;
+}
+
+std::map<std::string, std::filesystem::path>
+strip_debug_copies(const std::filesystem::path& target_dir, const std::vector<std::string>& files,
+                   const std::filesystem::path& scratch) {
+    std::map<std::string, std::filesystem::path> copies;
+    std::error_code ec;
+    std::filesystem::create_directories(scratch, ec);
+    for (const auto& file : files) {
+        auto copy = scratch / std::to_string(copies.size() + 1);
+        auto original = target_dir / file;
+        auto stripped = exec::capture(
+            {{"objcopy", "--strip-debug", original.string(), copy.string()}, {}, scratch, {}});
+        auto before = std::filesystem::file_size(original, ec);
+        auto after = ec ? 0 : std::filesystem::file_size(copy, ec);
+        if (stripped && stripped->exit_code == 0 && !ec && after < before)
+            copies.emplace(file, copy);
+        else
+            std::filesystem::remove(copy, ec);
+    }
+    return copies;
 }
 
 std::vector<std::string> dependency_paths(const DependencyUnits& units,
@@ -195,7 +255,9 @@ Result<Cooked> cook(const Recipe& recipe, const cargo::Workspace& workspace,
                                 util::shell_join(command), result->exit_code),
                     fmt::format("cargo's output is in {}", log));
     auto units = parse_dependency_units(result->output, workspace.target_directory);
-    return Cooked{std::move(*result), dependency_paths(units, workspace.target_directory)};
+    auto paths = dependency_paths(units, workspace.target_directory);
+    auto tools = parse_host_tools(result->output, workspace.target_directory);
+    return Cooked{std::move(*result), std::move(paths), std::move(tools)};
 }
 
 } // namespace rcd::cache

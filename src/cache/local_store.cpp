@@ -65,11 +65,12 @@ Result<std::optional<CacheEntry>> LocalStore::find(const std::string& key, bool 
                       doc.value("profile", std::string())};
 }
 
-Result<CacheEntry> LocalStore::save(const std::string& key, const std::string& profile,
-                                    const std::filesystem::path& target_dir,
-                                    const std::vector<std::string>& paths) const {
+Result<CacheEntry>
+LocalStore::save(const std::string& key, const std::string& profile,
+                 const std::filesystem::path& target_dir, const std::vector<std::string>& paths,
+                 const std::map<std::string, std::filesystem::path>& content) const {
     RCD_ASSIGN(auto temp, incoming());
-    if (auto packed = util::pack_tree(target_dir, paths, temp); !packed) {
+    if (auto packed = util::pack_tree(target_dir, paths, temp, content); !packed) {
         std::error_code ec;
         std::filesystem::remove(temp, ec);
         return std::unexpected(packed.error());

@@ -90,7 +90,8 @@ Status check_entry(archive_entry* entry, const std::set<std::filesystem::path>& 
 } // namespace
 
 Status pack_tree(const std::filesystem::path& root, const std::vector<std::string>& paths,
-                 const std::filesystem::path& archive) {
+                 const std::filesystem::path& archive,
+                 const std::map<std::string, std::filesystem::path>& content) {
     detail::WriteArchive a(archive_write_new());
     // Full pax, not pax_restricted: only full pax always records sub-second mtimes.
     archive_write_set_format_pax(a.get());
@@ -108,6 +109,17 @@ Status pack_tree(const std::filesystem::path& root, const std::vector<std::strin
         struct stat st {};
         if (::lstat(full.c_str(), &st) != 0)
             continue;
+        auto data = full; // where a regular file's bytes come from
+        if (auto other = content.find(rel.generic_string());
+            other != content.end() && S_ISREG(st.st_mode)) {
+            struct stat replaced {};
+            if (::stat(other->second.c_str(), &replaced) != 0)
+                return fail(ExitCode::filesystem,
+                            fmt::format("cannot read {}: {}", other->second, std::strerror(errno)),
+                            "check the free space of the temporary directory");
+            data = other->second;
+            st.st_size = replaced.st_size;
+        }
         bool second_name = false;
         detail::Entry entry(archive_entry_new());
         archive_entry_set_pathname(entry.get(), rel.generic_string().c_str());
@@ -137,7 +149,7 @@ Status pack_tree(const std::filesystem::path& root, const std::vector<std::strin
         if (archive_write_header(a.get(), entry.get()) != ARCHIVE_OK)
             return detail::archive_error(fmt::format("cannot add {}", rel), a.get());
         if (S_ISREG(st.st_mode) && !second_name) {
-            std::ifstream in(full, std::ios::binary);
+            std::ifstream in(data, std::ios::binary);
             while (in) {
                 in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
                 if (in.gcount() > 0 && archive_write_data(a.get(), buffer.data(),

@@ -94,6 +94,14 @@ test_fresh_clone_restores_every_profile_from_the_registry() {
   assert_eq "" "$(external_compiles "$b")" "external crates compiled on machine B"
   [ ! -e "$b/target/rcd/logs/cook-release.log" ] || fail "machine B cooked"
   assert_eq "dep-service from-b 726364" "$(image_output "$(json "$WORK/doc" .image.reference)")" "binary"
+  # The cache holds build scripts without their debug info, and they still run.
+  local cooked restored
+  cooked=$(ls "$a"/target/debug/build/serde-*/build-script-build)
+  restored=$(ls "$b"/target/debug/build/serde-*/build-script-build)
+  readelf -S "$cooked" | grep -q '\.debug_info' || fail "machine A's build script has no debug info to strip"
+  ! readelf -S "$restored" | grep -q '\.debug_info' || fail "machine B's build script kept its debug info"
+  assert_contains "$(RUSTC=rustc TARGET=x86_64-unknown-linux-gnu "$restored")" \
+    "cargo:rerun-if-changed=build.rs" "the restored build script's output"
 }
 
 test_stale_binary_trap_sources_older_than_the_cook_still_ship() {

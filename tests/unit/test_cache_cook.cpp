@@ -134,3 +134,59 @@ TEST_CASE("cargo's messages name the dependency units to cache, and never a loca
               "release/deps/libhex-83b88366958b18ac.rlib",
               "release/deps/libhex-83b88366958b18ac.rmeta"});
 }
+
+TEST_CASE("the build scripts and proc macros of dependencies are the host tools") {
+    const std::filesystem::path t = "/w/target";
+    auto artifact = [&](const std::string& id, const std::string& kind, const std::string& debug,
+                        const std::string& file) {
+        return R"({"reason":"compiler-artifact","package_id":")" + id + R"(","target":{"kind":[")" +
+               kind + R"("]},"profile":{"debuginfo":)" + debug + R"(},"filenames":[")" +
+               (t / file).string() + "\"]}\n";
+    };
+    const std::string json =
+        artifact("registry+x#serde_derive@1", "proc-macro", "2",
+                 "debug/deps/libserde_derive-0123456789abcdef.so") +
+        artifact("registry+x#serde@1", "custom-build", "2",
+                 "debug/build/serde-0123456789abcdef/build-script-build") +
+        artifact("registry+x#tokio@1", "custom-build", R"("line-tables-only")",
+                 "debug/build/tokio-0123456789abcdef/build-script-build") +
+        artifact("registry+x#serde@1", "lib", "2", "debug/deps/libserde-0123456789abcdef.rlib") +
+        artifact("registry+x#serde_derive@1", "proc-macro", "0",
+                 "release/deps/libserde_derive-fedcba9876543210.so") +
+        artifact("registry+x#libc@1", "custom-build", R"("none")",
+                 "release/build/libc-fedcba9876543210/build-script-build") +
+        artifact("path+file:///w#macros@0.1.0", "proc-macro", "2",
+                 "debug/deps/libmacros-0000000000000001.so") +
+        "   Compiling serde v1\n{not json\n";
+    CHECK(cache::parse_host_tools(json, t) ==
+          std::vector<std::string>{"debug/build/serde-0123456789abcdef/build-script-build",
+                                   "debug/build/tokio-0123456789abcdef/build-script-build",
+                                   "debug/deps/libserde_derive-0123456789abcdef.so",
+                                   "release/build/libc-fedcba9876543210/build-script-build",
+                                   "release/deps/libserde_derive-fedcba9876543210.so"});
+}
+
+TEST_CASE("a host tool's copy without debug info is smaller and still runs; others keep theirs") {
+    test::TempDir dir;
+    auto target = dir.path / "target";
+    auto tool = target / "debug/build/s-0123456789abcdef/build-script-build";
+    std::filesystem::create_directories(tool.parent_path());
+    REQUIRE(
+        std::system(("printf '#include <stdio.h>\\nint main(void){puts(\"cargo:rustc-cfg=x\");}' | "
+                     "cc -g -x c - -o " +
+                     tool.string())
+                        .c_str()) == 0);
+    std::filesystem::create_directories(target / "debug/deps");
+    std::ofstream(target / "debug/deps/libnot_elf-0123456789abcdef.so") << "not an ELF file";
+    auto copies = cache::strip_debug_copies(target,
+                                            {"debug/build/s-0123456789abcdef/build-script-build",
+                                             "debug/deps/libnot_elf-0123456789abcdef.so"},
+                                            dir.path / "stripped");
+    REQUIRE(copies.size() == 1);
+    const auto& copy = copies.at("debug/build/s-0123456789abcdef/build-script-build");
+    CHECK(std::filesystem::file_size(copy) < std::filesystem::file_size(tool));
+    std::filesystem::permissions(copy, std::filesystem::perms::owner_exec,
+                                 std::filesystem::perm_options::add);
+    CHECK(std::system((copy.string() + " | grep -qx cargo:rustc-cfg=x").c_str()) == 0);
+    CHECK(std::filesystem::file_size(target / "debug/deps/libnot_elf-0123456789abcdef.so") == 15);
+}

@@ -81,6 +81,29 @@ TEST_CASE("a packed tree comes back with contents, modes, links and nanosecond m
     CHECK(std::filesystem::read_symlink(dst / "release/link") == "deps/libserde-1.rlib");
 }
 
+TEST_CASE("a file can be stored with another file's bytes under its own name, mode and mtime") {
+    test::TempDir dir;
+    auto src = dir / "src";
+    REQUIRE(util::write_file_atomic(src / "debug/build/s-1/build-script-build", "with debug info"));
+    ::chmod((src / "debug/build/s-1/build-script-build").c_str(), 0755);
+    REQUIRE(::link((src / "debug/build/s-1/build-script-build").c_str(),
+                   (src / "debug/build/s-1/build_script_build-1").c_str()) == 0);
+    set_mtime(src / "debug/build/s-1/build-script-build", 1'600'000'000, 5);
+    REQUIRE(util::write_file_atomic(dir / "stripped", "lean"));
+    REQUIRE(util::pack_tree(src, {"debug"}, dir / "a.tar.zst",
+                            {{"debug/build/s-1/build-script-build", dir / "stripped"}}));
+
+    auto dst = dir / "dst";
+    REQUIRE(util::unpack_tree(dir / "a.tar.zst", dst));
+    CHECK(util::read_file(dst / "debug/build/s-1/build-script-build") == "lean");
+    CHECK(util::read_file(dst / "debug/build/s-1/build_script_build-1") == "lean");
+    CHECK(mtime_of(dst / "debug/build/s-1/build-script-build").tv_sec == 1'600'000'000);
+    struct stat st {};
+    ::stat((dst / "debug/build/s-1/build-script-build").c_str(), &st);
+    CHECK((st.st_mode & 0777) == 0755);
+    CHECK(util::read_file(src / "debug/build/s-1/build-script-build") == "with debug info");
+}
+
 TEST_CASE("archives that would write outside their root are refused and write nothing") {
     test::TempDir dir;
     auto root = dir / "target";

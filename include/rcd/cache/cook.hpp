@@ -26,9 +26,24 @@ DependencyUnits parse_dependency_units(std::string_view cargo_json,
 std::vector<std::string> dependency_paths(const DependencyUnits& units,
                                           const std::filesystem::path& target_dir);
 
+// The build scripts and proc macros among those units, relative to the target directory:
+// programs only cargo and rustc run, whose debug info nobody reads. In the debug profiles they
+// are half of what a cache archive holds, most of it debug info.
+std::vector<std::string> parse_host_tools(std::string_view cargo_json,
+                                          const std::filesystem::path& target_dir);
+
+// Copies of `files` (relative to `target_dir`) without their debug info, written into `scratch`
+// by `objcopy --strip-debug`, as pack_tree's `content`: what a cache archive stores in their
+// place. They run as before: cargo strips them the same way in release. A file objcopy cannot
+// make smaller (already stripped, not ELF, no objcopy on the machine) keeps its own bytes.
+std::map<std::string, std::filesystem::path>
+strip_debug_copies(const std::filesystem::path& target_dir, const std::vector<std::string>& files,
+                   const std::filesystem::path& scratch);
+
 struct Cooked {
-    exec::Captured output;          // cargo's, merged
-    std::vector<std::string> paths; // the compiled dependencies: what to archive
+    exec::Captured output;               // cargo's, merged
+    std::vector<std::string> paths;      // the compiled dependencies: what to archive
+    std::vector<std::string> host_tools; // of which build scripts and proc macros
 };
 
 // Writes the skeleton into `scratch`, runs `command` there with the project's target

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,10 +34,12 @@ class LocalStore {
     // nothing when there is none.
     Result<std::optional<CacheEntry>> find(const std::string& key, bool mark_used = true) const;
 
-    // Archives `paths` (relative to target_dir) and records them under `key`, atomically.
+    // Archives `paths` (relative to target_dir; `content` as pack_tree's) and records them
+    // under `key`, atomically.
     Result<CacheEntry> save(const std::string& key, const std::string& profile,
                             const std::filesystem::path& target_dir,
-                            const std::vector<std::string>& paths) const;
+                            const std::vector<std::string>& paths,
+                            const std::map<std::string, std::filesystem::path>& content = {}) const;
 
     // Checks the archive against its digest. A blob that does not match is deleted, with its
     // key, and reported (exit code 5) so the caller falls back to building.

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -13,9 +14,12 @@ namespace rcd::util {
 
 // Packs `paths` (relative to `root`, directories recursively) into `archive`, a .tar.zst,
 // in sorted order. Regular files, directories and symbolic links; owners are not kept. A file's
-// second name (a hard link) is stored as a link to the first.
+// second name (a hard link) is stored as a link to the first. A regular file named in
+// `content` (by its path relative to `root`) is stored with that other file's bytes and its own
+// name, mode and mtime.
 Status pack_tree(const std::filesystem::path& root, const std::vector<std::string>& paths,
-                 const std::filesystem::path& archive);
+                 const std::filesystem::path& archive,
+                 const std::map<std::string, std::filesystem::path>& content = {});
 
 // Unpacks into `root`, restoring modes and mtimes exactly, in one pass through a staging
 // directory. Refuses, before anything reaches `root`, an archive with an absolute path, a `..`
