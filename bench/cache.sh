@@ -10,7 +10,8 @@
 #          8000 were deleted there, and 0.06 s 20 s later. The second run does not see that.
 #   limit  the same change rebuilt by plain cargo in an already-warm target directory (the
 #          stages' own commands), plus rcd's image and push time
-# Goals: warm <= 1.3x limit, cold >= 5x warm. Also prints the cache's size and throughput.
+# Goals (on the quiet warm run): warm <= 1.3x limit, cold >= 5x warm. Also prints the cache's size
+# and throughput.
 # Usage: bench/cache.sh [RCD_BINARY]
 set -euo pipefail
 cd "$(dirname "$0")/.."
