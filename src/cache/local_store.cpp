@@ -70,12 +70,10 @@ LocalStore::save(const std::string& key, const std::string& profile,
                  const std::filesystem::path& target_dir, const std::vector<std::string>& paths,
                  const std::map<std::string, std::filesystem::path>& content) const {
     RCD_ASSIGN(auto temp, incoming());
-    if (auto packed = util::pack_tree(target_dir, paths, temp, content); !packed) {
-        std::error_code ec;
-        std::filesystem::remove(temp, ec);
-        return std::unexpected(packed.error());
-    }
-    auto digest = file_digest(temp);
+    auto digest = [&]() -> Result<std::string> {
+        RCD_CHECK(util::pack_tree(target_dir, paths, temp, content));
+        return file_digest(temp);
+    }();
     if (!digest) {
         std::error_code ec;
         std::filesystem::remove(temp, ec);

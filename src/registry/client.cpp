@@ -114,6 +114,12 @@ std::string Client::url(const std::string& path) const {
     return base_url_ + path;
 }
 
+Error Client::digest_mismatch(const std::string& digest) const {
+    return Error{ExitCode::registry,
+                 fmt::format("registry {}: blob {} does not match its digest", registry_, digest),
+                 "the registry's storage may be corrupt; push it again"};
+}
+
 Error Client::registry_error(const std::string& what, long status, const std::string& body) const {
     std::string hint = "check the registry's address and state, then run again";
     if (status == 401 || status == 403)
@@ -422,10 +428,7 @@ Result<std::int64_t> Client::download_blob(const std::string& repo, const std::s
     if (r->status != 200)
         return failed(registry_error(fmt::format("fetching blob {}", digest), r->status, r->body));
     if ("sha256:" + hasher->hex() != digest)
-        return failed(
-            Error{ExitCode::registry,
-                  fmt::format("registry {}: blob {} does not match its digest", registry_, digest),
-                  "the registry's storage may be corrupt; push it again"});
+        return failed(digest_mismatch(digest));
     file.good = true;
     return size;
 }
@@ -437,10 +440,7 @@ Result<std::string> Client::get_blob(const std::string& repo, const std::string&
         return std::unexpected(
             registry_error(fmt::format("fetching blob {}", digest), r.status, r.body));
     if (util::sha256_digest(r.body) != digest)
-        return fail(
-            ExitCode::registry,
-            fmt::format("registry {}: blob {} does not match its digest", registry_, digest),
-            "the registry's storage may be corrupt; push the image again");
+        return std::unexpected(digest_mismatch(digest));
     return std::move(r.body);
 }
 

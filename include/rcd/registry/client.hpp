@@ -92,6 +92,7 @@ class Client {
     std::string basic_header() const; // needs credentials_
     detail::TlsOptions tls() const;
     Error registry_error(const std::string& what, long status, const std::string& body) const;
+    Error digest_mismatch(const std::string& digest) const; // a blob whose bytes do not match
     std::string url(const std::string& path) const;
     Result<std::string> upload_chunked(const std::string& repo, const image::Blob& blob,
                                        const std::string& scope);
