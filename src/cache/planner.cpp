@@ -10,6 +10,7 @@
 #include "rcd/util/growing_file.hpp"
 #include "rcd/util/hash.hpp"
 #include "rcd/util/strings.hpp"
+#include "rcd/util/turns.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -400,26 +401,29 @@ int Planner::ready_fd(const std::string& profile) const {
     return it == gates_->profiles.end() ? done_fd() : it->second.fd();
 }
 
-Status Planner::prepare_profile(ProfileCache& profile, Fetched& fetched, bool allow_cook,
-                                bool restore_only) {
+bool Planner::restore_fetched(ProfileCache& profile, Fetched& fetched) {
     const bool pulled = !fetched.entry && fetched.download.valid();
     bool restored = false;
-    auto entry = fetched.entry;
     if (pulled) {
         // Unpacked as it downloads; from the finished file if the download had to start over.
         restored = restore(profile, *fetched.growing);
-        entry = fetched.download.get();
-        if (!restored && entry && fetched.growing->wait_finished().broken)
-            restored = restore(profile, *entry);
-    } else if (entry) {
-        restored = restore(profile, *entry);
+        fetched.entry = fetched.download.get();
+        if (!restored && fetched.entry && fetched.growing->wait_finished().broken)
+            restored = restore(profile, *fetched.entry);
+    } else if (fetched.entry) {
+        restored = restore(profile, *fetched.entry);
     }
-    if (restored) {
+    if (restored)
         profile.status = pulled ? CacheStatus::hit_registry : CacheStatus::hit_local;
-    } else {
+    return restored;
+}
+
+Status Planner::settle(ProfileCache& profile, const Fetched& fetched, bool restored,
+                       bool allow_cook, bool restore_only) {
+    if (!restored) {
         profile.status = CacheStatus::miss;
-        if (entry) // it cannot be restored: no later run may find it again
-            store_.remove(*entry);
+        if (fetched.entry) // it cannot be restored: no later run may find it again
+            store_.remove(*fetched.entry);
         if (restore_only) {
             // Stages may be running beside this restore, and a cook would pull the workspace's
             // own artifacts from under them: they build these dependencies themselves this time.
@@ -455,28 +459,39 @@ Status Planner::prepare(bool allow_cook) {
     } open_gates{*gates_};
     const bool restore_only = found_all_ ? *found_all_ : fetch();
     // Profiles that build into the same profile directory share files (host build scripts and
-    // proc-macros), so they are restored one after the other, and a file already there is not
-    // written twice; different directories are restored at the same time.
-    std::map<std::string, std::vector<ProfileCache*>> lanes;
+    // proc-macros), so their lane restores them one after the other, and a file already there is
+    // not written twice; a cook in one lane does not hold up another lane's restore.
+    using Lane = std::vector<std::pair<ProfileCache*, std::size_t>>; // each with its turn
+    std::map<std::string, Lane> lanes;
+    std::size_t turns_given = 0; // in the order of the stages that need them
     for (auto& profile : profiles_)
         if (fetched_.contains(profile.profile))
-            lanes[profile_directory(profile.command)].push_back(&profile);
-    // The larger archive first: it brings the host artifacts both share, so the smaller one
-    // then lands sooner (and its stage, usually the shorter, waits least).
-    for (auto& [directory, list] : lanes)
-        std::ranges::stable_sort(list, std::greater<>(), [this](const ProfileCache* p) {
-            return fetched_.at(p->profile).size;
-        });
+            lanes[profile_directory(profile.command)].emplace_back(&profile, turns_given++);
     for (auto& profile : profiles_)
         if (!fetched_.contains(profile.profile))
             gates_->profiles.at(profile.profile).open(); // fresh, or nothing to cache
+    // Restores take turns, one archive at a time, in the order of the stages that need them: an
+    // unpack writes on every core, so the first stage's archive lands soonest and that stage
+    // runs while the next ones restore.
+    util::Turns turns;
     std::vector<std::future<Status>> running;
-    for (auto& [directory, list] : lanes)
-        running.push_back(
-            std::async(std::launch::async, [this, &list, allow_cook, restore_only]() -> Status {
-                for (ProfileCache* profile : list) {
-                    auto done = prepare_profile(*profile, fetched_.at(profile->profile), allow_cook,
-                                                restore_only);
+    for (auto& [directory, lane] : lanes)
+        running.push_back(std::async(
+            std::launch::async, [this, &turns, &lane, allow_cook, restore_only]() -> Status {
+                struct PassAll { // a lane that stops early holds up no other
+                    util::Turns& turns;
+                    const Lane& lane;
+                    ~PassAll() {
+                        for (const auto& [profile, turn] : lane)
+                            turns.pass(turn);
+                    }
+                } pass_all{turns, lane};
+                for (auto [profile, turn] : lane) {
+                    auto& fetched = fetched_.at(profile->profile);
+                    turns.wait(turn);
+                    const bool restored = restore_fetched(*profile, fetched);
+                    turns.pass(turn);
+                    auto done = settle(*profile, fetched, restored, allow_cook, restore_only);
                     gates_->profiles.at(profile->profile).open();
                     RCD_CHECK(done);
                 }

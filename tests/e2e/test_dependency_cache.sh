@@ -91,6 +91,10 @@ test_fresh_clone_restores_every_profile_from_the_registry() {
   starts_after_restore test test
   starts_after_restore build release
   starts_after_restore fmt clippy test release
+  # One archive at a time, in the order of the stages that need them.
+  assert_eq "clippy test release" \
+    "$(grep -o 'cache: [a-z]*: restored' "$WORK/err" | cut -d' ' -f2 | tr -d : | xargs)" \
+    "the order the profiles were restored in"
   assert_eq "" "$(external_compiles "$b")" "external crates compiled on machine B"
   [ ! -e "$b/target/rcd/logs/cook-release.log" ] || fail "machine B cooked"
   assert_eq "dep-service from-b 726364" "$(image_output "$(json "$WORK/doc" .image.reference)")" "binary"

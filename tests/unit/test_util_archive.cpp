@@ -9,6 +9,8 @@
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fcntl.h>
+#include <fmt/format.h>
+#include <fmt/std.h>
 #include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
@@ -49,6 +51,28 @@ std::filesystem::path hostile(const test::TempDir& dir, const std::string& path,
     if (!link_target)
         archive_write_data(a, "bad", 3);
     archive_entry_free(e);
+    archive_write_close(a);
+    archive_write_free(a);
+    return file;
+}
+// A .tar.zst of regular files, in the order given (a name may come twice).
+std::filesystem::path crafted(const test::TempDir& dir,
+                              const std::vector<std::pair<std::string, std::string>>& files) {
+    auto file = dir / "crafted.tar.zst";
+    struct archive* a = archive_write_new();
+    archive_write_set_format_pax_restricted(a);
+    archive_write_add_filter_zstd(a);
+    archive_write_open_filename(a, file.c_str());
+    for (const auto& [path, data] : files) {
+        archive_entry* e = archive_entry_new();
+        archive_entry_set_pathname(e, path.c_str());
+        archive_entry_set_perm(e, 0644);
+        archive_entry_set_filetype(e, AE_IFREG);
+        archive_entry_set_size(e, static_cast<la_int64_t>(data.size()));
+        archive_write_header(a, e);
+        archive_write_data(a, data.data(), data.size());
+        archive_entry_free(e);
+    }
     archive_write_close(a);
     archive_write_free(a);
     return file;
@@ -245,4 +269,63 @@ TEST_CASE("nothing lands from a download that failed its digest or started over"
           std::string::npos);
     CHECK_FALSE(std::filesystem::exists(dir / "dst/debug/deps/libbig-1.rlib"));
     CHECK_FALSE(std::filesystem::exists(dir / "dst/debug/deps/libsmall-2.rmeta"));
+}
+
+TEST_CASE("files of every size come back whole, with their modes and mtimes, written on threads") {
+    test::TempDir dir;
+    auto src = dir / "src";
+    // From empty to several of the writers' 64 KiB pieces, and one larger than all they queue.
+    std::vector<std::size_t> sizes;
+    for (std::size_t i = 0; i < 300; ++i)
+        sizes.push_back(i * i * 7 % 300'000);
+    sizes.push_back(65u << 20);
+    auto content = [](std::size_t i, std::size_t size) {
+        std::string data(size, '\0');
+        for (std::size_t at = 0; at < size; ++at)
+            data[at] = static_cast<char>('a' + (i + at / 4096) % 26);
+        return data;
+    };
+    for (std::size_t i = 0; i < sizes.size(); ++i) {
+        auto path = src / fmt::format("debug/deps/d{}/f{}.rlib", i % 7, i);
+        REQUIRE(util::write_file_atomic(path, content(i, sizes[i])));
+        ::chmod(path.c_str(), i % 2 ? 0755 : 0644);
+        set_mtime(path, 1'600'000'000 + static_cast<long>(i), static_cast<long>(i) * 1000 + 1);
+    }
+    REQUIRE(util::pack_tree(src, {"debug"}, dir / "a.tar.zst"));
+
+    auto dst = dir / "dst";
+    REQUIRE(util::unpack_tree(dir / "a.tar.zst", dst));
+    for (std::size_t i = 0; i < sizes.size(); ++i) {
+        INFO("file " << i << " of " << sizes[i] << " bytes");
+        auto path = dst / fmt::format("debug/deps/d{}/f{}.rlib", i % 7, i);
+        auto read = util::read_file(path);
+        REQUIRE(read);
+        CHECK(*read == content(i, sizes[i]));
+        struct stat st {};
+        ::stat(path.c_str(), &st);
+        CHECK((st.st_mode & 0777) == (i % 2 ? 0755u : 0644u));
+        CHECK(st.st_mtim.tv_sec == 1'600'000'000 + static_cast<long>(i));
+        CHECK(st.st_mtim.tv_nsec == static_cast<long>(i) * 1000 + 1);
+    }
+}
+
+TEST_CASE("a name an archive gives twice keeps its later bytes") {
+    test::TempDir dir;
+    auto file = crafted(dir, {{"debug/a", "first"}, {"debug/b", "b"}, {"debug/a", "second!"}});
+    REQUIRE(util::unpack_tree(file, dir / "dst"));
+    CHECK(util::read_file(dir / "dst/debug/a") == "second!");
+    CHECK(util::read_file(dir / "dst/debug/b") == "b");
+}
+
+TEST_CASE("a file that cannot be written stops the unpack, names the file, and nothing lands") {
+    test::TempDir dir;
+    // A file, then a file beneath it as if it were a directory.
+    auto file = crafted(dir, {{"debug/a", "a"}, {"debug/x", "x"}, {"debug/x/y", "y"}});
+    auto root = dir / "target";
+    std::filesystem::create_directories(root);
+    auto unpacked = util::unpack_tree(file, root);
+    REQUIRE_FALSE(unpacked);
+    CHECK(unpacked.error().code == ExitCode::filesystem);
+    CHECK_THAT(unpacked.error().message, Catch::Contains((root / "debug/x").string()));
+    CHECK(std::filesystem::is_empty(root));
 }
