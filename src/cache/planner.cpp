@@ -413,38 +413,36 @@ bool Planner::restore_fetched(ProfileCache& profile, Fetched& fetched) {
     } else if (fetched.entry) {
         restored = restore(profile, *fetched.entry);
     }
-    if (restored)
-        profile.status = pulled ? CacheStatus::hit_registry : CacheStatus::hit_local;
-    return restored;
-}
-
-Status Planner::settle(ProfileCache& profile, const Fetched& fetched, bool restored,
-                       bool allow_cook, bool restore_only) {
-    if (!restored) {
-        profile.status = CacheStatus::miss;
-        if (fetched.entry) // it cannot be restored: no later run may find it again
-            store_.remove(*fetched.entry);
-        if (restore_only) {
-            // Stages may be running beside this restore, and a cook would pull the workspace's
-            // own artifacts from under them: they build these dependencies themselves this time.
-            say(fmt::format("cache: {}: the stages build the dependencies themselves this time",
-                            profile.profile));
-            return {};
-        }
-        // Partial: the newest cache of this profile and toolchain, then cook the difference.
-        if (auto older_meta = latest(profile))
-            if (auto older = pull(older_meta->key, profile); older && restore(profile, *older)) {
-                profile.status = CacheStatus::partial;
-                profile.detail = "from cache " + older_meta->key.substr(0, 16);
-            }
-        return allow_cook ? cook(profile) : Status{};
-    }
+    if (!restored)
+        return false;
+    profile.status = pulled ? CacheStatus::hit_registry : CacheStatus::hit_local;
     tell(fmt::format("cache: {}: restored {} in {} ({})", profile.profile,
                      util::format_bytes(profile.bytes),
                      util::format_duration_ms(profile.restore_ms),
                      util::format_rate(profile.bytes, profile.restore_ms)));
     mark_fresh(profile);
-    return {};
+    return true;
+}
+
+Status Planner::fall_back(ProfileCache& profile, const Fetched& fetched, bool allow_cook,
+                          bool restore_only) {
+    profile.status = CacheStatus::miss;
+    if (fetched.entry) // it cannot be restored: no later run may find it again
+        store_.remove(*fetched.entry);
+    if (restore_only) {
+        // Stages may be running beside this restore, and a cook would pull the workspace's
+        // own artifacts from under them: they build these dependencies themselves this time.
+        say(fmt::format("cache: {}: the stages build the dependencies themselves this time",
+                        profile.profile));
+        return {};
+    }
+    // Partial: the newest cache of this profile and toolchain, then cook the difference.
+    if (auto older_meta = latest(profile))
+        if (auto older = pull(older_meta->key, profile); older && restore(profile, *older)) {
+            profile.status = CacheStatus::partial;
+            profile.detail = "from cache " + older_meta->key.substr(0, 16);
+        }
+    return allow_cook ? cook(profile) : Status{};
 }
 
 Status Planner::prepare(bool allow_cook) {
@@ -491,7 +489,8 @@ Status Planner::prepare(bool allow_cook) {
                     turns.wait(turn);
                     const bool restored = restore_fetched(*profile, fetched);
                     turns.pass(turn);
-                    auto done = settle(*profile, fetched, restored, allow_cook, restore_only);
+                    auto done = restored ? Status{}
+                                         : fall_back(*profile, fetched, allow_cook, restore_only);
                     gates_->profiles.at(profile->profile).open();
                     RCD_CHECK(done);
                 }

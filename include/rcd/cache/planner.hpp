@@ -130,10 +130,10 @@ class Planner {
     };
     bool needs_restore(ProfileCache& profile) const; // has a key and is not fresh (else: fresh)
     std::vector<ProfileCache*> to_prepare(); // those that need a restore; stale markers removed
-    bool restore_fetched(ProfileCache& profile, Fetched& fetched); // true: restored
-    // After restore_fetched: marks the profile fresh, or falls back to a partial cache and a cook.
-    Status settle(ProfileCache& profile, const Fetched& fetched, bool restored, bool allow_cook,
-                  bool restore_only);
+    bool restore_fetched(ProfileCache& profile, Fetched& fetched); // true: restored, marked fresh
+    // When restore_fetched could not: a partial cache and a cook, or (restore_only) nothing.
+    Status fall_back(ProfileCache& profile, const Fetched& fetched, bool allow_cook,
+                     bool restore_only);
     void say(const std::string& message) const;  // notify, from any lane
     void tell(const std::string& message) const; // detail, from any lane
     registry::Progress transfer(const std::string& profile) const;
