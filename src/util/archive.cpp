@@ -258,21 +258,25 @@ class FileWriters {
         return true;
     }
 
-    // A buffer for the next file's bytes: one a written file left behind, so that its memory is
-    // mapped already (fresh pages cost as much as the page cache's on this VM).
+    // A buffer of `size` bytes for the next file: one a written file left behind when one is,
+    // so that its memory is mapped already (fresh pages cost as much as the page cache's here).
     Bytes buffer(std::size_t size) {
-        std::lock_guard lock(mutex_);
-        if (spare_.empty())
-            return {};
-        // The smallest that is large enough, else the largest.
-        auto fits = [&](const Bytes& b) { return b.capacity >= size; };
-        auto best = spare_.begin();
-        for (auto it = spare_.begin(); it != spare_.end(); ++it)
-            if (fits(*it) ? !fits(*best) || it->capacity < best->capacity
-                          : !fits(*best) && it->capacity > best->capacity)
-                best = it;
-        Bytes out = std::move(*best);
-        spare_.erase(best);
+        Bytes out;
+        {
+            std::lock_guard lock(mutex_);
+            // The smallest that is large enough, else the largest.
+            auto fits = [&](const Bytes& b) { return b.capacity >= size; };
+            auto best = spare_.begin();
+            for (auto it = spare_.begin(); it != spare_.end(); ++it)
+                if (fits(*it) ? !fits(*best) || it->capacity < best->capacity
+                              : !fits(*best) && it->capacity > best->capacity)
+                    best = it;
+            if (best != spare_.end()) {
+                out = std::move(*best);
+                spare_.erase(best);
+            }
+        }
+        out.resize(size);
         return out;
     }
 
@@ -342,7 +346,7 @@ class FileWriters {
     std::vector<std::jthread> threads_; // last: joined before the rest is destroyed
 };
 
-// A regular file's bytes, whole, into `data` (sized to fit).
+// A regular file's bytes, whole, into `data` (sized to fit them).
 Status read_data(detail::ReadArchive& a, const std::filesystem::path& rel, const std::string& what,
                  FileWriters::Bytes& data) {
     std::size_t got = 0;
@@ -432,7 +436,6 @@ Status unpack_from(detail::ReadArchive& a, const std::string& what,
             const auto size =
                 static_cast<std::size_t>(std::max<la_int64_t>(archive_entry_size(entry), 0));
             auto data = writers.buffer(size);
-            data.resize(size);
             RCD_CHECK(read_data(a, rel, what, data));
             if (written.contains(rel)) // a name given twice: the later bytes win, as in tar
                 RCD_CHECK(writers.finish());
