@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <fmt/format.h>
 #include <fmt/std.h>
 #include <future>
@@ -504,11 +505,17 @@ Status Planner::prepare(bool allow_cook) {
     return result;
 }
 
-Status Planner::push() {
+Result<int> Planner::push() {
+    bool anything = false;
+    for (const auto& profile : profiles_)
+        anything = anything || !profile.key.empty();
+    if (!anything)
+        return 0; // no external dependencies: nothing to cache, nothing to push
     auto remote = this->remote();
     if (!remote)
         return fail(ExitCode::registry, "no registry to push the dependency cache to",
                     "add 'registry:' to rcd.yaml, set RCD_REGISTRY, or pass --registry");
+    int pushed = 0;
     for (const auto& profile : profiles_) {
         if (profile.key.empty() || profile.status == CacheStatus::hit_registry)
             continue;
@@ -522,15 +529,17 @@ Status Planner::push() {
             continue;
         const auto started = Clock::now();
         RCD_CHECK(push_remote(*remote->client, remote->repository, store_, *entry,
-                              {profile.key, profile.profile, toolchain_.id(), recipe_.hash},
+                              {profile.key, profile.profile, toolchain_.id(), recipe_.hash,
+                               image::rfc3339(std::time(nullptr))},
                               transfer(profile.profile)));
+        ++pushed;
         auto ms = util::elapsed_ms(started);
         tell(fmt::format("cache: {}: pushed {} to {}:{} in {} ({})", profile.profile,
                          util::format_bytes(entry->size), remote->repository,
                          cache_tag(profile.key), util::format_duration_ms(ms),
                          util::format_rate(entry->size, ms)));
     }
-    return {};
+    return pushed;
 }
 
 } // namespace rcd::cache

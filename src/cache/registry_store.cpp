@@ -3,7 +3,9 @@
 #include "rcd/util/hash.hpp"
 
 #include <fmt/format.h>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 
 namespace rcd::cache {
 
@@ -13,6 +15,7 @@ constexpr const char* kKey = "dev.rcd.cache.key";
 constexpr const char* kProfile = "dev.rcd.cache.profile";
 constexpr const char* kToolchain = "dev.rcd.cache.toolchain";
 constexpr const char* kRecipe = "dev.rcd.cache.recipe";
+constexpr const char* kCreated = "org.opencontainers.image.created";
 constexpr const char* kEmptyType = "application/vnd.oci.empty.v1+json";
 
 nlohmann::json descriptor(const image::Descriptor& d) {
@@ -24,7 +27,7 @@ std::optional<RemoteCache> annotations_of(const nlohmann::json& doc) {
         return std::nullopt;
     const auto& a = doc["annotations"];
     return RemoteCache{a.value(kKey, ""), a.value(kProfile, ""), a.value(kToolchain, ""),
-                       a.value(kRecipe, "")};
+                       a.value(kRecipe, ""), a.value(kCreated, "")};
 }
 
 // Entries kept in the `cache` index: enough for every profile of a few toolchains.
@@ -47,6 +50,8 @@ std::string cache_manifest(const RemoteCache& meta, const image::Descriptor& con
                             {kProfile, meta.profile},
                             {kToolchain, meta.toolchain},
                             {kRecipe, meta.recipe}}}};
+    if (!meta.created.empty())
+        doc["annotations"][kCreated] = meta.created;
     if (as_artifact)
         doc["artifactType"] = kCacheArtifactType;
     return doc.dump();
@@ -156,6 +161,70 @@ Result<std::optional<CacheEntry>> pull_remote(registry::Client& client, const st
         return std::optional<CacheEntry>{};
     RCD_ASSIGN(auto entry, download_remote(client, repo, *found, store, progress));
     return std::optional<CacheEntry>(entry);
+}
+
+Result<RemotePrune> prune_remote(registry::Client& client, const std::string& repo, int keep) {
+    RemotePrune result;
+    RCD_ASSIGN(auto tags, client.list_tags(repo));
+    struct Candidate {
+        std::string tag, digest;
+        RemoteCache meta;
+    };
+    std::map<std::string, std::vector<Candidate>> by_profile;
+    std::set<std::string> named_elsewhere; // digests a tag outside the cache names
+    for (const auto& tag : tags) {
+        if (tag == "cache")
+            continue;
+        RCD_ASSIGN(auto digest, client.manifest_digest(repo, tag));
+        if (!digest)
+            continue;
+        if (!tag.starts_with("cache-")) {
+            named_elsewhere.insert(*digest);
+            continue;
+        }
+        RCD_ASSIGN(auto manifest, client.get_manifest(repo, *digest));
+        auto meta = annotations_of(nlohmann::json::parse(manifest.body, nullptr, false));
+        if (!meta || meta->key.empty())
+            continue; // not a cache rcd wrote: left alone
+        by_profile[meta->profile].push_back({tag, *digest, *meta});
+    }
+    std::set<std::string> deleted_digests;
+    for (auto& [profile, candidates] : by_profile) {
+        // Newest first; caches without a date (older rcd) count as the oldest.
+        std::stable_sort(
+            candidates.begin(), candidates.end(),
+            [](const Candidate& a, const Candidate& b) { return a.meta.created > b.meta.created; });
+        for (std::size_t i = 0; i < candidates.size(); ++i) {
+            const auto& c = candidates[i];
+            if (static_cast<int>(i) < keep) {
+                ++result.kept;
+            } else if (named_elsewhere.contains(c.digest)) {
+                result.protected_.push_back(c.tag);
+                ++result.kept;
+            } else {
+                RCD_CHECK(client.delete_manifest(repo, c.digest));
+                result.deleted.push_back(c.tag);
+                deleted_digests.insert(c.digest);
+            }
+        }
+    }
+    if (deleted_digests.empty())
+        return result;
+    // The index must not name what is gone: a partial restore would look for it.
+    RCD_ASSIGN(auto head, client.manifest_digest(repo, "cache"));
+    if (!head)
+        return result;
+    RCD_ASSIGN(auto index, client.get_manifest(repo, "cache"));
+    auto doc = nlohmann::json::parse(index.body, nullptr, false);
+    if (doc.is_discarded() || !doc.contains("manifests") || !doc["manifests"].is_array())
+        return result;
+    nlohmann::json manifests = nlohmann::json::array();
+    for (const auto& entry : doc["manifests"])
+        if (!entry.is_object() || !deleted_digests.contains(entry.value("digest", "")))
+            manifests.push_back(entry);
+    doc["manifests"] = manifests;
+    RCD_CHECK(client.put_manifest(repo, "cache", image::kOciIndex, doc.dump()));
+    return result;
 }
 
 Result<std::optional<RemoteCache>> latest_remote(registry::Client& client, const std::string& repo,

@@ -1,5 +1,6 @@
 #include "commands.hpp"
 
+#include "rcd/cache/registry_store.hpp"
 #include "rcd/exec/lock.hpp"
 #include "rcd/git/repository.hpp"
 #include "rcd/pipeline/catalog.hpp"
@@ -10,6 +11,7 @@
 #include "rcd/release/init.hpp"
 #include "rcd/release/publish.hpp"
 #include "rcd/release/run.hpp"
+#include "rcd/release/smoke.hpp"
 #include "rcd/report/junit.hpp"
 #include "rcd/util/duration.hpp"
 #include "rcd/util/fs.hpp"
@@ -69,7 +71,7 @@ report::TerminalReporter make_reporter(const GlobalOptions& global,
     return report::TerminalReporter(style);
 }
 
-// The stage run of check, build and release: phases, selection, and cargo's colour.
+// The stage run of check, build and release: phases, selection, and the stages' colour.
 release::RunSettings run_settings(const std::string& command, const GlobalOptions& global,
                                   const StageOptions& stages) {
     release::RunSettings settings;
@@ -83,9 +85,9 @@ release::RunSettings run_settings(const std::string& command, const GlobalOption
     settings.wait_for_lock = !stages.no_wait;
     settings.selection.cargo_json =
         report::detect_ci_format(global.ci()) == report::CiFormat::github;
-    if (!std::getenv("CARGO_TERM_COLOR"))
-        settings.stage_env["CARGO_TERM_COLOR"] =
-            report::use_color(global.color, global.ci(), STDERR_FILENO) ? "always" : "never";
+    // rcd's choice (--color, NO_COLOR, CI mode, a terminal) holds for cargo and rustc too.
+    settings.stage_env["CARGO_TERM_COLOR"] =
+        report::use_color(global.color, global.ci(), STDERR_FILENO) ? "always" : "never";
     return settings;
 }
 
@@ -119,11 +121,17 @@ class TransferDisplay {
     report::TransferLine transfers_;
 };
 
+// One document on one line, so that runs append to a JSON Lines file.
 void print_json(const nlohmann::json& doc) {
-    std::cout << doc.dump(2) << std::endl;
+    std::cout << doc.dump() << std::endl;
 }
 
-release::PublishOptions publish_options(const ReleaseOptions& r, const StageOptions* stages) {
+std::string absolute_dir(const GlobalOptions& global) {
+    std::error_code ec;
+    return std::filesystem::absolute(global.dir, ec).lexically_normal().string();
+}
+
+release::PublishOptions publish_options(const ReleaseOptions& r, bool checks_passed) {
     release::PublishOptions o;
     if (!r.registry.empty())
         o.registry = r.registry;
@@ -136,8 +144,7 @@ release::PublishOptions publish_options(const ReleaseOptions& r, const StageOpti
     o.ca_file = r.ca_file;
     o.compression = r.compression == "zstd" ? image::Compression::zstd : image::Compression::gzip;
     o.outputs = r.outputs;
-    // `latest` moves only when every check stage ran and passed.
-    o.checks_passed = !stages || (stages->only.empty() && stages->skip.empty());
+    o.checks_passed = checks_passed;
     return o;
 }
 
@@ -171,12 +178,52 @@ Status validate_tags(const std::vector<std::string>& tags) {
 void show_image(report::TerminalReporter& reporter, const report::ImageSummary& image) {
     for (const auto& output : image.outputs)
         reporter.note(fmt::format("rcd: wrote {}", output));
+    if (image.status == "already-released") {
+        reporter.note(fmt::format("rcd: already released: {}", image.reference));
+        reporter.note(fmt::format("     tags: {} (nothing pushed)", util::join(image.tags, ", ")));
+        return;
+    }
     if (!image.pushed)
         return;
     reporter.note(fmt::format("rcd: pushed {}", image.reference));
     reporter.note(fmt::format("     tags: {} ({} blobs pushed, {} already there, {} bytes)",
                               util::join(image.tags, ", "), image.blobs_pushed, image.blobs_skipped,
                               image.bytes_uploaded));
+}
+
+// Where the next CI job finds the image: $GITHUB_OUTPUT under GitHub Actions, --dotenv (a
+// GitLab dotenv report) and --image-refs (as ko writes it). Only for an image the registry
+// holds; a problem is a warning, never a failed release.
+void write_image_refs(const GlobalOptions& global, const ReleaseOptions& release,
+                      const report::ImageSummary& image, report::TerminalReporter& reporter) {
+    const bool in_registry = image.pushed || image.status == "already-released";
+    auto warn = [&](const std::string& what, const Status& written) {
+        if (!written)
+            reporter.note(fmt::format("warning: {}: {}", what, written.error().message));
+    };
+    if (!in_registry) {
+        if (!release.dotenv.empty() || !release.image_refs.empty())
+            reporter.note("rcd: --dotenv and --image-refs not written: the image is not in the "
+                          "registry");
+        return;
+    }
+    const std::string tags = util::join(image.tags, ",");
+    const char* output = std::getenv("GITHUB_OUTPUT");
+    if (output && *output && report::detect_ci_format(global.ci()) == report::CiFormat::github) {
+        std::ofstream out(output, std::ios::app);
+        out << fmt::format("image={}\ndigest={}\nrepository={}\ntags={}\n", image.reference,
+                           image.digest, image.repository, tags);
+        if (!out)
+            reporter.note(fmt::format("warning: cannot append to GITHUB_OUTPUT ({})", output));
+    }
+    if (!release.dotenv.empty())
+        warn("--dotenv", util::write_file_atomic(
+                             release.dotenv,
+                             fmt::format("RCD_IMAGE={}\nRCD_IMAGE_DIGEST={}\n"
+                                         "RCD_IMAGE_REPOSITORY={}\nRCD_IMAGE_TAGS={}\n",
+                                         image.reference, image.digest, image.repository, tags)));
+    if (!release.image_refs.empty())
+        warn("--image-refs", util::write_file_atomic(release.image_refs, image.reference + "\n"));
 }
 
 // What a stage run leaves besides result.json: the JUnit file of --junit, and under GitHub
@@ -207,12 +254,52 @@ void write_run_extras(const GlobalOptions& global, const StageOptions& stages,
     }
 }
 
+// The image of the last build: assembled and checked to start, tried with image.smoke when
+// it is pushed (the "smoke" stage joins `stages`), then written and pushed.
+Result<report::ImageSummary> ship_image(const release::Project& project,
+                                        const release::PublishOptions& options,
+                                        report::TerminalReporter& reporter,
+                                        const release::Notify& notify,
+                                        std::vector<exec::StageResult>& stages) {
+    RCD_ASSIGN(auto built, release::build_image(project, options, notify));
+    if (project.config.image.smoke && options.push) {
+        RCD_ASSIGN(auto smoke, release::smoke_test(project, built, reporter));
+        if (smoke.log.empty()) { // it never started: the reporter has not shown it yet
+            exec::StageJob job;
+            job.name = smoke.name;
+            reporter.on_finish(job, smoke);
+        }
+        stages.push_back(smoke);
+        if (smoke.status == exec::StageStatus::failed)
+            return fail(
+                ExitCode::stage_failed,
+                fmt::format("the image's smoke test failed: {}; nothing was pushed", smoke.reason),
+                smoke.log.empty() ? "check the container engine"
+                                  : fmt::format("its output is in {}", smoke.log));
+    }
+    return release::deliver(project, built, options, notify);
+}
+
+// Whether target/rcd/result.json records a run of this same clean commit that passed every
+// check stage: what lets `rcd image --push` move `latest`.
+bool recorded_checks_passed(const release::Project& project) {
+    auto text = util::read_file(project.rcd_dir() / "result.json");
+    if (!text || !project.repo || project.repo->dirty())
+        return false;
+    auto doc = nlohmann::json::parse(*text, nullptr, false);
+    return !doc.is_discarded() && doc.is_object() && doc.value("checks_passed", false) &&
+           doc.contains("repo") && doc["repo"].is_object() &&
+           doc["repo"].value("commit", "") == project.repo->commit &&
+           !doc["repo"].value("dirty", true);
+}
+
 } // namespace
 
 int report_error(const GlobalOptions& global, const std::string& command, const Error& error) {
     if (global.json) {
         report::RunReport report;
         report.command = command;
+        report.directory = absolute_dir(global);
         report.exit_code = static_cast<int>(error.code);
         report.error = error;
         print_json(report::to_json(report));
@@ -226,8 +313,10 @@ int run_stages_command(const std::string& command, const GlobalOptions& global,
     auto project = release::load_project(project_options(global));
     if (!project)
         return report_error(global, command, project.error());
-
     auto settings = run_settings(command, global, stages);
+    if (auto selected = release::check_selection(*project, settings.selection); !selected)
+        return report_error(global, command, selected.error());
+
     auto reporter = make_reporter(global, &*project);
     TransferDisplay display(global, reporter);
     release::Notify notify = display.notify();
@@ -279,16 +368,14 @@ int plan_command(const GlobalOptions& global, const StageOptions& stages,
     if (!jobs)
         return report_error(global, "plan", jobs.error());
 
-    auto options = publish_options(release, &stages);
+    auto options = publish_options(release, stages.only.empty() && stages.skip.empty());
     auto repository = release::image_repository(*project, options);
     std::vector<std::string> tags;
     if (project->repo)
         tags = release::release_tags(*project->repo, options);
 
     auto reporter = make_reporter(global);
-    report::RunReport report;
-    report.command = "plan";
-    report.repo = release::repo_summary(*project);
+    report::RunReport report = release::new_report(*project, "plan");
     TransferDisplay display(global, reporter);
     display.attach(options);
     options.attempts = 2;
@@ -351,18 +438,21 @@ int release_command(const GlobalOptions& global, const StageOptions& stages,
     auto project = release::load_project(project_options(global));
     if (!project)
         return report_error(global, command, project.error());
-    auto options = publish_options(release, &stages);
+    auto options = publish_options(release, stages.only.empty() && stages.skip.empty());
     options.push = true;
+    auto settings = run_settings(command, global, stages);
+    if (auto selected = release::check_selection(*project, settings.selection); !selected)
+        return report_error(global, command, selected.error());
     if (auto clean = release::check_clean(*project, options); !clean)
         return report_error(global, command, clean.error());
-    if (auto repository = release::image_repository(*project, options); !repository)
-        return report_error(global, command, repository.error());
 
-    auto settings = run_settings(command, global, stages);
     auto reporter = make_reporter(global, &*project);
     TransferDisplay display(global, reporter);
     display.attach(options);
     auto notify = display.notify();
+    // Fail in seconds, not after the build: the registry answers and takes pushes.
+    if (auto access = release::check_registry_access(*project, options, notify); !access)
+        return report_error(global, command, access.error());
     reporter.note(fmt::format("rcd release: {} ({} pipeline, {})", project->config.name,
                               project->pipeline.language, project->pipeline.origin));
     auto planner = run_cache(*project, settings, options, stages, notify);
@@ -372,7 +462,7 @@ int release_command(const GlobalOptions& global, const StageOptions& stages,
         return report_error(global, command, report.error());
     if (report->ok()) {
         auto started = std::chrono::steady_clock::now();
-        auto image = release::publish(*project, options, notify);
+        auto image = ship_image(*project, options, reporter, notify, report->stages);
         if (image) {
             report->image = *image;
         } else {
@@ -382,7 +472,7 @@ int release_command(const GlobalOptions& global, const StageOptions& stages,
         // After the image: a cache that cannot be pushed is a warning, not a failed release.
         if (image && planner && !release.no_cache_push && !release.dry_run) {
             if (auto pushed = planner->push(); pushed && report->cache)
-                report->cache->pushed = true;
+                report->cache->pushed = *pushed > 0;
             else if (!pushed)
                 notify(fmt::format("warning: the dependency cache was not pushed: {} ({})",
                                    pushed.error().message, pushed.error().hint));
@@ -392,6 +482,8 @@ int release_command(const GlobalOptions& global, const StageOptions& stages,
     if (auto written = release::write_result(*project, *report); !written)
         reporter.error(written.error());
     write_run_extras(global, stages, *project, *report, reporter);
+    if (report->image)
+        write_image_refs(global, release, *report->image, reporter);
     if (global.json)
         print_json(report::to_json(*report));
     reporter.summary(*report);
@@ -407,60 +499,109 @@ int image_command(const GlobalOptions& global, const ReleaseOptions& release) {
     if (!release.push && release.outputs.empty())
         return report_error(global, command,
                             Error{ExitCode::usage, "rcd image needs --push or --output",
-                                  "for example: rcd image --output oci:./image"});
+                                  "for example: rcd image --output oci:target/rcd/image"});
     if (auto tags = validate_tags(release.tags); !tags)
         return report_error(global, command, tags.error());
     auto project = release::load_project(project_options(global));
     if (!project)
         return report_error(global, command, project.error());
-    auto options = publish_options(release, nullptr);
+    // `latest` follows only a commit whose checks passed, as a release would have it.
+    const bool checks_passed = recorded_checks_passed(*project);
+    auto options = publish_options(release, checks_passed);
     options.push = release.push;
     if (auto clean = release::check_clean(*project, options); release.push && !clean)
         return report_error(global, command, clean.error());
     auto reporter = make_reporter(global);
     TransferDisplay display(global, reporter);
     display.attach(options);
+    if (release.push && !checks_passed && !release.no_latest && project->repo &&
+        !project->repo->dirty())
+        reporter.note(fmt::format(
+            "rcd: 'latest' stays where it is: no run of every check stage of {} passed here "
+            "(target/rcd/result.json); 'rcd release' or 'rcd build' first moves it",
+            project->repo->commit.substr(0, 12)));
     auto started = std::chrono::steady_clock::now();
-    auto image = release::publish(*project, options, display.notify());
+    report::RunReport report = release::new_report(*project, command);
+    report.checks_passed = checks_passed;
+    auto image = ship_image(*project, options, reporter, display.notify(), report.stages);
     display.clear();
     if (!image)
         return report_error(global, command, image.error());
-    report::RunReport report;
-    report.command = command;
-    report.repo = release::repo_summary(*project);
     report.image = *image;
     report.duration_ms = util::elapsed_ms(started);
     if (auto written = release::write_result(*project, report); !written)
         reporter.error(written.error());
+    write_image_refs(global, release, *image, reporter);
     if (global.json)
         print_json(report::to_json(report));
     show_image(reporter, *image);
-    if (!image->pushed)
+    if (!image->pushed && image->status != "already-released")
         reporter.note(fmt::format("rcd: image {}", image->reference));
     return 0;
 }
 
 namespace {
 
-int cache_prune(const GlobalOptions& global, const CacheOptions& cache_options) {
+int cache_prune(const GlobalOptions& global, const CacheOptions& cache_options,
+                const ReleaseOptions& release) {
     const std::string command = "cache prune";
+    if (cache_options.remote) {
+        auto project = release::load_project(project_options(global));
+        if (!project)
+            return report_error(global, command, project.error());
+        auto options = publish_options(release, false);
+        auto reporter = make_reporter(global);
+        auto pruned = [&]() -> Result<std::pair<std::string, cache::RemotePrune>> {
+            RCD_ASSIGN(auto repository, release::cache_repository(*project, options));
+            RCD_ASSIGN(auto ref, registry::parse_reference(repository, false));
+            RCD_ASSIGN(auto client,
+                       release::connect_registry(ref.registry, options, [&](const std::string& m) {
+                           reporter.detail(m);
+                       }));
+            RCD_ASSIGN(auto result,
+                       cache::prune_remote(*client, ref.repository, cache_options.keep));
+            return std::pair{repository, result};
+        }();
+        if (!pruned)
+            return report_error(global, command, pruned.error());
+        const auto& [repository, result] = *pruned;
+        if (global.json) {
+            auto doc = report::json_header(command, project->config.name, project->dir.string());
+            doc.update({{"ok", true},
+                        {"exit_code", 0},
+                        {"repository", repository},
+                        {"kept", result.kept},
+                        {"deleted", result.deleted},
+                        {"protected", result.protected_}});
+            print_json(doc);
+        }
+        reporter.note(fmt::format(
+            "rcd: {}: deleted {} cache manifest{}, kept {} (the {} newest "
+            "of each profile{})",
+            repository, result.deleted.size(), result.deleted.size() == 1 ? "" : "s", result.kept,
+            cache_options.keep, result.protected_.empty() ? "" : ", and those an image tag names"));
+        return 0;
+    }
     auto max = util::parse_size(cache_options.max_size);
     if (cache_options.max_size.empty() || !max)
         return report_error(
             global, command,
             Error{ExitCode::usage,
                   fmt::format("--max-size: '{}' is not a size", cache_options.max_size),
-                  "give bytes, or a number with K, M or G: --max-size 2G"});
+                  "give bytes, or a number with K, M or G: --max-size 2G (or --remote --keep N "
+                  "for the registry's caches)"});
     cache::LocalStore store(cache::LocalStore::default_root());
     auto freed = store.prune(*max);
     if (!freed)
         return report_error(global, command, freed.error());
-    if (global.json)
-        print_json({{"command", command},
-                    {"ok", true},
+    if (global.json) {
+        auto doc = report::json_header(command, "", absolute_dir(global));
+        doc.update({{"ok", true},
                     {"exit_code", 0},
                     {"cache_dir", store.root().string()},
                     {"freed_bytes", *freed}});
+        print_json(doc);
+    }
     make_reporter(global).note(fmt::format("rcd: freed {} from {} (limit {})",
                                            util::format_bytes(*freed), store.root().string(),
                                            util::format_bytes(*max)));
@@ -472,14 +613,14 @@ int cache_prune(const GlobalOptions& global, const CacheOptions& cache_options) 
 int cache_command(const GlobalOptions& global, const CacheOptions& cache_options,
                   const ReleaseOptions& release) {
     if (cache_options.action == "prune")
-        return cache_prune(global, cache_options);
+        return cache_prune(global, cache_options, release);
     const std::string command = "cache " + cache_options.action;
     auto project = release::load_project(project_options(global));
     if (!project)
         return report_error(global, command, project.error());
     StageOptions stages;
     auto settings = run_settings("release", global, stages);
-    auto options = publish_options(release, nullptr);
+    auto options = publish_options(release, false);
     auto reporter = make_reporter(global);
     TransferDisplay display(global, reporter);
     display.attach(options);
@@ -494,9 +635,8 @@ int cache_command(const GlobalOptions& global, const CacheOptions& cache_options
                                   "the cache is for Cargo workspaces whose stages name a 'cook:' "
                                   "profile"});
     cache::Planner& planner = **opened;
-    report::RunReport report;
-    report.command = command;
-    report.repo = release::repo_summary(*project);
+    report::RunReport report = release::new_report(*project, command);
+    bool pushed = false;
     if (cache_options.action == "status") {
         planner.look();
     } else if (cache_options.action == "pull") {
@@ -507,11 +647,14 @@ int cache_command(const GlobalOptions& global, const CacheOptions& cache_options
             return report_error(global, command, lock.error());
         if (auto pulled = planner.prepare(false); !pulled)
             return report_error(global, command, pulled.error());
-    } else if (auto pushed = planner.push(); !pushed) {
-        return report_error(global, command, pushed.error());
+    } else {
+        auto count = planner.push();
+        if (!count)
+            return report_error(global, command, count.error());
+        pushed = *count > 0;
     }
     report.cache = release::cache_summary(planner);
-    report.cache->pushed = cache_options.action == "push";
+    report.cache->pushed = pushed;
     if (global.json)
         print_json(report::to_json(report));
     else
@@ -529,30 +672,37 @@ int init_command(const GlobalOptions& global, const ReleaseOptions& release) {
     auto written = release::init_config(options);
     if (!written)
         return report_error(global, "init", written.error());
-    if (global.json)
-        print_json({{"command", "init"},
-                    {"ok", true},
+    auto reporter = make_reporter(global);
+    if (global.json) {
+        auto doc = report::json_header("init", written->name, absolute_dir(global));
+        doc.update({{"ok", true},
                     {"exit_code", 0},
                     {"file", written->file.string()},
-                    {"name", written->name},
-                    {"language", written->language}});
-    else
-        make_reporter(global).note(
-            fmt::format("rcd: wrote {}:\n{}", written->file.string(), util::trim(written->text)));
+                    {"language", written->language},
+                    {"warning", written->advice ? nlohmann::json(written->advice->detail)
+                                                : nlohmann::json(nullptr)}});
+        print_json(doc);
+    }
+    reporter.note(
+        fmt::format("rcd: wrote {}:\n{}", written->file.string(), util::trim(written->text)));
+    if (written->advice) {
+        reporter.note(fmt::format("warning: image: {}", written->advice->detail));
+        reporter.note(fmt::format("  hint: {}", written->advice->hint));
+    }
     return 0;
 }
 
 int doctor_command(const GlobalOptions& global, const ReleaseOptions& release) {
-    auto checks = release::run_doctor(project_options(global), publish_options(release, nullptr));
+    auto checks = release::run_doctor(project_options(global), publish_options(release, false));
     int exit_code = 0;
     for (const auto& check : checks)
         if (check.verdict == release::Verdict::fail && exit_code == 0)
             exit_code = static_cast<int>(check.code);
     if (global.json) {
-        nlohmann::json doc = {{"command", "doctor"},
-                              {"ok", exit_code == 0},
-                              {"exit_code", exit_code},
-                              {"checks", nlohmann::json::array()}};
+        auto doc = report::json_header("doctor", "", absolute_dir(global));
+        doc.update({{"ok", exit_code == 0},
+                    {"exit_code", exit_code},
+                    {"checks", nlohmann::json::array()}});
         for (const auto& c : checks)
             doc["checks"].push_back(
                 {{"name", c.name},
@@ -566,7 +716,10 @@ int doctor_command(const GlobalOptions& global, const ReleaseOptions& release) {
         std::string verdict = fmt::format("{:<4}", release::verdict_name(c.verdict));
         if (color)
             verdict = fmt::format("\x1b[{}m{}\x1b[0m",
-                                  c.verdict == release::Verdict::ok ? "32" : "31", verdict);
+                                  c.verdict == release::Verdict::ok     ? "32"
+                                  : c.verdict == release::Verdict::warn ? "33"
+                                                                        : "31",
+                                  verdict);
         std::string line = fmt::format("{}  {:<11} {}\n", verdict, c.name, c.detail);
         if (c.verdict != release::Verdict::ok && !c.hint.empty())
             line += fmt::format("      {:<11} {}\n", "", c.hint);
@@ -580,23 +733,28 @@ int pipelines_command(const GlobalOptions& global, const std::string& show) {
                               global.pipelines_dir.empty()
                                   ? std::nullopt
                                   : std::optional<std::filesystem::path>(global.pipelines_dir));
+    auto doc = report::json_header("pipelines", "", absolute_dir(global));
     if (!show.empty()) {
         auto source = catalog.find(show);
         if (!source)
             return report_error(global, "pipelines", source.error());
-        if (global.json)
-            print_json({{"language", source->language},
+        if (global.json) {
+            doc.update({{"ok", true},
+                        {"exit_code", 0},
+                        {"language", source->language},
                         {"origin", source->origin},
                         {"text", source->text}});
-        else
+            print_json(doc);
+        } else {
             std::cout << source->text;
+        }
         return 0;
     }
     auto sources = catalog.list();
     if (global.json) {
-        nlohmann::json doc = nlohmann::json::array();
+        doc.update({{"ok", true}, {"exit_code", 0}, {"pipelines", nlohmann::json::array()}});
         for (const auto& s : sources)
-            doc.push_back({{"language", s.language}, {"origin", s.origin}});
+            doc["pipelines"].push_back({{"language", s.language}, {"origin", s.origin}});
         print_json(doc);
         return 0;
     }
@@ -608,13 +766,17 @@ int pipelines_command(const GlobalOptions& global, const std::string& show) {
 int version_command(const GlobalOptions& global) {
     auto libraries = library_versions();
     if (global.json) {
-        nlohmann::json doc = {{"version", RCD_VERSION}, {"libraries", nlohmann::json::object()}};
+        auto doc = report::json_header("version", "", absolute_dir(global));
+        doc.update({{"ok", true},
+                    {"exit_code", 0},
+                    {"version", report::rcd_version()},
+                    {"libraries", nlohmann::json::object()}});
         for (const auto& [name, version] : libraries)
             doc["libraries"][name] = version;
         print_json(doc);
         return 0;
     }
-    std::cout << "rcd " << RCD_VERSION << "\n";
+    std::cout << "rcd " << report::rcd_version() << "\n";
     for (const auto& [name, version] : libraries)
         std::cout << fmt::format("  {:<14} {}\n", name, version);
     return 0;

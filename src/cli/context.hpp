@@ -47,11 +47,15 @@ struct ReleaseOptions {
     std::vector<std::string> outputs; // rcd image --output
     bool push = false;                // rcd image --push
     bool no_cache_push = false;       // rcd release --no-cache-push
+    std::string dotenv;               // --dotenv FILE: RCD_IMAGE=... for GitLab's dotenv reports
+    std::string image_refs;           // --image-refs FILE: repo@sha256:..., as ko writes it
 };
 
 struct CacheOptions {
     std::string action;   // status, pull, push, prune
     std::string max_size; // prune --max-size: 500M, 2G, ...
+    bool remote = false;  // prune --remote: the registry's caches
+    int keep = 3;         // prune --remote --keep N: per profile
 };
 
 } // namespace rcd::cli

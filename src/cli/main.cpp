@@ -1,5 +1,5 @@
-// rcd's entry point: one table of commands, global options, and the mapping of errors to
-// exit codes.
+// rcd's entry point: one table of commands, the options each takes, and the mapping of errors
+// to exit codes.
 #include "commands.hpp"
 #include "completions.hpp"
 #include "context.hpp"
@@ -8,6 +8,8 @@
 
 #include <CLI/CLI.hpp>
 #include <csignal>
+#include <filesystem>
+#include <fmt/format.h>
 #include <functional>
 #include <iostream>
 
@@ -16,51 +18,383 @@ namespace {
 using namespace rcd;
 using namespace rcd::cli;
 
+// Everything the command line can set.
+struct Parsed {
+    GlobalOptions global;
+    StageOptions stages;
+    ReleaseOptions release;
+    CacheOptions cache;
+    std::string word;  // cache ACTION, completions SHELL, pipelines show
+    std::string name;  // pipelines show NAME
+    std::string color; // validated into global.color
+    std::string jobs;
+    std::string keep;
+};
+
 struct CommandRow {
     const char* name;
     const char* description;
-    bool runs_stages; // takes --only, --skip, --keep-going, -j, --no-wait
+    std::vector<std::string> options; // the command's own options, by name (see add_option)
+    std::function<int(Parsed&, CLI::App&)> run;
 };
 
-const std::vector<CommandRow> kCommands = {
-    {"check", "run the check stages (fmt, clippy, test, doctest): what a pull request needs", true},
-    {"build", "run check, then the release build", true},
-    {"release", "build, then assemble the image, tag it by commit and push it", true},
-    {"image", "assemble the image from the last build: --push, --output oci:DIR", false},
-    {"plan", "show what a release would run, without running it", true},
-    {"cache", "the dependency cache: status, pull, push, or prune --max-size SIZE", false},
-    {"init", "write a minimal rcd.yaml for the repository in front of it", false},
-    {"doctor", "check the toolchain, the repository, the configuration and the registry", false},
-    {"pipelines", "list the pipelines rcd knows, or print one with 'show NAME'", false},
-    {"completions", "print a completion script: bash, zsh or fish", false},
-    {"version", "print rcd's version and the versions of its libraries", false},
+const std::vector<std::string> kStageOptions = {"--only",    "--skip",     "--keep-going", "-j",
+                                                "--no-wait", "--no-cache", "--junit"};
+const std::vector<std::string> kImageOptions = {
+    "--registry",    "--tag",      "--no-latest", "--allow-dirty", "--force",
+    "--compression", "--insecure", "--ca-file",   "--dotenv",      "--image-refs"};
+
+std::vector<std::string> operator+(std::vector<std::string> a, const std::vector<std::string>& b) {
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+}
+
+const std::vector<CommandRow>& commands() {
+    static const std::vector<CommandRow> rows = {
+        {"check", "run the check stages (fmt, clippy, test, doctest): what a pull request needs",
+         kStageOptions,
+         [](Parsed& p, CLI::App&) { return run_stages_command("check", p.global, p.stages); }},
+        {"build", "run check, then the release build", kStageOptions,
+         [](Parsed& p, CLI::App&) { return run_stages_command("build", p.global, p.stages); }},
+        {"release", "build, then assemble the image, tag it by commit and push it",
+         kStageOptions + kImageOptions + std::vector<std::string>{"--dry-run", "--no-cache-push"},
+         [](Parsed& p, CLI::App&) { return release_command(p.global, p.stages, p.release); }},
+        {"image", "assemble the image from the last build: --push, --output oci:DIR",
+         kImageOptions + std::vector<std::string>{"--push", "--output"},
+         [](Parsed& p, CLI::App&) { return image_command(p.global, p.release); }},
+        {"plan",
+         "show what a release would run, without running it",
+         {"--only", "--skip", "--no-cache", "--registry", "--tag", "--no-latest", "--allow-dirty",
+          "--insecure", "--ca-file"},
+         [](Parsed& p, CLI::App&) { return plan_command(p.global, p.stages, p.release); }},
+        {"cache",
+         "the dependency cache: status, pull, push, or prune",
+         {"action", "--max-size", "--remote", "--keep", "--registry", "--insecure", "--ca-file"},
+         [](Parsed& p, CLI::App&) { return cache_command(p.global, p.cache, p.release); }},
+        {"init",
+         "write a minimal rcd.yaml for the repository in front of it",
+         {"--registry"},
+         [](Parsed& p, CLI::App&) { return init_command(p.global, p.release); }},
+        {"doctor",
+         "check the toolchain, the repository, the configuration and the registry",
+         {"--registry", "--allow-dirty", "--insecure", "--ca-file"},
+         [](Parsed& p, CLI::App&) { return doctor_command(p.global, p.release); }},
+        {"pipelines",
+         "list the pipelines rcd knows, or print one with 'show NAME'",
+         {"show", "name"},
+         [](Parsed& p, CLI::App&) {
+             if (!p.word.empty() && p.word != "show")
+                 return report_error(p.global, "pipelines",
+                                     Error{ExitCode::usage,
+                                           fmt::format("unknown action '{}'", p.word),
+                                           "rcd pipelines, or rcd pipelines show NAME"});
+             if (p.word == "show" && p.name.empty())
+                 return report_error(p.global, "pipelines",
+                                     Error{ExitCode::usage, "'pipelines show' needs a name",
+                                           "for example: rcd pipelines show rust"});
+             return pipelines_command(p.global, p.name);
+         }},
+        {"completions",
+         "print a completion script: bash, zsh or fish",
+         {"shell"},
+         [](Parsed& p, CLI::App& app) {
+             auto script = completion_script(p.word, app);
+             if (!script)
+                 return report_error(p.global, "completions",
+                                     Error{ExitCode::usage,
+                                           fmt::format("no completions for '{}'", p.word),
+                                           "rcd completions bash, zsh or fish"});
+             std::cout << *script;
+             return 0;
+         }},
+        {"version",
+         "print rcd's version and the versions of its libraries",
+         {},
+         [](Parsed& p, CLI::App&) { return version_command(p.global); }},
+    };
+    return rows;
+}
+
+// Defines one option of a command. Values are checked by rcd afterwards, in its own words.
+void add_option(CLI::App* sub, const std::string& which, Parsed& p) {
+    auto& s = p.stages;
+    auto& r = p.release;
+    if (which == "--only")
+        sub->add_option("--only", s.only, "run only these stages")
+            ->delimiter(',')
+            ->type_name("A,B");
+    else if (which == "--skip")
+        sub->add_option("--skip", s.skip, "skip these stages")->delimiter(',')->type_name("A,B");
+    else if (which == "--keep-going")
+        sub->add_flag("--keep-going", s.keep_going,
+                      "after a failure, run every stage that does not need the failed one");
+    else if (which == "-j")
+        sub->add_option("-j,--jobs", p.jobs, "stages at once, where 'needs' allows (default 2)")
+            ->type_name("N");
+    else if (which == "--no-wait")
+        sub->add_flag("--no-wait", s.no_wait,
+                      "fail at once if another rcd uses the target directory");
+    else if (which == "--no-cache")
+        sub->add_flag("--no-cache", s.no_cache, "neither restore nor save the dependency cache");
+    else if (which == "--junit")
+        sub->add_option("--junit", s.junit, "write the test results as JUnit XML")
+            ->type_name("FILE");
+    else if (which == "--registry")
+        sub->add_option("--registry", r.registry,
+                        "the registry (default: RCD_REGISTRY, then rcd.yaml)")
+            ->type_name("HOST[/PATH]");
+    else if (which == "--tag")
+        sub->add_option("--tag", r.tags, "also tag the image T (repeatable)")->type_name("T");
+    else if (which == "--no-latest")
+        sub->add_flag("--no-latest", r.no_latest, "do not move the 'latest' tag");
+    else if (which == "--allow-dirty")
+        sub->add_flag("--allow-dirty", r.allow_dirty,
+                      "release uncommitted changes as <sha>-dirty (never 'latest')");
+    else if (which == "--force")
+        sub->add_flag("--force", r.force, "replace a commit tag that names another image");
+    else if (which == "--compression")
+        sub->add_option("--compression", r.compression, "layer compression: gzip or zstd")
+            ->type_name("gzip|zstd");
+    else if (which == "--insecure")
+        sub->add_flag("--insecure", r.insecure,
+                      "allow plain HTTP, or HTTPS without verification, for any registry");
+    else if (which == "--ca-file")
+        sub->add_option("--ca-file", r.ca_file, "also trust this CA for the registry")
+            ->type_name("FILE");
+    else if (which == "--dotenv")
+        sub->add_option("--dotenv", r.dotenv,
+                        "write RCD_IMAGE=repo@sha256:... and friends to FILE (GitLab dotenv)")
+            ->type_name("FILE");
+    else if (which == "--image-refs")
+        sub->add_option("--image-refs", r.image_refs, "write repo@sha256:... to FILE, as ko does")
+            ->type_name("FILE");
+    else if (which == "--dry-run")
+        sub->add_flag("--dry-run", r.dry_run, "do everything except writing to the registry");
+    else if (which == "--no-cache-push")
+        sub->add_flag("--no-cache-push", r.no_cache_push,
+                      "do not push the dependency cache to the registry");
+    else if (which == "--push")
+        sub->add_flag("--push", r.push, "push the image");
+    else if (which == "--output")
+        sub->add_option("--output", r.outputs,
+                        "write the image: oci:DIR or docker-archive:FILE.tar (repeatable)")
+            ->type_name("KIND:PATH");
+    else if (which == "action")
+        sub->add_option("action", p.cache.action, "status, pull, push or prune")
+            ->type_name("ACTION");
+    else if (which == "--max-size")
+        sub->add_option("--max-size", p.cache.max_size,
+                        "prune: evict the least recently used until the local cache fits")
+            ->type_name("SIZE");
+    else if (which == "--remote")
+        sub->add_flag("--remote", p.cache.remote,
+                      "prune: delete old caches in the registry instead (with --keep)");
+    else if (which == "--keep")
+        sub->add_option("--keep", p.keep,
+                        "prune --remote: the newest caches of each profile to keep (default 3)")
+            ->type_name("N");
+    else if (which == "shell")
+        sub->add_option("shell", p.word, "bash, zsh or fish")->type_name("SHELL")->required();
+    else if (which == "show")
+        sub->add_option("action", p.word, "'show'")->type_name("show");
+    else if (which == "name")
+        sub->add_option("name", p.name, "the language whose pipeline to print")->type_name("NAME");
+}
+
+// Help as rcd means it: value names without parser notes, and a command's help followed by
+// the global options it also takes.
+class HelpFormatter : public CLI::Formatter {
+  public:
+    std::string make_option_opts(const CLI::Option* opt) const override {
+        if (opt->get_expected_max() == 0)
+            return "";
+        return " " + opt->get_type_name();
+    }
+    std::string make_help(const CLI::App* app, std::string name,
+                          CLI::AppFormatMode mode) const override {
+        std::string out = CLI::Formatter::make_help(app, name, mode);
+        const CLI::App* parent = app->get_parent();
+        if (!parent || mode == CLI::AppFormatMode::Sub)
+            return out;
+        std::vector<const CLI::Option*> global;
+        for (const CLI::Option* opt : parent->get_options())
+            if (!opt->get_positional() && opt->get_name() != "--help")
+                global.push_back(opt);
+        return out + make_group("Global options", false, global);
+    }
 };
 
-// Global options that take a value, so the first bare word after them is not a command.
-const std::vector<std::string> kValueOptions = {
-    "-C",     "-f",         "--file", "--color",   "--pipelines",   "--only",   "--skip",    "-j",
-    "--jobs", "--registry", "--tag",  "--ca-file", "--compression", "--output", "--max-size"};
-
-// CLI11 reports an unknown command as an unexpected argument; find it first and suggest.
-std::optional<std::string> unknown_command(int argc, char** argv) {
+// The options of `app` ("--only", "-j"); with `valued`, only those that take a value.
+std::vector<std::string> option_names(const CLI::App& app, bool valued = false) {
     std::vector<std::string> names;
-    for (const auto& row : kCommands)
-        names.emplace_back(row.name);
+    for (const CLI::Option* option : app.get_options()) {
+        if (option->get_positional() || (valued && option->get_expected_max() == 0))
+            continue;
+        for (const auto& n : option->get_lnames())
+            names.push_back("--" + n);
+        for (const auto& n : option->get_snames())
+            names.push_back("-" + n);
+    }
+    return names;
+}
+
+bool contains(const std::vector<std::string>& names, const std::string& name) {
+    return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+// Walks the command line as the parser does: the command word (the first bare word that is
+// not an option's value), and the first option neither rcd nor the command knows.
+struct Words {
+    std::optional<std::string> command;
+    std::optional<std::string> unknown_option;
+    bool before_command = false; // the unknown option is a command's, given before the command
+};
+
+Words scan(int argc, char** argv, const CLI::App& app,
+           const std::map<std::string, CLI::App*>& subs) {
+    Words words;
+    auto known = option_names(app);
+    auto valued = option_names(app, true);
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
         if (arg == "--")
-            return std::nullopt;
-        if (!arg.empty() && arg[0] == '-') {
-            bool takes_value =
-                std::find(kValueOptions.begin(), kValueOptions.end(), arg) != kValueOptions.end();
-            if (takes_value)
+            break;
+        if (arg.starts_with('-') && arg.size() > 1) {
+            std::string name = arg.substr(0, arg.find('='));
+            if (!contains(known, name) && !words.unknown_option) {
+                words.unknown_option = name;
+                if (!words.command)
+                    for (const auto& [command, sub] : subs)
+                        if (contains(option_names(*sub), name)) {
+                            words.before_command = true;
+                            if (contains(option_names(*sub, true), name) && name == arg)
+                                ++i; // its value is not the command
+                            break;
+                        }
+            }
+            if (contains(valued, name) && name == arg)
                 ++i;
             continue;
         }
-        if (std::find(names.begin(), names.end(), arg) != names.end())
-            return std::nullopt;
-        return arg;
+        if (words.command)
+            continue;
+        words.command = arg;
+        if (auto it = subs.find(arg); it != subs.end()) {
+            auto own = option_names(*it->second);
+            known.insert(known.end(), own.begin(), own.end());
+            auto own_valued = option_names(*it->second, true);
+            valued.insert(valued.end(), own_valued.begin(), own_valued.end());
+        }
     }
+    return words;
+}
+
+Error unknown_command(const std::string& word) {
+    std::vector<std::string> names;
+    for (const auto& row : commands())
+        names.emplace_back(row.name);
+    std::string hint = "run 'rcd --help' for the list of commands";
+    if (auto suggestion = util::closest_match(word, names))
+        hint = "did you mean 'rcd " + *suggestion + "'?";
+    return Error{ExitCode::usage, "unknown command '" + word + "'", hint};
+}
+
+// An option neither rcd nor the command knows, with "did you mean".
+Error unknown_option(const std::string& flag, const CLI::App& app, const CLI::App* sub,
+                     const std::string& command) {
+    auto names = option_names(app);
+    if (sub) {
+        auto own = option_names(*sub);
+        names.insert(names.end(), own.begin(), own.end());
+    }
+    std::string hint =
+        fmt::format("run 'rcd {}--help' for its options", command.empty() ? "" : command + " ");
+    if (auto suggestion = util::closest_match(flag, names))
+        hint = fmt::format("did you mean '{}'?", *suggestion);
+    return Error{ExitCode::usage,
+                 command.empty() ? fmt::format("unknown option '{}'", flag)
+                                 : fmt::format("rcd {}: unknown option '{}'", command, flag),
+                 hint};
+}
+
+// The parser's other complaints, in rcd's words where it has them.
+Error parse_error(const CLI::ParseError& e, const std::string& command) {
+    std::string text = e.what();
+    std::string hint =
+        fmt::format("run 'rcd {}--help' for usage", command.empty() ? "" : command + " ");
+    if (dynamic_cast<const CLI::ArgumentMismatch*>(&e)) {
+        std::string option = text.substr(0, text.find(':'));
+        return Error{ExitCode::usage, fmt::format("{} needs a value", option), hint};
+    }
+    if (dynamic_cast<const CLI::ExtrasError*>(&e)) {
+        auto colon = text.find(": ");
+        std::string extra = colon == std::string::npos ? text : text.substr(colon + 2);
+        return Error{ExitCode::usage,
+                     fmt::format("'{}' was not expected here", extra.substr(0, extra.find(' '))),
+                     hint};
+    }
+    return Error{ExitCode::usage, text, hint};
+}
+
+// Values the parser takes as text, checked here so that mistakes read like rcd's others.
+std::optional<Error> check_values(Parsed& p, const std::string& command) {
+    auto one_of = [](const std::string& what, const std::string& value,
+                     const std::vector<std::string>& allowed) -> std::optional<Error> {
+        if (std::find(allowed.begin(), allowed.end(), value) != allowed.end())
+            return std::nullopt;
+        std::string hint = fmt::format("{} takes {}", what, util::join(allowed, ", "));
+        if (auto suggestion = util::closest_match(value, allowed))
+            hint = fmt::format("did you mean '{}'?", *suggestion);
+        return Error{ExitCode::usage, fmt::format("{}: '{}' is not one of them", what, value),
+                     hint};
+    };
+    if (auto e = one_of("--color", p.color, {"auto", "always", "never"}))
+        return e;
+    p.global.color = p.color;
+    if (!p.jobs.empty()) {
+        int n = 0;
+        bool numeric =
+            p.jobs.size() <= 2 && p.jobs.find_first_not_of("0123456789") == std::string::npos;
+        if (numeric)
+            n = std::stoi(p.jobs);
+        if (!numeric || n < 1 || n > 64)
+            return Error{ExitCode::usage, fmt::format("-j: '{}' is not a number of stages", p.jobs),
+                         "give a number from 1 to 64"};
+        p.stages.jobs = n;
+    }
+    if (auto e = one_of("--compression", p.release.compression, {"gzip", "zstd"}))
+        return e;
+    if (!p.keep.empty()) {
+        bool numeric =
+            p.keep.size() <= 6 && p.keep.find_first_not_of("0123456789") == std::string::npos;
+        if (!numeric || !p.cache.remote)
+            return Error{ExitCode::usage,
+                         numeric ? "--keep goes with prune --remote"
+                                 : fmt::format("--keep: '{}' is not a number", p.keep),
+                         "rcd cache prune --remote --keep 3"};
+        p.cache.keep = std::stoi(p.keep);
+    }
+    if (command == "cache") {
+        if (p.cache.action.empty())
+            return Error{ExitCode::usage, "rcd cache needs an action",
+                         "rcd cache status, pull, push or prune"};
+        if (auto e = one_of("rcd cache", p.cache.action, {"status", "pull", "push", "prune"}))
+            return e;
+        if (p.cache.action != "prune" && (p.cache.remote || !p.cache.max_size.empty()))
+            return Error{ExitCode::usage,
+                         fmt::format("{} goes with rcd cache prune",
+                                     p.cache.remote ? "--remote" : "--max-size"),
+                         "rcd cache prune --max-size 2G, or rcd cache prune --remote --keep 3"};
+    }
+    if (command == "completions")
+        if (auto e = one_of("rcd completions", p.word, {"bash", "zsh", "fish"}))
+            return e;
+    std::error_code ec;
+    if (!p.release.ca_file.empty() && !std::filesystem::is_regular_file(p.release.ca_file, ec))
+        return Error{ExitCode::usage, fmt::format("--ca-file: {} is not a file", p.release.ca_file),
+                     "give the PEM file of the CA that signed the registry's certificate"};
+    if (p.global.quiet && p.global.verbose)
+        return Error{ExitCode::usage, "-q and -v cannot be used together", "choose one of them"};
     return std::nullopt;
 }
 
@@ -70,151 +404,53 @@ int main(int argc, char** argv) {
     // A closed pipe (`rcd check 2>&1 | head`) must not kill rcd while its stages run: they
     // would be left behind. Writes fail instead; stages get the default back (exec/process.cpp).
     std::signal(SIGPIPE, SIG_IGN);
-    GlobalOptions global;
-    StageOptions stages;
-    ReleaseOptions release;
-    CacheOptions cache;
-    std::string show_what;
-    std::string show_name;
+    Parsed p;
+    p.color = "auto";
+    // --json holds for errors found before or while parsing, too.
+    for (int i = 1; i < argc && std::string_view(argv[i]) != "--"; ++i)
+        p.global.json = p.global.json || std::string_view(argv[i]) == "--json";
 
     CLI::App app{"rcd: from a commit of a Rust service to a pushed container image", "rcd"};
+    app.formatter(std::make_shared<HelpFormatter>());
     app.require_subcommand(1);
-    app.add_option("-C", global.dir, "run as if started in DIR")->type_name("DIR");
-    app.add_option("-f,--file", global.config_file, "use this rcd.yaml")->type_name("FILE");
-    app.add_option("--pipelines", global.pipelines_dir, "look for pipelines in DIR first")
+    app.add_option("-C", p.global.dir, "run as if started in DIR")->type_name("DIR");
+    app.add_option("-f,--file", p.global.config_file, "use this rcd.yaml")->type_name("FILE");
+    app.add_option("--pipelines", p.global.pipelines_dir, "look for pipelines in DIR first")
         ->type_name("DIR");
-    app.add_flag("--json", global.json, "print one JSON document on stdout at the end");
-    app.add_flag("-q,--quiet", global.quiet, "print only errors and the final line");
-    app.add_flag("-v,--verbose", global.verbose, "also print commands and decisions");
-    app.add_option("--color", global.color, "colour: auto, always or never (NO_COLOR honoured)")
-        ->check(CLI::IsMember({"auto", "always", "never"}));
-    app.add_flag("--ci", global.ci_flag, "CI mode: no spinners or colour (default: $CI)");
-    app.add_flag("--no-ci", global.no_ci_flag, "not CI mode, even with CI=true");
+    app.add_flag("--json", p.global.json, "print one JSON document on stdout at the end");
+    app.add_flag("-q,--quiet", p.global.quiet, "print only errors and the final line");
+    app.add_flag("-v,--verbose", p.global.verbose, "also print commands and decisions");
+    app.add_option("--color", p.color, "colour: auto, always or never (NO_COLOR honoured)")
+        ->type_name("WHEN");
+    app.add_flag("--ci", p.global.ci_flag, "CI mode: no spinners or colour (default: $CI)");
+    app.add_flag("--no-ci", p.global.no_ci_flag, "not CI mode, even with CI=true");
 
-    std::function<int()> handler;
-    for (const auto& row : kCommands) {
+    std::map<std::string, CLI::App*> subs;
+    for (const auto& row : commands()) {
         CLI::App* sub = app.add_subcommand(row.name, row.description);
         sub->fallthrough();
-        std::string name = row.name;
-        if (row.runs_stages) {
-            sub->add_option("--only", stages.only, "run only these stages")
-                ->delimiter(',')
-                ->type_name("A,B");
-            sub->add_option("--skip", stages.skip, "skip these stages")
-                ->delimiter(',')
-                ->type_name("A,B");
-            sub->add_flag("--keep-going", stages.keep_going,
-                          "after a failure, run every stage that does not need the failed one");
-            sub->add_option("-j,--jobs", stages.jobs,
-                            "stages at once, where 'needs' allows (default 2)")
-                ->check(CLI::Range(1, 64));
-            sub->add_flag("--no-wait", stages.no_wait,
-                          "fail at once if another rcd uses the target directory");
-            sub->add_flag("--no-cache", stages.no_cache,
-                          "neither restore nor save the dependency cache");
-            if (name != "plan")
-                sub->add_option("--junit", stages.junit, "write the test results as JUnit XML")
-                    ->type_name("FILE");
-        }
-        if (name == "release" || name == "image" || name == "plan" || name == "cache" ||
-            name == "init" || name == "doctor")
-            sub->add_option("--registry", release.registry,
-                            "the registry (default: RCD_REGISTRY, then rcd.yaml)")
-                ->type_name("HOST[/PATH]");
-        if (name == "doctor")
-            sub->add_flag("--allow-dirty", release.allow_dirty,
-                          "a dirty tree is not a problem (release --allow-dirty)");
-        if (name == "release" || name == "image" || name == "plan") {
-            sub->add_option("--tag", release.tags, "also tag the image T (repeatable)")
-                ->type_name("T");
-            sub->add_flag("--no-latest", release.no_latest, "do not move the 'latest' tag");
-            sub->add_flag("--allow-dirty", release.allow_dirty,
-                          "release uncommitted changes as <sha>-dirty (never 'latest')");
-        }
-        if (name == "release" || name == "image") {
-            sub->add_flag("--force", release.force,
-                          "replace a commit tag that names another image");
-            sub->add_option("--compression", release.compression, "layer compression: gzip or zstd")
-                ->check(CLI::IsMember({"gzip", "zstd"}));
-        }
-        if (name == "release" || name == "image" || name == "cache" || name == "doctor") {
-            sub->add_flag("--insecure", release.insecure,
-                          "allow plain HTTP, or HTTPS without verification, for any registry");
-            sub->add_option("--ca-file", release.ca_file, "trust this CA for the registry")
-                ->type_name("FILE")
-                ->check(CLI::ExistingFile);
-        }
-        if (name == "release") {
-            sub->add_flag("--dry-run", release.dry_run,
-                          "do everything except writing to the registry");
-            sub->add_flag("--no-cache-push", release.no_cache_push,
-                          "do not push the dependency cache to the registry");
-        }
-        if (name == "cache") {
-            sub->add_option("action", cache.action, "status, pull, push or prune")
-                ->required()
-                ->check(CLI::IsMember({"status", "pull", "push", "prune"}));
-            sub->add_option("--max-size", cache.max_size,
-                            "prune: evict the least recently used until the cache fits")
-                ->type_name("SIZE");
-        }
-        if (name == "image") {
-            sub->add_flag("--push", release.push, "push the image");
-            sub->add_option("--output", release.outputs,
-                            "write the image: oci:DIR or docker-archive:FILE.tar (repeatable)");
-        }
-        if (name == "completions")
-            sub->add_option("shell", show_name, "bash, zsh or fish")
-                ->required()
-                ->check(CLI::IsMember({"bash", "zsh", "fish"}));
-        if (name == "pipelines") {
-            sub->add_option("action", show_what, "'show'")->check(CLI::IsMember({"show"}));
-            sub->add_option("name", show_name, "the language whose pipeline to print");
-        }
-        sub->callback([&, name] {
-            if (name == "check" || name == "build")
-                handler = [&, name] { return run_stages_command(name, global, stages); };
-            else if (name == "plan")
-                handler = [&] { return plan_command(global, stages, release); };
-            else if (name == "release")
-                handler = [&] { return release_command(global, stages, release); };
-            else if (name == "image")
-                handler = [&] { return image_command(global, release); };
-            else if (name == "cache")
-                handler = [&] { return cache_command(global, cache, release); };
-            else if (name == "init")
-                handler = [&] { return init_command(global, release); };
-            else if (name == "doctor")
-                handler = [&] { return doctor_command(global, release); };
-            else if (name == "completions")
-                handler = [&] {
-                    std::cout << *completion_script(show_name, app);
-                    return 0;
-                };
-            else if (name == "pipelines")
-                handler = [&] {
-                    if (show_what == "show" && show_name.empty())
-                        return report_error(global, "pipelines",
-                                            Error{ExitCode::usage, "'pipelines show' needs a name",
-                                                  "for example: rcd pipelines show rust"});
-                    return pipelines_command(global, show_name);
-                };
-            else if (name == "version")
-                handler = [&] { return version_command(global); };
-        });
+        for (const auto& option : row.options)
+            add_option(sub, option, p);
+        subs[row.name] = sub;
     }
 
-    if (auto unknown = unknown_command(argc, argv)) {
-        std::vector<std::string> names;
-        for (const auto& row : kCommands)
-            names.emplace_back(row.name);
-        std::string hint = "run 'rcd --help' for the list of commands";
-        if (auto suggestion = util::closest_match(*unknown, names))
-            hint = "did you mean 'rcd " + *suggestion + "'?";
-        return report_error(global, *unknown,
-                            Error{ExitCode::usage, "unknown command '" + *unknown + "'", hint});
-    }
-
+    auto words = scan(argc, argv, app, subs);
+    const auto& word = words.command;
+    const std::string command = word && subs.contains(*word) ? *word : "";
+    if (words.unknown_option && words.before_command)
+        return report_error(
+            p.global, command.empty() ? "rcd" : command,
+            Error{ExitCode::usage,
+                  fmt::format("'{}' is an option of a command, given before the command",
+                              *words.unknown_option),
+                  fmt::format("put it after the command: rcd {} {} ...",
+                              command.empty() ? "check" : command, *words.unknown_option)});
+    if (word && !subs.contains(*word))
+        return report_error(p.global, *word, unknown_command(*word));
+    const CLI::App* sub = word ? subs[*word] : nullptr;
+    if (words.unknown_option)
+        return report_error(p.global, command.empty() ? "rcd" : command,
+                            unknown_option(*words.unknown_option, app, sub, command));
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -222,16 +458,16 @@ int main(int argc, char** argv) {
     } catch (const CLI::CallForAllHelp& e) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
-        std::string message = e.what();
-        if (dynamic_cast<const CLI::RequiredError*>(&e) &&
-            message.find("subcommand") != std::string::npos)
-            message = "no command given";
-        return report_error(global, "rcd",
-                            Error{ExitCode::usage, message, "run 'rcd --help' for usage"});
+        Error error = parse_error(e, command);
+        if (dynamic_cast<const CLI::RequiredError*>(&e) && !word)
+            error = Error{ExitCode::usage, "no command given", "run 'rcd --help' for usage"};
+        return report_error(p.global, command.empty() ? "rcd" : command, error);
     }
-    if (global.quiet && global.verbose)
-        return report_error(
-            global, "rcd",
-            Error{ExitCode::usage, "-q and -v cannot be used together", "choose one of them"});
-    return handler ? handler() : 2;
+    if (auto error = check_values(p, command))
+        return report_error(p.global, command, *error);
+    for (const auto& row : commands())
+        if (subs[row.name]->parsed())
+            return row.run(p, app);
+    return report_error(p.global, "rcd",
+                        Error{ExitCode::usage, "no command given", "run 'rcd --help' for usage"});
 }

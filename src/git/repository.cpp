@@ -1,5 +1,6 @@
 #include "rcd/git/repository.hpp"
 
+#include <algorithm>
 #include <fmt/format.h>
 #include <fmt/std.h>
 #include <git2.h>
@@ -25,7 +26,90 @@ std::string last_error() {
     return e && e->message ? e->message : "unknown libgit2 error";
 }
 
+// What `git status` lists, an untracked directory as one entry: "image/ (37 files)".
+Result<std::vector<std::string>> dirty_paths(git_repository* repo) {
+    auto list = [&](bool recurse) -> Result<std::vector<std::string>> {
+        git_status_options options = GIT_STATUS_OPTIONS_INIT;
+        options.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
+        options.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
+        if (recurse)
+            options.flags |= GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS;
+        git_status_list* raw_status = nullptr;
+        if (git_status_list_new(&raw_status, repo, &options) != 0)
+            return fail(ExitCode::repository,
+                        fmt::format("cannot read git status: {}", last_error()),
+                        "check the repository with 'git status'");
+        Owned<git_status_list, git_status_list_free> status(raw_status);
+        std::vector<std::string> paths;
+        for (std::size_t i = 0; i < git_status_list_entrycount(status.get()); ++i) {
+            const git_status_entry* entry = git_status_byindex(status.get(), i);
+            if (entry->status == GIT_STATUS_CURRENT || (entry->status & GIT_STATUS_IGNORED))
+                continue;
+            const git_diff_delta* delta =
+                entry->index_to_workdir ? entry->index_to_workdir : entry->head_to_index;
+            if (delta && delta->new_file.path)
+                paths.emplace_back(delta->new_file.path);
+        }
+        return paths;
+    };
+    RCD_ASSIGN(auto paths, list(false));
+    if (std::none_of(paths.begin(), paths.end(), [](const auto& p) { return p.ends_with('/'); }))
+        return paths;
+    RCD_ASSIGN(auto files, list(true));
+    for (auto& path : paths) {
+        if (!path.ends_with('/'))
+            continue;
+        auto n = std::count_if(files.begin(), files.end(),
+                               [&](const std::string& f) { return f.starts_with(path); });
+        path += fmt::format(" ({} file{})", n, n == 1 ? "" : "s");
+    }
+    return paths;
+}
+
 } // namespace
+
+std::optional<std::string> source_url(const std::string& remote) {
+    std::string url = strip_credentials(remote);
+    std::string host_and_path;
+    if (auto scheme = url.find("://"); scheme != std::string::npos) {
+        std::string name = url.substr(0, scheme);
+        if (name == "file")
+            return std::nullopt;
+        host_and_path = url.substr(scheme + 3);
+        auto slash = host_and_path.find('/');
+        std::string host = host_and_path.substr(0, slash);
+        std::string path = slash == std::string::npos ? "" : host_and_path.substr(slash);
+        if (auto at = host.rfind('@'); at != std::string::npos)
+            host = host.substr(at + 1); // ssh://git@host
+        // An ssh or git port says nothing about the web address.
+        if (name != "http" && name != "https")
+            host = host.substr(0, host.find(':'));
+        host_and_path = host + path;
+        if (name == "http")
+            host_and_path = "http://" + host_and_path;
+    } else {
+        // scp-like "git@host:org/x.git"; anything else is a local path.
+        auto colon = url.find(':');
+        auto slash = url.find('/');
+        if (colon == std::string::npos || (slash != std::string::npos && slash < colon) ||
+            colon == 1) // "C:/..." or a path
+            return std::nullopt;
+        std::string host = url.substr(0, colon);
+        if (auto at = host.rfind('@'); at != std::string::npos)
+            host = host.substr(at + 1);
+        std::string path = url.substr(colon + 1);
+        if (!path.starts_with('/'))
+            path = "/" + path;
+        host_and_path = host + path;
+    }
+    while (host_and_path.ends_with('/'))
+        host_and_path.pop_back();
+    if (host_and_path.ends_with(".git"))
+        host_and_path.resize(host_and_path.size() - 4);
+    if (host_and_path.empty() || host_and_path.starts_with('/'))
+        return std::nullopt;
+    return host_and_path.starts_with("http://") ? host_and_path : "https://" + host_and_path;
+}
 
 std::string strip_credentials(const std::string& url) {
     auto scheme = url.find("://");
@@ -85,24 +169,7 @@ Result<RepoState> inspect(const std::filesystem::path& dir) {
             state.origin = strip_credentials(url);
     }
 
-    git_status_options options = GIT_STATUS_OPTIONS_INIT;
-    options.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
-    options.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS |
-                    GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
-    git_status_list* raw_status = nullptr;
-    if (git_status_list_new(&raw_status, repo.get(), &options) != 0)
-        return fail(ExitCode::repository, fmt::format("cannot read git status: {}", last_error()),
-                    "check the repository with 'git status'");
-    Owned<git_status_list, git_status_list_free> status(raw_status);
-    for (std::size_t i = 0; i < git_status_list_entrycount(status.get()); ++i) {
-        const git_status_entry* entry = git_status_byindex(status.get(), i);
-        if (entry->status == GIT_STATUS_CURRENT || (entry->status & GIT_STATUS_IGNORED))
-            continue;
-        const git_diff_delta* delta =
-            entry->index_to_workdir ? entry->index_to_workdir : entry->head_to_index;
-        if (delta && delta->new_file.path)
-            state.dirty_files.emplace_back(delta->new_file.path);
-    }
+    RCD_ASSIGN(state.dirty_files, dirty_paths(repo.get()));
     return state;
 }
 

@@ -115,9 +115,10 @@ void apply(Stage& stage, const StageOverride& o) {
 
 Result<ImageConfig> parse_image(const YamlReader& reader, const YAML::Node& node) {
     RCD_CHECK(reader.expect_map(node, "'image'"));
-    RCD_CHECK(reader.check_keys(
-        node, {"base", "entrypoint", "cmd", "env", "workdir", "user", "expose", "labels", "files"},
-        "image"));
+    RCD_CHECK(reader.check_keys(node,
+                                {"base", "entrypoint", "cmd", "env", "workdir", "user", "expose",
+                                 "labels", "files", "smoke"},
+                                "image"));
     ImageConfig image;
     for (const auto& entry : node) {
         const std::string key = entry.first.Scalar();
@@ -128,6 +129,8 @@ Result<ImageConfig> parse_image(const YamlReader& reader, const YAML::Node& node
             RCD_ASSIGN(image.entrypoint, reader.argv(value, key));
         } else if (key == "cmd") {
             RCD_ASSIGN(image.cmd, reader.argv(value, key));
+        } else if (key == "smoke") {
+            RCD_ASSIGN(image.smoke, reader.argv(value, key));
         } else if (key == "env") {
             RCD_ASSIGN(image.env, reader.string_map(value, key));
         } else if (key == "workdir") {
@@ -194,8 +197,8 @@ Result<RepoConfig> parse_repo_config(std::string_view text, const std::string& f
         return fail(ExitCode::usage, fmt::format("{}: the file is empty", file),
                     "give at least 'name: my-service' and 'language: rust'");
     RCD_CHECK(reader.expect_map(root, "the file"));
-    RCD_CHECK(reader.check_keys(root, {"name", "language", "registry", "binary", "image", "stages"},
-                                file));
+    RCD_CHECK(reader.check_keys(
+        root, {"name", "language", "registry", "binary", "image", "cache", "stages"}, ""));
     RCD_CHECK(require(reader, root, "name", "my-service"));
     RCD_CHECK(require(reader, root, "language", "rust"));
 
@@ -213,6 +216,13 @@ Result<RepoConfig> parse_repo_config(std::string_view text, const std::string& f
     }
     if (root["image"]) {
         RCD_ASSIGN(config.image, parse_image(reader, root["image"]));
+    }
+    if (const YAML::Node cache = root["cache"]) {
+        RCD_CHECK(reader.expect_map(cache, "'cache'"));
+        RCD_CHECK(reader.check_keys(cache, {"repository"}, "cache"));
+        if (cache["repository"]) {
+            RCD_ASSIGN(config.cache.repository, reader.string(cache["repository"], "repository"));
+        }
     }
     if (const YAML::Node stages = root["stages"]) {
         if (stages.IsSequence())
@@ -251,7 +261,7 @@ Result<Pipeline> parse_pipeline(std::string_view text, const std::string& file) 
     YamlReader reader(file);
     RCD_ASSIGN(YAML::Node root, reader.parse(text));
     RCD_CHECK(reader.expect_map(root, "a pipeline file"));
-    RCD_CHECK(reader.check_keys(root, {"language", "detect", "stages"}, file));
+    RCD_CHECK(reader.check_keys(root, {"language", "detect", "stages"}, ""));
     RCD_CHECK(require(reader, root, "language", "rust"));
     RCD_CHECK(require(reader, root, "stages", "[{name: test, run: [cargo, test]}]"));
 

@@ -60,14 +60,16 @@ Status YamlReader::expect_map(const YAML::Node& node, const std::string& what) c
 
 Status YamlReader::check_keys(const YAML::Node& map, const std::vector<std::string>& allowed,
                               const std::string& context) const {
+    // At the top of a file the position says where: no context repeats the file's name.
+    const std::string prefix = context.empty() ? "" : context + ": ";
     std::set<std::string> seen;
     for (const auto& entry : map) {
         const YAML::Node& key = entry.first;
         if (!key.IsScalar())
-            return error_at(key, fmt::format("{}: keys must be plain words", context));
+            return error_at(key, fmt::format("{}keys must be plain words", prefix));
         const std::string& name = key.Scalar();
         if (!seen.insert(name).second)
-            return error_at(key, fmt::format("{}: duplicate key '{}'", context, name),
+            return error_at(key, fmt::format("{}duplicate key '{}'", prefix, name),
                             "remove one of the two entries");
         if (std::find(allowed.begin(), allowed.end(), name) != allowed.end())
             continue;
@@ -76,7 +78,7 @@ Status YamlReader::check_keys(const YAML::Node& map, const std::vector<std::stri
             hint = fmt::format("did you mean '{}'?", *suggestion);
         else
             hint = fmt::format("the keys allowed here are: {}", util::join(allowed, ", "));
-        return error_at(key, fmt::format("{}: unknown key '{}'", context, name), hint);
+        return error_at(key, fmt::format("{}unknown key '{}'", prefix, name), hint);
     }
     return {};
 }

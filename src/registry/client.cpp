@@ -258,6 +258,11 @@ Result<Client::Response> Client::send(const std::string& method, const std::stri
                             fmt::format("cannot store what registry {} sent ({} {})", registry_,
                                         method, path.substr(0, path.find('?'))),
                             "check free disk space and the cache directory's permissions");
+            if (e.unresolvable)
+                return fail(ExitCode::registry,
+                            fmt::format("cannot reach registry {}: {}", registry_, e.message),
+                            "check the registry's host name (registry: in rcd.yaml, --registry or "
+                            "RCD_REGISTRY) and the machine's DNS");
             if (last)
                 return fail(ExitCode::registry,
                             fmt::format("cannot reach registry {} ({} {}): {} (after {} attempts)",
@@ -265,7 +270,12 @@ Result<Client::Response> Client::send(const std::string& method, const std::stri
                                         e.message, attempt + 1),
                             "check that the registry is running and its address is right "
                             "(registry: in rcd.yaml, --registry or RCD_REGISTRY)");
-            std::this_thread::sleep_for(backoff(attempt, options_.base_delay, ""));
+            auto wait = backoff(attempt, options_.base_delay, "");
+            if (options_.log)
+                options_.log(fmt::format("registry {}: {} {}: {}; retrying in {} ms", registry_,
+                                         method, path.substr(0, path.find('?')), e.message,
+                                         wait.count()));
+            std::this_thread::sleep_for(wait);
             continue;
         }
         if (response->status == 401 && !authenticated) {
@@ -275,8 +285,12 @@ Result<Client::Response> Client::send(const std::string& method, const std::stri
             continue;
         }
         if (retryable_status(response->status) && !last) {
-            std::this_thread::sleep_for(
-                backoff(attempt, options_.base_delay, response->header("retry-after")));
+            auto wait = backoff(attempt, options_.base_delay, response->header("retry-after"));
+            if (options_.log)
+                options_.log(fmt::format("registry {}: {} {}: HTTP {}; retrying in {} ms",
+                                         registry_, method, path.substr(0, path.find('?')),
+                                         response->status, wait.count()));
+            std::this_thread::sleep_for(wait);
             continue;
         }
         return Response{std::move(*response)};
@@ -292,6 +306,69 @@ Result<bool> Client::has_blob(const std::string& repo, const std::string& digest
         return false;
     return std::unexpected(
         registry_error(fmt::format("checking blob {}", digest), r.status, r.body));
+}
+
+Status Client::check_push(const std::string& repo) {
+    // An upload session is what pushing needs: open one, then cancel it.
+    RCD_ASSIGN(auto start, send("POST", fmt::format("/v2/{}/blobs/uploads/", repo),
+                                {"Content-Type:"}, {}, repo_scope(repo, "pull,push")));
+    if (start.status != 202)
+        return std::unexpected(
+            registry_error(fmt::format("{} cannot push to {}",
+                                       credentials_ ? "the credentials from " + credentials_->source
+                                                    : std::string("anonymous access"),
+                                       repo),
+                           start.status, start.body));
+    if (auto location = start.header("location"); !location.empty())
+        (void)send("DELETE", location, {}, {}, repo_scope(repo, "pull,push"));
+    return {};
+}
+
+Result<std::vector<std::string>> Client::list_tags(const std::string& repo) {
+    std::vector<std::string> tags;
+    std::string path = fmt::format("/v2/{}/tags/list?n=1000", repo);
+    // Pages follow the Link header: </v2/x/tags/list?n=1000&last=y>; rel="next".
+    for (int page = 0; !path.empty() && page < 1000; ++page) {
+        RCD_ASSIGN(auto r, send("GET", path, {}, {}, repo_scope(repo, "pull")));
+        if (r.status == 404)
+            return tags;
+        if (r.status != 200)
+            return std::unexpected(
+                registry_error(fmt::format("listing the tags of {}", repo), r.status, r.body));
+        auto doc = nlohmann::json::parse(r.body, nullptr, false);
+        if (doc.is_discarded() || !doc.is_object())
+            return fail(ExitCode::registry,
+                        fmt::format("registry {}: the tag list of {} is not JSON", registry_, repo),
+                        "check the registry");
+        if (doc.contains("tags") && doc["tags"].is_array())
+            for (const auto& tag : doc["tags"])
+                if (tag.is_string())
+                    tags.push_back(tag.get<std::string>());
+        path.clear();
+        std::string link = r.header("link");
+        auto open = link.find('<');
+        auto close = link.find('>');
+        if (open != std::string::npos && close != std::string::npos && close > open &&
+            link.find("rel=\"next\"") != std::string::npos)
+            path = link.substr(open + 1, close - open - 1);
+        if (!path.empty() && !path.starts_with("/v2/"))
+            path.clear(); // only the registry's own API, never another host
+    }
+    return tags;
+}
+
+Status Client::delete_manifest(const std::string& repo, const std::string& digest) {
+    RCD_ASSIGN(auto r, send("DELETE", fmt::format("/v2/{}/manifests/{}", repo, digest), {}, {},
+                            repo_scope(repo, "delete")));
+    if (r.status == 202 || r.status == 200 || r.status == 404)
+        return {};
+    std::string hint = r.status == 405 ? "the registry does not allow deletes (distribution: "
+                                         "storage: delete: enabled: true)"
+                                       : "";
+    auto error = registry_error(fmt::format("deleting {}@{}", repo, digest), r.status, r.body);
+    if (!hint.empty())
+        error.hint = hint;
+    return std::unexpected(error);
 }
 
 Result<bool> Client::mount_blob(const std::string& repo, const std::string& digest,

@@ -92,35 +92,60 @@ Result<std::optional<Credentials>> credentials_from_config(const nlohmann::json&
     return std::optional<Credentials>{};
 }
 
+std::vector<std::filesystem::path> credential_files() {
+    auto env = [](const char* name) -> std::optional<std::filesystem::path> {
+        const char* value = std::getenv(name);
+        if (value && *value)
+            return std::filesystem::path(value);
+        return std::nullopt;
+    };
+    std::vector<std::filesystem::path> files;
+    // The containers' auth files, as podman, skopeo and buildah write them.
+    if (auto file = env("REGISTRY_AUTH_FILE"))
+        files.push_back(*file);
+    if (auto runtime = env("XDG_RUNTIME_DIR"))
+        files.push_back(*runtime / "containers" / "auth.json");
+    if (auto config = env("XDG_CONFIG_HOME"))
+        files.push_back(*config / "containers" / "auth.json");
+    else if (auto home = env("HOME"))
+        files.push_back(*home / ".config" / "containers" / "auth.json");
+    // Then docker's.
+    if (auto dir = env("DOCKER_CONFIG"))
+        files.push_back(*dir / "config.json");
+    else if (auto home = env("HOME"))
+        files.push_back(*home / ".docker" / "config.json");
+    return files;
+}
+
 Result<std::optional<Credentials>> find_credentials(const std::string& registry) {
-    std::filesystem::path file;
-    if (const char* dir = std::getenv("DOCKER_CONFIG"); dir && *dir)
-        file = std::filesystem::path(dir) / "config.json";
-    else if (const char* home = std::getenv("HOME"); home && *home)
-        file = std::filesystem::path(home) / ".docker" / "config.json";
-    std::error_code ec;
-    if (!file.empty() && std::filesystem::exists(file, ec)) {
+    HelperRunner run = [](const std::string& helper,
+                          const std::string& server) -> Result<std::string> {
+        exec::Command command{{"docker-credential-" + helper, "get"}, {}, {}, server + "\n"};
+        auto out = exec::capture(command);
+        if (!out || out->exit_code != 0)
+            return fail(ExitCode::registry,
+                        fmt::format("docker-credential-{} get failed for {}", helper, server),
+                        "check that the helper is installed and you are logged in");
+        return out->output;
+    };
+    for (const auto& file : credential_files()) {
+        std::error_code ec;
+        if (!std::filesystem::is_regular_file(file, ec))
+            continue;
         RCD_ASSIGN(auto text, util::read_file(file));
-        nlohmann::json config;
-        try {
-            config = nlohmann::json::parse(text);
-        } catch (const nlohmann::json::exception& e) {
+        auto config = nlohmann::json::parse(text, nullptr, false);
+        if (config.is_discarded() || !config.is_object())
             return fail(ExitCode::registry, fmt::format("{} is not valid JSON", file.string()),
                         "fix or remove it");
-        }
-        HelperRunner run = [](const std::string& helper,
-                              const std::string& server) -> Result<std::string> {
-            exec::Command command{{"docker-credential-" + helper, "get"}, {}, {}, server + "\n"};
-            auto out = exec::capture(command);
-            if (!out || out->exit_code != 0)
-                return fail(ExitCode::registry,
-                            fmt::format("docker-credential-{} get failed for {}", helper, server),
-                            "check that the helper is installed and you are logged in");
-            return out->output;
-        };
-        RCD_ASSIGN(auto found, credentials_from_config(config, registry, run));
-        if (found)
+        auto found = credentials_from_config(config, registry, run);
+        if (!found)
+            return std::unexpected(found.error().with_context(file.string()));
+        if (*found) {
+            (*found)->source = file.filename() == "auth.json"
+                                   ? "containers auth file " + file.string()
+                                   : (*found)->source;
             return found;
+        }
     }
     const char* user = std::getenv("RCD_REGISTRY_USERNAME");
     const char* password = std::getenv("RCD_REGISTRY_PASSWORD");

@@ -4,6 +4,9 @@
 #include <cctype>
 #include <cstdlib>
 #include <curl/curl.h>
+#include <filesystem>
+#include <fstream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <openssl/evp.h>
@@ -85,6 +88,40 @@ int on_progress(void* user, curl_off_t down_total, curl_off_t down_now, curl_off
     return 0;
 }
 
+// The system's CA bundle. libcurl knows only where its build machine kept it; a binary copied to
+// another distribution (Fedora, Alpine, a CI image) finds its own.
+std::optional<std::string> system_ca_bundle(const char* built_in) {
+    std::error_code ec;
+    if (const char* file = std::getenv("SSL_CERT_FILE"); file && *file)
+        return std::string(file);
+    if (built_in && std::filesystem::exists(built_in, ec))
+        return std::nullopt; // curl's own default works
+    for (const char* candidate :
+         {"/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt",
+          "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", "/etc/ssl/ca-bundle.pem",
+          "/etc/ssl/cert.pem"})
+        if (std::filesystem::exists(candidate, ec))
+            return std::string(candidate);
+    return std::nullopt;
+}
+
+// --ca-file adds a CA to the system's: both go to curl as one PEM blob.
+const std::string& trusted_pem(const std::string& extra, const char* built_in) {
+    static std::mutex mutex;
+    static std::map<std::string, std::string> cache;
+    std::lock_guard lock(mutex);
+    auto [it, inserted] = cache.try_emplace(extra);
+    if (inserted) {
+        auto bundle = system_ca_bundle(built_in);
+        std::string path = bundle ? *bundle : (built_in ? built_in : "");
+        for (const auto& file : {path, extra}) {
+            std::ifstream in(file, std::ios::binary);
+            it->second += std::string(std::istreambuf_iterator<char>(in), {}) + "\n";
+        }
+    }
+    return it->second;
+}
+
 struct CurlDeleter {
     void operator()(CURL* c) const { curl_easy_cleanup(c); }
 };
@@ -132,8 +169,15 @@ perform(const HttpRequest& request, const TlsOptions& tls, const TransferProgres
     curl_easy_setopt(c, CURLOPT_USERAGENT, "rcd/0.1");
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, tls.verify ? 1L : 0L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, tls.verify ? 2L : 0L);
-    if (!tls.ca_file.empty())
-        curl_easy_setopt(c, CURLOPT_CAINFO, tls.ca_file.c_str());
+    char* built_in = nullptr;
+    curl_easy_getinfo(c, CURLINFO_CAINFO, &built_in);
+    if (!tls.ca_file.empty()) {
+        const std::string& pem = trusted_pem(tls.ca_file, built_in);
+        curl_blob blob{const_cast<char*>(pem.data()), pem.size(), CURL_BLOB_NOCOPY};
+        curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &blob);
+    } else if (static const auto found = system_ca_bundle(built_in); found) {
+        curl_easy_setopt(c, CURLOPT_CAINFO, found->c_str());
+    }
 
     Upload upload{request.body, 0};
     if (request.method == "HEAD") {
@@ -159,6 +203,7 @@ perform(const HttpRequest& request, const TlsOptions& tls, const TransferProgres
         error.tls_untrusted = rc == CURLE_PEER_FAILED_VERIFICATION;
         error.tls_mismatch = rc == CURLE_SSL_CONNECT_ERROR;
         error.sink_refused = receiver.sink_refused;
+        error.unresolvable = rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_COULDNT_RESOLVE_PROXY;
         return std::unexpected(error);
     }
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);

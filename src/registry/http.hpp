@@ -40,6 +40,7 @@ struct TransportError {
     bool tls_untrusted = false; // the server's certificate did not verify
     bool tls_mismatch = false;  // the server does not speak TLS
     bool sink_refused = false;  // the body sink could not take the data: not worth a retry
+    bool unresolvable = false;  // the host name does not resolve: not worth a retry either
 };
 
 struct TlsOptions {

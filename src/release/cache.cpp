@@ -2,6 +2,7 @@
 
 #include "rcd/registry/reference.hpp"
 
+#include <cstdlib>
 #include <fmt/format.h>
 
 namespace rcd::release {
@@ -41,7 +42,7 @@ open_cache(const Project& project, const Selection& selection,
         needs_registry = needs_registry || !profile.key.empty();
     if (needs_registry && configured_registry(project, options)) {
         auto connected = [&]() -> Result<cache::RemoteStore> {
-            RCD_ASSIGN(auto repository, image_repository(project, options));
+            RCD_ASSIGN(auto repository, cache_repository(project, options));
             RCD_ASSIGN(auto ref, registry::parse_reference(repository, false));
             RCD_ASSIGN(auto client, connect_registry(ref.registry, options, notify));
             return cache::RemoteStore{client, ref.repository};
@@ -53,6 +54,30 @@ open_cache(const Project& project, const Selection& selection,
                                connected.error().message));
     }
     return Opened{std::move(planner)};
+}
+
+Result<std::string> cache_repository(const Project& project, const PublishOptions& options) {
+    RCD_ASSIGN(auto image, image_repository(project, options));
+    std::optional<std::string> chosen = project.config.cache.repository;
+    if (const char* env = std::getenv("RCD_CACHE_REPOSITORY"); env && *env)
+        chosen = env;
+    if (!chosen)
+        return image + "-cache";
+    std::string text = *chosen;
+    while (text.ends_with('/'))
+        text.pop_back();
+    auto first = text.substr(0, text.find('/'));
+    bool has_host = first.find_first_of(".:") != std::string::npos || first == "localhost";
+    if (!has_host) {
+        RCD_ASSIGN(auto image_ref, registry::parse_reference(image, false));
+        text = image_ref.registry + "/" + text;
+    }
+    RCD_ASSIGN(auto ref, registry::parse_reference(text, false));
+    if (ref.tag || ref.digest)
+        return fail(ExitCode::usage,
+                    fmt::format("cache.repository '{}' names a tag or digest", *chosen),
+                    "give a repository, like registry.example.com/team/hello-api-cache");
+    return ref.name();
 }
 
 report::CacheSummary cache_summary(const cache::Planner& planner) {

@@ -3,6 +3,7 @@
 #include "rcd/exec/process.hpp"
 #include "rcd/registry/credentials.hpp"
 #include "rcd/registry/reference.hpp"
+#include "rcd/release/startable.hpp"
 #include "rcd/util/strings.hpp"
 
 #include <fmt/format.h>
@@ -78,6 +79,11 @@ std::vector<Check> run_doctor(const ProjectOptions& project_options,
                           "", ExitCode::ok});
     }
 
+    // The image must be able to start: checked before the registry, which needs no build.
+    auto start = check_image_start(*project, publish_options);
+    checks.push_back({"image", start.ok ? Verdict::ok : Verdict::fail, start.detail, start.hint,
+                      start.ok ? ExitCode::ok : ExitCode::usage});
+
     if (!configured_registry(*project, publish_options)) {
         checks.push_back({"registry", Verdict::fail, "no registry configured",
                           "add 'registry: host:port/path' to rcd.yaml, set RCD_REGISTRY, or "
@@ -108,8 +114,8 @@ std::vector<Check> run_doctor(const ProjectOptions& project_options,
     }
     checks.push_back(
         {"registry", Verdict::ok, fmt::format("{} answers /v2/", ref->registry), "", ExitCode::ok});
-    // Push access is what a release needs: ask for the repository with a push scope.
-    auto probe = (*client)->manifest_digest(ref->repository, "latest");
+    // Push access is what a release needs: the same probe a release makes before its stages.
+    auto probe = (*client)->check_push(ref->repository);
     std::string source = *credentials ? (*credentials)->source : "none (anonymous)";
     if (!probe)
         checks.push_back({"credentials", Verdict::fail,

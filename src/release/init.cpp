@@ -64,6 +64,7 @@ Result<InitResult> init_config(const InitOptions& options) {
     RCD_ASSIGN(result.language, detect_language(catalog, options.dir));
     if (result.language == "rust") {
         RCD_ASSIGN(result.name, rust_name(options.dir));
+        result.advice = predict_scratch_start(options.dir);
     } else {
         result.name = std::filesystem::absolute(options.dir).lexically_normal().filename().string();
         if (result.name.empty())

@@ -1,10 +1,12 @@
 #include "rcd/release/publish.hpp"
 
+#include "rcd/cache/local_store.hpp"
 #include "rcd/exec/process.hpp"
+#include "rcd/image/elf.hpp"
 #include "rcd/image/layout.hpp"
 #include "rcd/registry/client.hpp"
-#include "rcd/registry/reference.hpp"
 #include "rcd/release/stages.hpp"
+#include "rcd/release/startable.hpp"
 #include "rcd/util/duration.hpp"
 #include "rcd/util/fs.hpp"
 #include "rcd/util/strings.hpp"
@@ -23,6 +25,10 @@ namespace rcd::release {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+constexpr const char* kRevisionLabel = "org.opencontainers.image.revision";
+// nonroot, as distroless and ko run: a service needs no root inside its container.
+constexpr const char* kDefaultUser = "65532:65532";
 
 std::string short_digest(const std::string& digest) {
     return digest.substr(0, 7 + 12);
@@ -78,11 +84,285 @@ std::optional<std::string> package_version(const Project& project, const std::st
     return std::nullopt;
 }
 
-struct PulledBase {
-    image::BaseImage base;
-    registry::Reference ref;
-    std::shared_ptr<registry::Client> client;
+// A scratch image has no user database: name the users an image may run as.
+std::vector<image::ImageFile> user_database() {
+    return {{"/etc/group", "root:x:0:\nnobody:x:65534:\nnonroot:x:65532:\n", 0644},
+            {"/etc/passwd",
+             "root:x:0:0:root:/root:/sbin/nologin\n"
+             "nobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n"
+             "nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n",
+             0644}};
+}
+
+// What goes into the image, from rcd.yaml, the commit and the built binary.
+Result<image::ImageSpec> image_spec(const Project& project, const image::Platform& platform,
+                                    std::string binary, const PublishOptions& options) {
+    const git::RepoState& repo = *project.repo;
+    image::ImageSpec spec;
+    spec.platform = platform;
+    spec.compression = options.compression;
+    spec.mtime = repo.commit_time;
+    if (auto epoch = env("SOURCE_DATE_EPOCH");
+        epoch && epoch->find_first_not_of("0123456789") == std::string::npos)
+        spec.mtime = std::stoll(*epoch);
+    const std::string& name = project.config.binary_name();
+    const std::string in_image = "/usr/local/bin/" + name;
+    spec.app.push_back({in_image, std::move(binary), 0755});
+    const auto& config = project.config.image;
+    if (config.base == "scratch")
+        for (auto& file : user_database())
+            spec.app.push_back(std::move(file));
+    for (const auto& copy : config.files) {
+        RCD_ASSIGN(auto files, image::collect_files(project.dir / copy.src, copy.dst));
+        spec.files.insert(spec.files.end(), files.begin(), files.end());
+    }
+    spec.entrypoint = config.entrypoint.value_or(std::vector<std::string>{in_image});
+    spec.cmd = config.cmd;
+    spec.env = config.env;
+    spec.workdir = config.workdir;
+    spec.user = !config.user ? kDefaultUser : *config.user == "root" ? "0:0" : *config.user;
+    spec.exposed_ports = config.expose;
+    spec.labels = config.labels;
+    spec.labels[kRevisionLabel] = repo.commit;
+    spec.labels["org.opencontainers.image.created"] = image::rfc3339(spec.mtime);
+    spec.labels["org.opencontainers.image.title"] = project.config.name;
+    // Normalised, so that every clone of the repository builds the same image.
+    if (auto source = repo.origin ? git::source_url(*repo.origin) : std::nullopt)
+        spec.labels["org.opencontainers.image.source"] = *source;
+    if (auto version = package_version(project, name))
+        spec.labels["org.opencontainers.image.version"] = *version;
+    return spec;
+}
+
+// --output oci:DIR and docker-archive:FILE.
+Status write_outputs(const BuiltImage& built, const PublishOptions& options, const Notify& notify,
+                     report::ImageSummary& summary) {
+    if (options.outputs.empty())
+        return {};
+    RCD_ASSIGN(auto blobs, base_blobs(built));
+    for (const auto& output : options.outputs) {
+        auto colon = output.find(':');
+        std::string kind = output.substr(0, colon);
+        std::filesystem::path where = colon == std::string::npos ? "" : output.substr(colon + 1);
+        if (kind == "oci" && !where.empty()) {
+            RCD_CHECK(image::write_oci_layout(where, built.image, summary.tags, blobs));
+        } else if (kind == "docker-archive" && !where.empty()) {
+            std::vector<std::string> repo_tags;
+            for (const auto& tag : summary.tags)
+                repo_tags.push_back(built.repository + ":" + tag);
+            RCD_CHECK(image::write_docker_archive(where, built.image, repo_tags, blobs));
+        } else {
+            return fail(ExitCode::usage, fmt::format("unknown output '{}'", output),
+                        "use --output oci:DIR or --output docker-archive:FILE.tar");
+        }
+        summary.outputs.push_back(output);
+        notify(fmt::format("wrote {}", output));
+    }
+    return {};
+}
+
+// A tag that names one commit: the commit tag, and any tag that looks like a sha.
+bool is_commit_tag(const std::string& tag) {
+    return (tag.size() == 40 || tag.size() == 64) &&
+           tag.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+// The image a tag names: its manifest and the commit its revision label gives, if any.
+struct Tagged {
+    registry::FetchedManifest manifest;
+    std::optional<std::string> revision;
 };
+
+Result<Tagged> read_tagged(registry::Client& client, const std::string& repo,
+                           const std::string& tag) {
+    RCD_ASSIGN(auto manifest, client.get_manifest(repo, tag));
+    Tagged tagged{manifest, std::nullopt};
+    auto doc = nlohmann::json::parse(manifest.body, nullptr, false);
+    if (doc.is_discarded() || !doc.is_object() || !doc.contains("config") ||
+        !doc["config"].is_object() || !doc["config"].contains("digest") ||
+        !doc["config"]["digest"].is_string())
+        return tagged; // an index, or not an image rcd can read: no revision
+    RCD_ASSIGN(auto config_text, client.get_blob(repo, doc["config"]["digest"].get<std::string>()));
+    auto config = nlohmann::json::parse(config_text, nullptr, false);
+    if (!config.is_discarded() && config.contains("config") && config["config"].is_object() &&
+        config["config"].contains("Labels") && config["config"]["Labels"].is_object()) {
+        const auto& labels = config["config"]["Labels"];
+        if (labels.contains(kRevisionLabel) && labels[kRevisionLabel].is_string())
+            tagged.revision = labels[kRevisionLabel].get<std::string>();
+    }
+    return tagged;
+}
+
+struct BlobOutcome {
+    registry::BlobOutcome outcome;
+    std::int64_t bytes;
+};
+
+// One blob of the image: ours uploaded (or found), a base layer found, mounted or copied.
+Result<BlobOutcome> push_blob(registry::Client& client, const std::string& repo,
+                              const BuiltImage& built, const image::Descriptor& layer,
+                              const std::map<std::string, const image::Blob*>& own,
+                              const PublishOptions& options, const Notify& notify) {
+    auto started = Clock::now();
+    if (auto it = own.find(layer.digest); it != own.end()) {
+        const image::Blob& blob = *it->second;
+        if (options.dry_run) {
+            RCD_ASSIGN(bool has, client.has_blob(repo, blob.digest));
+            return BlobOutcome{has ? registry::BlobOutcome::existed
+                                   : registry::BlobOutcome::uploaded,
+                               has ? 0 : layer.size};
+        }
+        registry::Progress progress;
+        if (options.progress)
+            progress = [&](std::int64_t done, std::int64_t total) {
+                options.progress(short_digest(blob.digest), done, total);
+            };
+        RCD_ASSIGN(auto outcome, client.push_blob(repo, blob, std::nullopt, progress));
+        if (outcome == registry::BlobOutcome::uploaded) {
+            auto ms = util::elapsed_ms(started);
+            notify(fmt::format("pushed {} ({} in {}, {})", short_digest(blob.digest),
+                               util::format_bytes(layer.size), util::format_duration_ms(ms),
+                               util::format_rate(layer.size, ms)));
+        }
+        return BlobOutcome{outcome, outcome == registry::BlobOutcome::uploaded ? layer.size : 0};
+    }
+    const PulledBase& base = *built.base;
+    RCD_ASSIGN(bool has, client.has_blob(repo, layer.digest));
+    if (has || options.dry_run)
+        return BlobOutcome{has ? registry::BlobOutcome::existed : registry::BlobOutcome::mounted,
+                           0};
+    if (base.ref.registry == client.registry()) {
+        RCD_ASSIGN(bool mounted, client.mount_blob(repo, layer.digest, base.ref.repository));
+        if (mounted) {
+            notify(
+                fmt::format("mounted {} from {}", short_digest(layer.digest), base.ref.repository));
+            return BlobOutcome{registry::BlobOutcome::mounted, 0};
+        }
+    }
+    RCD_ASSIGN(auto data, base.client->get_blob(base.ref.repository, layer.digest));
+    image::Blob blob{layer.media_type, layer.digest, std::move(data)};
+    RCD_ASSIGN(auto outcome, client.push_blob(repo, blob, std::nullopt));
+    return BlobOutcome{outcome, outcome == registry::BlobOutcome::uploaded ? layer.size : 0};
+}
+
+// Blobs (several at once), then the manifest by digest, then the tags. Commit tags are checked
+// before anything is written.
+Status push_image(const Project& project, const BuiltImage& built, const PublishOptions& options,
+                  const Notify& notify, report::ImageSummary& summary) {
+    const image::Image& image = built.image;
+    RCD_ASSIGN(auto ref, registry::parse_reference(built.repository, false));
+    RCD_ASSIGN(auto client, connect_registry(ref.registry, options, notify));
+    const std::string& repo = ref.repository;
+    const std::string& commit = project.repo->commit;
+
+    // What each tag names now. A commit's tags are immutable: one naming this commit's image
+    // means the commit is released; one naming another revision's is refused.
+    std::map<std::string, std::optional<std::string>> current;
+    std::optional<Tagged> released;
+    for (const auto& tag : summary.tags) {
+        RCD_ASSIGN(current[tag], client->manifest_digest(repo, tag));
+        if (!is_commit_tag(tag) || !current[tag] || options.force)
+            continue;
+        Tagged tagged{{image.manifest.media_type, image.manifest.digest, image.manifest.data},
+                      commit};
+        if (*current[tag] != image.manifest.digest) {
+            RCD_ASSIGN(tagged, read_tagged(*client, repo, tag));
+        }
+        if (tag == commit && tagged.revision == commit) {
+            released = std::move(tagged);
+            continue;
+        }
+        if (*current[tag] != image.manifest.digest)
+            return fail(ExitCode::registry,
+                        fmt::format("{}:{} already names {}, an image of {}", built.repository, tag,
+                                    *current[tag],
+                                    tagged.revision ? "commit " + *tagged.revision
+                                                    : std::string("unknown origin")),
+                        "a commit's image is immutable; pass --force to replace it");
+    }
+    if (released) {
+        summary.status = "already-released";
+        summary.digest = released->manifest.digest;
+        summary.reference = built.repository + "@" + summary.digest;
+        if (summary.digest != image.manifest.digest) {
+            summary.build_digest = image.manifest.digest;
+            notify(fmt::format("warning: this build is {}, not the released {}: the build is not "
+                               "reproducible across these machines (toolchain, dependencies or "
+                               "paths differ)",
+                               short_digest(image.manifest.digest), short_digest(summary.digest)));
+        }
+        // Only tags asked for by name follow the released image; the commit's and latest stay.
+        std::vector<std::string> named = {commit};
+        for (const auto& tag : options.extra_tags) {
+            if (tag == commit || tag == "latest")
+                continue;
+            if (current[tag] != summary.digest && !options.dry_run)
+                RCD_CHECK(client->put_manifest(repo, tag, released->manifest.media_type,
+                                               released->manifest.body));
+            named.push_back(tag);
+        }
+        summary.tags = named;
+        notify(fmt::format("{} is already released: {}", commit.substr(0, 12), summary.reference));
+        return {};
+    }
+
+    // Each distinct blob once: an image may hold the same layer twice.
+    std::vector<image::Descriptor> all;
+    std::set<std::string> seen;
+    for (const auto& layer : image.layers)
+        if (seen.insert(layer.digest).second)
+            all.push_back(layer);
+    all.push_back({image.config.media_type, image.config.digest,
+                   static_cast<std::int64_t>(image.config.data.size())});
+
+    RCD_ASSIGN(auto present, client->manifest_digest(repo, image.manifest.digest));
+    if (present) {
+        summary.blobs_skipped = static_cast<int>(all.size());
+        notify(
+            fmt::format("{} is already in {}", short_digest(image.manifest.digest), ref.registry));
+    } else {
+        // Our own blobs (layers and config) by digest; any other layer is the base's.
+        std::map<std::string, const image::Blob*> own;
+        for (const auto& blob : image.own_layers)
+            own[blob.digest] = &blob;
+        own[image.config.digest] = &image.config;
+        // Several blobs at once, four at a time.
+        for (std::size_t start = 0; start < all.size(); start += 4) {
+            std::vector<std::future<Result<BlobOutcome>>> running;
+            for (std::size_t i = start; i < std::min(all.size(), start + 4); ++i)
+                running.push_back(std::async(std::launch::async, [&, i] {
+                    return push_blob(*client, repo, built, all[i], own, options, notify);
+                }));
+            std::optional<Error> first_error;
+            for (auto& f : running) {
+                auto r = f.get();
+                if (!r) {
+                    if (!first_error)
+                        first_error = r.error();
+                    continue;
+                }
+                if (r->outcome == registry::BlobOutcome::uploaded)
+                    ++summary.blobs_pushed;
+                else
+                    ++summary.blobs_skipped;
+                summary.bytes_uploaded += r->bytes;
+            }
+            if (first_error)
+                return std::unexpected(*first_error);
+        }
+        if (!options.dry_run)
+            RCD_CHECK(client->put_manifest(repo, image.manifest.digest, image.manifest.media_type,
+                                           image.manifest.data));
+    }
+    // Tags last: a tag never names an image whose blobs are not all there.
+    for (const auto& tag : summary.tags) {
+        if (current[tag] == image.manifest.digest || options.dry_run)
+            continue;
+        RCD_CHECK(client->put_manifest(repo, tag, image.manifest.media_type, image.manifest.data));
+    }
+    summary.status = options.dry_run ? "dry-run" : "pushed";
+    return {};
+}
 
 } // namespace
 
@@ -97,8 +377,6 @@ Result<std::shared_ptr<registry::Client>> connect_registry(const std::string& re
     client_options.log = options.decisions ? options.decisions : notify;
     return registry::Client::connect(registry_name, credentials, client_options);
 }
-
-namespace {
 
 Result<PulledBase> pull_base(const std::string& reference, const image::Platform& platform,
                              const PublishOptions& options, const Notify& notify) {
@@ -151,207 +429,6 @@ Result<PulledBase> pull_base(const std::string& reference, const image::Platform
     }
 }
 
-// What goes into the image, from rcd.yaml, the commit and the built binary.
-Result<image::ImageSpec> image_spec(const Project& project, const image::Platform& platform,
-                                    const std::filesystem::path& binary,
-                                    const PublishOptions& options) {
-    const git::RepoState& repo = *project.repo;
-    image::ImageSpec spec;
-    spec.platform = platform;
-    spec.compression = options.compression;
-    spec.mtime = repo.commit_time;
-    if (auto epoch = env("SOURCE_DATE_EPOCH");
-        epoch && epoch->find_first_not_of("0123456789") == std::string::npos)
-        spec.mtime = std::stoll(*epoch);
-    const std::string& name = project.config.binary_name();
-    const std::string in_image = "/usr/local/bin/" + name;
-    RCD_ASSIGN(auto content, util::read_file(binary));
-    spec.app.push_back({in_image, std::move(content), 0755});
-    for (const auto& copy : project.config.image.files) {
-        RCD_ASSIGN(auto files, image::collect_files(project.dir / copy.src, copy.dst));
-        spec.files.insert(spec.files.end(), files.begin(), files.end());
-    }
-    const auto& config = project.config.image;
-    spec.entrypoint = config.entrypoint.value_or(std::vector<std::string>{in_image});
-    spec.cmd = config.cmd;
-    spec.env = config.env;
-    spec.workdir = config.workdir;
-    spec.user = config.user;
-    spec.exposed_ports = config.expose;
-    spec.labels = config.labels;
-    spec.labels["org.opencontainers.image.revision"] = repo.commit;
-    spec.labels["org.opencontainers.image.created"] = image::rfc3339(spec.mtime);
-    spec.labels["org.opencontainers.image.title"] = project.config.name;
-    if (repo.origin)
-        spec.labels["org.opencontainers.image.source"] = *repo.origin;
-    if (auto version = package_version(project, name))
-        spec.labels["org.opencontainers.image.version"] = *version;
-
-    return spec;
-}
-
-// --output oci:DIR and docker-archive:FILE.
-Status write_outputs(const image::Image& image, const std::optional<PulledBase>& base,
-                     const PublishOptions& options, const Notify& notify,
-                     report::ImageSummary& summary) {
-    const std::string& repository = summary.repository;
-    // Base layers' bytes, fetched only when a file output needs them.
-    std::vector<image::Blob> base_blobs;
-    if (base && !options.outputs.empty())
-        for (const auto& layer : base->base.layers) {
-            RCD_ASSIGN(auto data, base->client->get_blob(base->ref.repository, layer.digest));
-            base_blobs.push_back({layer.media_type, layer.digest, std::move(data)});
-        }
-    for (const auto& output : options.outputs) {
-        auto colon = output.find(':');
-        std::string kind = output.substr(0, colon);
-        std::filesystem::path where = colon == std::string::npos ? "" : output.substr(colon + 1);
-        if (kind == "oci" && !where.empty()) {
-            RCD_CHECK(image::write_oci_layout(where, image, summary.tags, base_blobs));
-        } else if (kind == "docker-archive" && !where.empty()) {
-            std::vector<std::string> repo_tags;
-            for (const auto& tag : summary.tags)
-                repo_tags.push_back(repository + ":" + tag);
-            RCD_CHECK(image::write_docker_archive(where, image, repo_tags, base_blobs));
-        } else {
-            return fail(ExitCode::usage, fmt::format("unknown output '{}'", output),
-                        "use --output oci:DIR or --output docker-archive:FILE.tar");
-        }
-        summary.outputs.push_back(output);
-        notify(fmt::format("wrote {}", output));
-    }
-    return {};
-}
-
-// Blobs (several at once), then the manifest by digest, then the tags; a commit tag naming
-// another image is refused before anything is written.
-Status push_image(const image::Image& image, const std::optional<PulledBase>& base,
-                  const PublishOptions& options, const Notify& notify,
-                  report::ImageSummary& summary) {
-    const std::string& repository = summary.repository;
-    RCD_ASSIGN(auto ref, registry::parse_reference(repository, false));
-    RCD_ASSIGN(auto client, connect_registry(ref.registry, options, notify));
-    const std::string& repo_name = ref.repository;
-
-    // Commit tags are immutable: check before anything is written.
-    const std::string& commit_tag = summary.tags.front();
-    RCD_ASSIGN(auto existing, client->manifest_digest(repo_name, commit_tag));
-    if (existing && *existing != image.manifest.digest && !options.force)
-        return fail(ExitCode::registry,
-                    fmt::format("{}:{} already names {}, not this build's {}", repository,
-                                commit_tag, *existing, image.manifest.digest),
-                    "a commit's image is immutable; pass --force to replace it");
-
-    // Each distinct blob once: an image may hold the same layer twice.
-    std::vector<image::Descriptor> all;
-    std::set<std::string> seen;
-    for (const auto& layer : image.layers)
-        if (seen.insert(layer.digest).second)
-            all.push_back(layer);
-    all.push_back({image.config.media_type, image.config.digest,
-                   static_cast<std::int64_t>(image.config.data.size())});
-
-    RCD_ASSIGN(auto present, client->manifest_digest(repo_name, image.manifest.digest));
-    if (present) {
-        summary.blobs_skipped = static_cast<int>(all.size());
-        notify(
-            fmt::format("{} is already in {}", short_digest(image.manifest.digest), ref.registry));
-    } else {
-        struct Outcome {
-            registry::BlobOutcome outcome;
-            std::int64_t bytes;
-        };
-        // Our own blobs (layers and config) by digest; any other layer is the base's.
-        std::map<std::string, const image::Blob*> own;
-        for (const auto& blob : image.own_layers)
-            own[blob.digest] = &blob;
-        own[image.config.digest] = &image.config;
-        auto push_one = [&](const image::Descriptor& layer) -> Result<Outcome> {
-            auto started = Clock::now();
-            if (auto it = own.find(layer.digest); it != own.end()) {
-                const image::Blob& blob = *it->second;
-                if (options.dry_run) {
-                    RCD_ASSIGN(bool has, client->has_blob(repo_name, blob.digest));
-                    return Outcome{has ? registry::BlobOutcome::existed
-                                       : registry::BlobOutcome::uploaded,
-                                   has ? 0 : layer.size};
-                }
-                registry::Progress progress;
-                if (options.progress)
-                    progress = [&](std::int64_t done, std::int64_t total) {
-                        options.progress(short_digest(blob.digest), done, total);
-                    };
-                RCD_ASSIGN(auto outcome,
-                           client->push_blob(repo_name, blob, std::nullopt, progress));
-                if (outcome == registry::BlobOutcome::uploaded) {
-                    auto ms = util::elapsed_ms(started);
-                    notify(fmt::format("pushed {} ({} in {}, {})", short_digest(blob.digest),
-                                       util::format_bytes(layer.size), util::format_duration_ms(ms),
-                                       util::format_rate(layer.size, ms)));
-                }
-                return Outcome{outcome,
-                               outcome == registry::BlobOutcome::uploaded ? layer.size : 0};
-            }
-            // A base layer: there already, mounted from the base's repository on the same
-            // registry, or copied from the base's registry.
-            RCD_ASSIGN(bool has, client->has_blob(repo_name, layer.digest));
-            if (has || options.dry_run)
-                return Outcome{
-                    has ? registry::BlobOutcome::existed : registry::BlobOutcome::mounted, 0};
-            if (base->ref.registry == ref.registry) {
-                RCD_ASSIGN(bool mounted,
-                           client->mount_blob(repo_name, layer.digest, base->ref.repository));
-                if (mounted) {
-                    notify(fmt::format("mounted {} from {}", short_digest(layer.digest),
-                                       base->ref.repository));
-                    return Outcome{registry::BlobOutcome::mounted, 0};
-                }
-            }
-            RCD_ASSIGN(auto data, base->client->get_blob(base->ref.repository, layer.digest));
-            image::Blob blob{layer.media_type, layer.digest, std::move(data)};
-            RCD_ASSIGN(auto outcome, client->push_blob(repo_name, blob, std::nullopt));
-            return Outcome{outcome, outcome == registry::BlobOutcome::uploaded ? layer.size : 0};
-        };
-        // Several blobs at once, four at a time.
-        for (std::size_t start = 0; start < all.size(); start += 4) {
-            std::vector<std::future<Result<Outcome>>> running;
-            for (std::size_t i = start; i < std::min(all.size(), start + 4); ++i)
-                running.push_back(std::async(std::launch::async, push_one, all[i]));
-            std::optional<Error> first_error;
-            for (auto& f : running) {
-                auto r = f.get();
-                if (!r) {
-                    if (!first_error)
-                        first_error = r.error();
-                    continue;
-                }
-                if (r->outcome == registry::BlobOutcome::uploaded)
-                    ++summary.blobs_pushed;
-                else
-                    ++summary.blobs_skipped;
-                summary.bytes_uploaded += r->bytes;
-            }
-            if (first_error)
-                return std::unexpected(*first_error);
-        }
-        if (!options.dry_run)
-            RCD_CHECK(client->put_manifest(repo_name, image.manifest.digest,
-                                           image.manifest.media_type, image.manifest.data));
-    }
-    // Tags last: a tag never names an image whose blobs are not all there.
-    for (const auto& tag : summary.tags) {
-        RCD_ASSIGN(auto current,
-                   tag == commit_tag ? existing : client->manifest_digest(repo_name, tag));
-        if (current == image.manifest.digest || options.dry_run)
-            continue;
-        RCD_CHECK(
-            client->put_manifest(repo_name, tag, image.manifest.media_type, image.manifest.data));
-    }
-    return {};
-}
-
-} // namespace
-
 std::optional<std::string> configured_registry(const Project& project,
                                                const PublishOptions& options) {
     if (options.registry)
@@ -373,8 +450,22 @@ Result<std::string> image_repository(const Project& project, const PublishOption
     std::string text = *registry;
     while (text.ends_with('/'))
         text.pop_back();
+    // Host names are case-insensitive and repository paths lower case: GitHub's
+    // ${{ github.repository_owner }} keeps the owner's capitals, ghcr.io wants none.
+    std::transform(text.begin(), text.end(), text.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
     RCD_ASSIGN(auto ref, registry::parse_reference(text + "/" + project.config.name, false));
     return ref.name();
+}
+
+Status check_registry_access(const Project& project, const PublishOptions& options,
+                             const Notify& notify) {
+    RCD_ASSIGN(auto repository, image_repository(project, options));
+    RCD_ASSIGN(auto ref, registry::parse_reference(repository, false));
+    RCD_ASSIGN(auto client, connect_registry(ref.registry, options, notify));
+    if (options.dry_run)
+        return {};
+    return client->check_push(ref.repository);
 }
 
 std::vector<std::string> release_tags(const git::RepoState& repo, const PublishOptions& options) {
@@ -440,34 +531,62 @@ Result<std::filesystem::path> locate_binary(const Project& project) {
                                             util::join(found, ", ")));
 }
 
-Result<report::ImageSummary> publish(const Project& project, const PublishOptions& options,
-                                     const Notify& notify) {
+Result<BuiltImage> build_image(const Project& project, const PublishOptions& options,
+                               const Notify& notify) {
     if (!project.repo)
         return std::unexpected(project.repo.error());
-    const auto assemble_started = Clock::now();
-    RCD_ASSIGN(auto repository, image_repository(project, options));
+    const auto started = Clock::now();
+    BuiltImage built;
+    RCD_ASSIGN(built.repository, image_repository(project, options));
     RCD_ASSIGN(auto binary, locate_binary(project));
     RCD_ASSIGN(auto triple, target_triple(project, binary));
     RCD_ASSIGN(auto platform, image::platform_from_triple(triple));
-    RCD_ASSIGN(auto spec, image_spec(project, platform, binary, options));
-    std::optional<PulledBase> base;
+    RCD_ASSIGN(auto bytes, util::read_file(binary));
+    auto executable = image::read_executable(bytes);
+    if (!executable)
+        return std::unexpected(executable.error().with_context(binary.string()));
+    RCD_ASSIGN(auto spec, image_spec(project, platform, std::move(bytes), options));
     if (project.config.image.base != "scratch") {
-        RCD_ASSIGN(base, pull_base(project.config.image.base, platform, options, notify));
-        spec.base = base->base;
+        RCD_ASSIGN(built.base, pull_base(project.config.image.base, platform, options, notify));
+        spec.base = built.base->base;
     }
-    RCD_ASSIGN(auto image, image::assemble(spec));
 
+    // Before anything is written or pushed: the binary can start in this image.
+    RCD_CHECK(check_image_starts(*executable, spec, built.base ? &*built.base : nullptr,
+                                 project.config.image.base,
+                                 options.decisions ? options.decisions : notify));
+
+    RCD_ASSIGN(built.image, image::assemble(spec));
+    built.tags = release_tags(*project.repo, options);
+    built.assemble_ms = util::elapsed_ms(started);
+    return built;
+}
+
+Result<std::vector<image::Blob>> base_blobs(const BuiltImage& built) {
+    std::vector<image::Blob> blobs;
+    if (built.base)
+        for (const auto& layer : built.base->base.layers) {
+            RCD_ASSIGN(auto data,
+                       built.base->client->get_blob(built.base->ref.repository, layer.digest));
+            blobs.push_back({layer.media_type, layer.digest, std::move(data)});
+        }
+    return blobs;
+}
+
+Result<report::ImageSummary> deliver(const Project& project, const BuiltImage& built,
+                                     const PublishOptions& options, const Notify& notify) {
     report::ImageSummary summary;
-    summary.repository = repository;
-    summary.digest = image.manifest.digest;
-    summary.reference = repository + "@" + image.manifest.digest;
-    summary.tags = release_tags(*project.repo, options);
-    summary.assemble_ms = util::elapsed_ms(assemble_started);
-    RCD_CHECK(write_outputs(image, base, options, notify, summary));
+    summary.repository = built.repository;
+    summary.digest = built.image.manifest.digest;
+    summary.reference = built.repository + "@" + built.image.manifest.digest;
+    summary.tags = built.tags;
+    summary.assemble_ms = built.assemble_ms;
+    summary.status = "written";
+    RCD_CHECK(write_outputs(built, options, notify, summary));
     if (options.push) {
         const auto push_started = Clock::now();
-        RCD_CHECK(push_image(image, base, options, notify, summary));
-        summary.pushed = !options.dry_run;
+        RCD_CHECK(push_image(project, built, options, notify, summary));
+        summary.pushed = summary.status == "pushed";
         summary.push_ms = util::elapsed_ms(push_started);
     }
     return summary;

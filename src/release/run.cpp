@@ -25,6 +25,15 @@ report::RepoSummary repo_summary(const Project& project) {
     return summary;
 }
 
+report::RunReport new_report(const Project& project, const std::string& command) {
+    report::RunReport report;
+    report.command = command;
+    report.name = project.config.name;
+    report.directory = project.dir.string();
+    report.repo = repo_summary(project);
+    return report;
+}
+
 Status write_result(const Project& project, const report::RunReport& report) {
     return util::write_file_atomic(project.rcd_dir() / "result.json",
                                    report::to_json(report).dump(2) + "\n");
@@ -61,9 +70,7 @@ Result<report::RunReport> run_pipeline(const Project& project, const RunSettings
                               }));
 
     exec::InterruptGuard interrupts;
-    report::RunReport report;
-    report.command = settings.command;
-    report.repo = repo_summary(project);
+    report::RunReport report = new_report(project, settings.command);
     std::future<Status> restoring;
     if (settings.cache) {
         settings.cache->set_interrupt_fd(interrupts.fd());
@@ -109,6 +116,9 @@ Result<report::RunReport> run_pipeline(const Project& project, const RunSettings
             break;
         }
     }
+    // What lets `latest` move: every check stage was selected, and none failed.
+    report.checks_passed =
+        report.exit_code == 0 && settings.selection.only.empty() && settings.selection.skip.empty();
     report.duration_ms = util::elapsed_ms(started);
     return report;
 }

@@ -61,12 +61,16 @@ std::vector<std::string> with_json_messages(std::vector<std::string> argv) {
     return argv;
 }
 
+Status check_selection(const Project& project, const Selection& selection) {
+    RCD_CHECK(check_names(selection.only, project.pipeline, "--only"));
+    return check_names(selection.skip, project.pipeline, "--skip");
+}
+
 Result<std::vector<exec::StageJob>> plan_jobs(const Project& project, const Selection& selection,
                                               const Conditions& conditions,
                                               const std::map<std::string, std::string>& extra_env) {
     const pipeline::Pipeline& pipeline = project.pipeline;
-    RCD_CHECK(check_names(selection.only, pipeline, "--only"));
-    RCD_CHECK(check_names(selection.skip, pipeline, "--skip"));
+    RCD_CHECK(check_selection(project, selection));
 
     pipeline::VariableLookup lookup =
         [&](const std::string& name) -> Result<std::optional<std::string>> {

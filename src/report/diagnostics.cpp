@@ -97,4 +97,66 @@ std::optional<std::string> github_annotation(const Diagnostic& d, const std::str
                        escape_annotation_data(body));
 }
 
+std::optional<Panic> parse_panic_line(std::string_view line) {
+    // "thread 'NAME' panicked at", or since Rust 1.89 "thread 'NAME' (ID) panicked at".
+    constexpr std::string_view kThread = "thread '";
+    constexpr std::string_view kPanicked = " panicked at ";
+    auto start = line.find(kThread);
+    auto at = line.find(kPanicked, start == std::string_view::npos ? 0 : start);
+    if (start == std::string_view::npos || at == std::string_view::npos)
+        return std::nullopt;
+    auto name_end = line.rfind('\'', at);
+    if (name_end == std::string_view::npos || name_end < start + kThread.size())
+        return std::nullopt;
+    Panic panic;
+    panic.test =
+        std::string(line.substr(start + kThread.size(), name_end - start - kThread.size()));
+    std::string_view rest = line.substr(at + kPanicked.size());
+    if (rest.starts_with('\'')) { // before Rust 1.73: 'message', file:line:col
+        auto close = rest.rfind("', ");
+        if (close == std::string_view::npos)
+            return std::nullopt;
+        panic.message = std::string(rest.substr(1, close - 1));
+        rest = rest.substr(close + 3);
+    } else if (rest.ends_with(':')) {
+        rest.remove_suffix(1);
+    }
+    // file:line:col, where the file may itself hold colons.
+    auto last = rest.rfind(':');
+    if (last == std::string_view::npos)
+        return std::nullopt;
+    auto middle = rest.rfind(':', last - 1);
+    if (middle == std::string_view::npos || middle == 0)
+        return std::nullopt;
+    auto number = [](std::string_view text) {
+        int value = 0;
+        if (text.empty() || text.size() > 9)
+            return -1;
+        for (char c : text) {
+            if (c < '0' || c > '9')
+                return -1;
+            value = value * 10 + (c - '0');
+        }
+        return value;
+    };
+    panic.line = number(rest.substr(middle + 1, last - middle - 1));
+    panic.column = number(rest.substr(last + 1));
+    panic.file = std::string(rest.substr(0, middle));
+    if (panic.line <= 0 || panic.column < 0 || panic.file.empty())
+        return std::nullopt;
+    return panic;
+}
+
+std::optional<std::string> panic_annotation(const Panic& panic, const std::string& root) {
+    if (panic.file.starts_with('/'))
+        return std::nullopt;
+    std::string message = panic.message;
+    while (!message.empty() && message.back() == '\n')
+        message.pop_back();
+    return fmt::format("::error file={},line={},col={},title={}::{}\n",
+                       escape_annotation_property(root + panic.file), panic.line, panic.column,
+                       escape_annotation_property(fmt::format("test {} panicked", panic.test)),
+                       escape_annotation_data(message.empty() ? "panicked" : message));
+}
+
 } // namespace rcd::report

@@ -12,12 +12,27 @@ template <typename T> nlohmann::json optional_value(const std::optional<T>& valu
 }
 } // namespace
 
-nlohmann::json to_json(const RunReport& report) {
+const char* rcd_version() {
+    return RCD_VERSION;
+}
+
+nlohmann::json json_header(const std::string& command, const std::string& name,
+                           const std::string& directory) {
     nlohmann::json doc;
-    doc["command"] = report.command;
+    doc["schema"] = kSchemaVersion;
+    doc["rcd_version"] = rcd_version();
+    doc["command"] = command;
+    doc["name"] = name.empty() ? nlohmann::json(nullptr) : nlohmann::json(name);
+    doc["directory"] = directory.empty() ? nlohmann::json(nullptr) : nlohmann::json(directory);
+    return doc;
+}
+
+nlohmann::json to_json(const RunReport& report) {
+    nlohmann::json doc = json_header(report.command, report.name, report.directory);
     doc["ok"] = report.ok();
     doc["exit_code"] = report.exit_code;
     doc["duration_ms"] = report.duration_ms;
+    doc["checks_passed"] = report.checks_passed;
     if (report.repo)
         doc["repo"] = {{"path", report.repo->path},
                        {"commit", optional_value(report.repo->commit)},
@@ -52,7 +67,11 @@ nlohmann::json to_json(const RunReport& report) {
     }
     if (report.image)
         doc["image"] = {{"repository", report.image->repository},
+                        {"status", report.image->status},
                         {"digest", report.image->digest},
+                        {"build_digest", report.image->build_digest.empty()
+                                             ? nlohmann::json(nullptr)
+                                             : nlohmann::json(report.image->build_digest)},
                         {"tags", report.image->tags},
                         {"reference", report.image->reference},
                         {"blobs_pushed", report.image->blobs_pushed},
@@ -89,17 +108,25 @@ std::string cell(std::string text) {
 } // namespace
 
 std::string to_markdown(const RunReport& report, std::size_t limit) {
+    // The runner's checkout is a temporary place: name files from the repository's root.
+    const std::string root = report.repo ? report.repo->path + "/" : "";
+    auto in_repo = [&](std::string text) {
+        if (root.size() > 1)
+            for (auto at = text.find(root); at != std::string::npos; at = text.find(root))
+                text.erase(at, root.size());
+        return text;
+    };
     std::string md =
         fmt::format("### rcd {}: {} in {}\n\n", report.command, report.ok() ? "passed" : "failed",
                     util::format_duration_ms(report.duration_ms));
     if (!report.stages.empty()) {
-        md += "| stage | status | time | note |\n| --- | --- | --- | --- |\n";
+        md += "| stage | status | time | note | log |\n| --- | --- | --- | --- | --- |\n";
         for (const auto& s : report.stages)
-            md += fmt::format("| {} | {} | {} | {} |\n", cell(s.name), exec::status_name(s.status),
-                              s.status == exec::StageStatus::skipped
-                                  ? "-"
-                                  : util::format_duration_ms(s.duration_ms),
-                              cell(s.reason));
+            md += fmt::format(
+                "| {} | {} | {} | {} | {} |\n", cell(s.name), exec::status_name(s.status),
+                s.status == exec::StageStatus::skipped ? "-"
+                                                       : util::format_duration_ms(s.duration_ms),
+                cell(in_repo(s.reason)), s.log.empty() ? "" : "`" + cell(in_repo(s.log)) + "`");
         md += "\n";
     }
     if (report.cache) {
@@ -109,13 +136,14 @@ std::string to_markdown(const RunReport& report, std::size_t limit) {
         md += fmt::format("**Dependency cache:** {}{}\n\n", util::join(profiles, ", "),
                           report.cache->pushed ? " (pushed)" : "");
     }
-    if (report.image && report.image->pushed) {
-        md += fmt::format("**Image:** `{}`\n\n**Tags:** {}\n\n", cell(report.image->reference),
+    if (report.image && (report.image->pushed || report.image->status == "already-released")) {
+        md += fmt::format("**Image:** `{}`{}\n\n**Tags:** {}\n\n", cell(report.image->reference),
+                          report.image->pushed ? "" : " (already released: nothing pushed)",
                           cell(util::join(report.image->tags, ", ")));
     }
     if (report.error)
-        md += fmt::format("**Error:** {}\n\n{}\n", cell(report.error->message),
-                          cell(report.error->hint));
+        md += fmt::format("**Error:** {}\n\n{}\n", cell(in_repo(report.error->message)),
+                          cell(in_repo(report.error->hint)));
     if (md.size() > limit)
         md = md.substr(0, limit - 40) + "\n\n(summary cut at the size limit)\n";
     return md;

@@ -1,10 +1,10 @@
 #include "rcd/report/terminal.hpp"
 
-#include "rcd/report/diagnostics.hpp"
 #include "rcd/util/duration.hpp"
 #include "rcd/util/fs.hpp"
 #include "rcd/util/strings.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <fmt/format.h>
@@ -153,19 +153,62 @@ std::string tail_of(const std::string& path, std::size_t lines) {
 
 } // namespace
 
+std::string TerminalReporter::once(const std::string& key, std::optional<std::string> annotation) {
+    if (!annotation || !annotated_.insert(key).second)
+        return {};
+    return *annotation;
+}
+
+std::string TerminalReporter::end_panic(Entry& entry) {
+    if (!entry.panic)
+        return {};
+    const Panic& p = *entry.panic;
+    std::string out = once(fmt::format("panic|{}|{}|{}|{}", p.file, p.line, p.column, p.test),
+                           panic_annotation(p, style_.annotation_root));
+    entry.panic.reset();
+    return out;
+}
+
+std::string TerminalReporter::panic_lines(Entry& entry, const std::string& line) {
+    std::string out;
+    if (auto panic = parse_panic_line(line)) {
+        out += end_panic(entry);
+        entry.panic = std::move(*panic);
+        if (!entry.panic->message.empty()) // the old form carries its message on this line
+            out += end_panic(entry);
+        return out;
+    }
+    if (!entry.panic)
+        return out;
+    // libtest ends a panic's message with a note, a blank line or the next test's block.
+    if (line.empty() || line.starts_with("note: ") || line.starts_with("stack backtrace:") ||
+        line.starts_with("---- ") || line.starts_with("failures:") ||
+        line.starts_with("test result:") ||
+        std::count(entry.panic->message.begin(), entry.panic->message.end(), '\n') >= 20)
+        return end_panic(entry);
+    entry.panic->message += line + "\n";
+    return out;
+}
+
 std::string TerminalReporter::rendered(Entry& entry, std::string_view chunk) {
     if (!style_.cargo_json)
         return std::string(chunk);
     entry.partial.append(chunk);
     std::string out;
     std::size_t start = 0;
+    const bool github = style_.ci == CiFormat::github;
     for (auto end = entry.partial.find('\n'); end != std::string::npos;
          start = end + 1, end = entry.partial.find('\n', start)) {
         auto line = parse_cargo_line(std::string_view(entry.partial).substr(start, end - start));
         out += line.message ? line.text : line.text + "\n";
-        if (line.diagnostic && style_.ci == CiFormat::github)
-            if (auto annotation = github_annotation(*line.diagnostic, style_.annotation_root))
-                out += *annotation;
+        if (!github)
+            continue;
+        if (const auto& d = line.diagnostic)
+            out += once(fmt::format("{}|{}|{}|{}|{}|{}", d->level, d->file, d->line, d->column,
+                                    d->code, d->message),
+                        github_annotation(*d, style_.annotation_root));
+        else if (!line.message)
+            out += panic_lines(entry, util::strip_ansi(line.text));
     }
     entry.partial.erase(0, start);
     return out;
@@ -190,7 +233,7 @@ void TerminalReporter::on_start(const exec::StageJob& job) {
     else if (style_.ci == CiFormat::gitlab)
         line = fmt::format("\x1b[0Ksection_start:{}:{}[collapsed=true]\r\x1b[0K{}", unix_now(),
                            section_name(job.name), line);
-    queue_.push_back(Entry{job.name, line, "", std::nullopt, false, ""});
+    queue_.push_back(Entry{job.name, line, "", std::nullopt, false, "", std::nullopt});
     if (queue_.size() == 1)
         show_front();
 }
@@ -225,11 +268,12 @@ std::string TerminalReporter::section_end(const Entry& entry,
 void TerminalReporter::on_finish(const exec::StageJob& job, const exec::StageResult& result) {
     Entry* entry = find(job.name);
     if (!entry) {
-        queue_.push_back(Entry{job.name, "", "", std::nullopt, false, ""});
+        queue_.push_back(Entry{job.name, "", "", std::nullopt, false, "", std::nullopt});
         entry = &queue_.back();
     }
     if (!entry->partial.empty())
         entry->held += rendered(*entry, "\n");
+    entry->held += end_panic(*entry);
     const std::string time = util::format_duration_ms(result.duration_ms);
     std::string where = result.log.empty() ? "" : fmt::format(" (log: {})", result.log);
     std::string line;
@@ -267,7 +311,7 @@ void TerminalReporter::flush_finished() {
             if (front.failed)
                 write(front.held + *front.finish_line);
         } else {
-            write(*front.finish_line);
+            write(front.held + *front.finish_line); // what arrived after it became live
         }
         queue_.pop_front();
         if (!queue_.empty())

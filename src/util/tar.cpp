@@ -51,4 +51,47 @@ Result<std::string> write_tar(const std::vector<TarEntry>& entries, std::int64_t
     return out;
 }
 
+Result<std::vector<TarListing>> list_tar(const std::filesystem::path& file) {
+    detail::ReadArchive a(archive_read_new());
+    archive_read_support_filter_all(a.get());
+    archive_read_support_format_tar(a.get());
+    if (archive_read_open_filename(a.get(), file.c_str(), 1 << 16) != ARCHIVE_OK)
+        return detail::archive_error("cannot read the tar archive " + file.string(), a.get());
+    std::vector<TarListing> out;
+    archive_entry* entry = nullptr;
+    for (;;) {
+        int r = archive_read_next_header(a.get(), &entry);
+        if (r == ARCHIVE_EOF)
+            break;
+        if (r < ARCHIVE_WARN)
+            return detail::archive_error("cannot read the tar archive " + file.string(), a.get());
+        TarListing item;
+        const char* path = archive_entry_pathname(entry);
+        item.path = path ? path : "";
+        if (const char* hard = archive_entry_hardlink(entry)) {
+            item.type = TarListing::Type::hardlink;
+            item.link_target = hard;
+        } else {
+            switch (archive_entry_filetype(entry)) {
+            case AE_IFREG:
+                item.type = TarListing::Type::file;
+                break;
+            case AE_IFDIR:
+                item.type = TarListing::Type::directory;
+                break;
+            case AE_IFLNK:
+                item.type = TarListing::Type::symlink;
+                if (const char* target = archive_entry_symlink(entry))
+                    item.link_target = target;
+                break;
+            default:
+                item.type = TarListing::Type::other;
+            }
+        }
+        out.push_back(std::move(item));
+        archive_read_data_skip(a.get());
+    }
+    return out;
+}
+
 } // namespace rcd::util

@@ -168,3 +168,59 @@ make_release_repo() { # NAME REGISTRY
   commit_all "$repo"
   echo "$repo"
 }
+
+# make_dynamic_repo NAME REGISTRY: the fixture service without its .cargo/config.toml, so cargo
+# links it against the C library at run time, as a new user's crate is; its image is NAME.
+make_dynamic_repo() {
+  local repo
+  repo=$(make_repo service "$1")
+  git -C "$repo" rm -q -r .cargo
+  printf 'name: %s\nlanguage: rust\nbinary: fixture-service\nregistry: %s/team\n' "$1" "$2" >"$repo/rcd.yaml"
+  commit_all "$repo"
+  echo "$repo"
+}
+
+# push_glibc_base REGISTRY REPO:TAG: an image holding only the C library, laid out as Debian
+# 12 and distroless do (/lib -> usr/lib, /lib64/ld-linux... an absolute link into /lib).
+push_glibc_base() {
+  local root="$WORK/glibc-root" layout="$WORK/glibc-layout" f
+  if [ ! -d "$layout" ]; then
+    mkdir -p "$root/usr/lib/x86_64-linux-gnu" "$root/lib64"
+    for f in libc.so.6 libm.so.6 libgcc_s.so.1 ld-linux-x86-64.so.2; do
+      cp -L "/lib/x86_64-linux-gnu/$f" "$root/usr/lib/x86_64-linux-gnu/"
+    done
+    ln -s usr/lib "$root/lib"
+    ln -s /lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "$root/lib64/ld-linux-x86-64.so.2"
+    tar -C "$root" -cf "$WORK/glibc.tar" .
+    umoci init --layout "$layout" && umoci new --image "$layout:base" &&
+      umoci raw add-layer --image "$layout:base" "$WORK/glibc.tar" || return 1
+  fi
+  skopeo copy -q --dest-tls-verify=false "oci:$layout:base" "docker://$1/$2"
+}
+
+# use_podman: points podman at a configuration of the test's own (runc, cgroupfs, vfs storage
+# under $WORK), as ENVIRONMENT.md describes; false when podman cannot run a container here.
+use_podman() {
+  command -v podman >/dev/null || return 1
+  mkdir -p "$WORK/podman"
+  cat >"$WORK/podman/containers.conf" <<CONF
+[containers]
+default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
+netns = "host"
+[engine]
+runtime = "runc"
+cgroup_manager = "cgroupfs"
+CONF
+  cat >"$WORK/podman/storage.conf" <<CONF
+[storage]
+driver = "vfs"
+runroot = "$WORK/podman/run"
+graphroot = "$WORK/podman/graph"
+CONF
+  # podman reads docker's config for credentials, and DOCKER_CONFIG points into $WORK.
+  mkdir -p "$DOCKER_CONFIG"
+  [ -e "$DOCKER_CONFIG/config.json" ] || echo '{}' >"$DOCKER_CONFIG/config.json"
+  export CONTAINERS_CONF="$WORK/podman/containers.conf"
+  export CONTAINERS_STORAGE_CONF="$WORK/podman/storage.conf"
+  podman info >/dev/null 2>&1
+}

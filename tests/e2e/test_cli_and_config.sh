@@ -20,7 +20,7 @@ test_missing_rcd_yaml_hints_at_init() {
 test_unknown_key_names_line_and_suggests() {
   local repo; repo=$(make_repo service unknownkey)
   printf 'stagse: {}\n' >>"$repo/rcd.yaml"
-  expect_error 2 "$repo/rcd.yaml:3:1: $repo/rcd.yaml: unknown key 'stagse'" rcd -C "$repo" check
+  expect_error 2 "$repo/rcd.yaml:3:1: unknown key 'stagse'" rcd -C "$repo" check
   assert_contains "$(cat "$WORK/stderr")" "did you mean 'stages'?" "suggestion"
 }
 

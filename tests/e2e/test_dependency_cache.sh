@@ -43,9 +43,13 @@ test_cold_release_cooks_pushes_and_a_source_edit_compiles_no_external_crate() {
   done
   assert_eq true "$(json "$WORK/doc" .cache.pushed)" "cache pushed"
   key=$(json "$WORK/doc" '.cache.profiles[] | select(.name == "release") | .key')
-  skopeo inspect --raw --tls-verify=false "docker://$REG/edit/dep-service:cache-${key:0:16}" >"$WORK/m"
+  skopeo inspect --raw --tls-verify=false "docker://$REG/edit/dep-service-cache:cache-${key:0:16}" >"$WORK/m"
   assert_eq application/vnd.rcd.cache.v1 "$(json "$WORK/m" .artifactType)" artifactType
   assert_eq "$key" "$(json "$WORK/m" '.annotations["dev.rcd.cache.key"]')" "key annotation"
+  # The image's own repository holds only images: the commit and latest.
+  assert_eq "$(git -C "$repo" rev-parse HEAD) latest" \
+    "$(skopeo list-tags --tls-verify=false "docker://$REG/edit/dep-service" | jq -r '.Tags | sort | join(" ")')" \
+    "tags of the image repository"
   # The cook compiled the external crates; the stages did not.
   assert_contains "$(cat "$repo/target/rcd/logs/cook-release.log")" "Compiling serde" "cook log"
   assert_eq "" "$(external_compiles "$repo")" "external crates compiled by the stages"
@@ -197,7 +201,7 @@ test_cache_commands_pull_status_push_and_prune() {
   skopeo list-tags --tls-verify=false "docker://$REG/commands/dep-service" >"$WORK/tags"
   assert_not_contains "$(cat "$WORK/tags")" "cache" "tags after --no-cache-push"
   rcd -C "$a" --json cache push >"$WORK/doc" 2>"$WORK/err" || { cat "$WORK/err"; return 1; }
-  assert_contains "$(skopeo list-tags --tls-verify=false "docker://$REG/commands/dep-service")" '"cache"' "moving tag"
+  assert_contains "$(skopeo list-tags --tls-verify=false "docker://$REG/commands/dep-service-cache")" '"cache"' "moving tag in the cache repository"
 
   c="$WORK/clone-c"
   git clone -q "$a" "$c"
@@ -230,7 +234,7 @@ test_registry_that_refuses_artifacts_gets_a_plain_image_manifest() {
   rcd -C "$a" --json cache push >"$WORK/doc" 2>"$WORK/err" || { cat "$WORK/err"; return 1; }
   grep -q ' 400 PUT .*/manifests/cache-' "$WORK/artifacts.log" || fail "no artifact manifest was refused"
   key=$(json "$WORK/doc" '.cache.profiles[] | select(.name == "release") | .key')
-  skopeo inspect --raw --tls-verify=false "docker://$REG/plain/dep-service:cache-${key:0:16}" >"$WORK/m"
+  skopeo inspect --raw --tls-verify=false "docker://$REG/plain/dep-service-cache:cache-${key:0:16}" >"$WORK/m"
   assert_eq null "$(json "$WORK/m" .artifactType)" "artifactType of the fallback"
   assert_eq application/vnd.oci.image.config.v1+json "$(json "$WORK/m" .config.mediaType)" "config"
   b="$WORK/plain-b"

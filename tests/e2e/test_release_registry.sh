@@ -93,21 +93,66 @@ test_outside_git_or_before_a_commit_exits_3() {
   assert_contains "$(cat "$WORK/out")" "git add -A && git commit" "hint"
 }
 
-test_commit_tag_taken_by_another_digest_is_refused_until_force() {
-  local repo sha other ours rc=0
-  repo=$(make_release_repo immutable "$REG")
+test_releasing_the_same_commit_again_exits_0_and_pushes_nothing() {
+  local repo sha first latest_before rc=0
+  repo=$(make_release_repo again2 "$REG")
   sha=$(git -C "$repo" rev-parse HEAD)
-  SOURCE_DATE_EPOCH=1 release_json "$repo" || { cat "$WORK/err"; return 1; }
+  release_json "$repo" || { cat "$WORK/err"; return 1; }
+  first=$(json "$WORK/doc" .image.digest)
+  latest_before=$(skopeo inspect --tls-verify=false "docker://$REG/team/fixture-service:latest" | jq -r .Digest)
+  # Another machine's build of the same commit differs (here: its time), as after a toolchain
+  # update: the commit is released all the same.
+  SOURCE_DATE_EPOCH=1 release_json "$repo" || rc=$?
+  assert_eq 0 "$rc" "exit code" || { cat "$WORK/err"; return 1; }
+  assert_eq already-released "$(json "$WORK/doc" .image.status)" "status"
+  assert_eq "$first" "$(json "$WORK/doc" .image.digest)" "the released digest"
+  [ "$(json "$WORK/doc" .image.build_digest)" != null ] || fail "this build's digest is missing"
+  [ "$(json "$WORK/doc" .image.build_digest)" != "$first" ] || fail "the builds should differ"
+  assert_eq 0 "$(json "$WORK/doc" .image.blobs_pushed)" "nothing pushed"
+  assert_eq "$REG/team/fixture-service@$first" "$(json "$WORK/doc" .image.reference)" "reference"
+  assert_contains "$(cat "$WORK/err")" "not reproducible" "warning"
+  assert_contains "$(cat "$WORK/err")" "already released: $REG/team/fixture-service@$first" "final line"
+  assert_eq "$first" "$(skopeo inspect --tls-verify=false "docker://$REG/team/fixture-service:$sha" | jq -r .Digest)" "commit tag unchanged"
+  assert_eq "$latest_before" "$(skopeo inspect --tls-verify=false "docker://$REG/team/fixture-service:latest" | jq -r .Digest)" "latest unchanged"
+}
+
+test_every_clone_of_a_commit_builds_the_same_image() {
+  local a b
+  a=$(make_release_repo clone-a "$REG")
+  git -C "$a" remote add origin git@example.com:org/fixture.git
+  git clone -q "$a" "$WORK/clone-b"
+  b="$WORK/clone-b"
+  git -C "$b" remote set-url origin https://ci:s3cret-token@example.com/org/fixture.git
+  release_json "$a" --no-latest --dry-run || { cat "$WORK/err"; return 1; }
+  cp "$WORK/doc" "$WORK/doc-a"
+  release_json "$b" --no-latest --dry-run || { cat "$WORK/err"; return 1; }
+  assert_eq "$(json "$WORK/doc-a" .image.digest)" "$(json "$WORK/doc" .image.digest)" "same digest from an ssh and an https clone"
+  release_json "$b" --no-latest || { cat "$WORK/err"; return 1; }
+  skopeo inspect --tls-verify=false "docker://$REG/team/fixture-service:$(git -C "$b" rev-parse HEAD)" >"$WORK/inspect"
+  assert_eq https://example.com/org/fixture "$(json "$WORK/inspect" '.Labels["org.opencontainers.image.source"]')" "source label"
+  assert_not_contains "$(cat "$WORK/inspect")" "s3cret" "token in the image"
+}
+
+test_commit_tag_naming_another_revision_is_refused_until_force() {
+  local x y sha other rc=0
+  x=$(make_release_repo revision-x "$REG")
+  y=$(make_release_repo revision-y "$REG")
+  echo "// another commit" >>"$y/src/main.rs"
+  commit_all "$y"
+  release_json "$y" --no-latest || { cat "$WORK/err"; return 1; }
   other=$(json "$WORK/doc" .image.digest)
-  release_json "$repo" || rc=$?
+  sha=$(git -C "$x" rev-parse HEAD)
+  # Someone put y's image under x's commit tag.
+  skopeo copy -q --src-tls-verify=false --dest-tls-verify=false \
+    "docker://$REG/team/fixture-service:$(git -C "$y" rev-parse HEAD)" "docker://$REG/team/fixture-service:$sha"
+  release_json "$x" || rc=$?
   assert_eq 4 "$rc" "exit code"
-  assert_contains "$(cat "$WORK/err")" "already names $other" "message"
+  assert_contains "$(cat "$WORK/err")" "already names $other, an image of commit $(git -C "$y" rev-parse HEAD)" "message"
+  assert_contains "$(cat "$WORK/err")" "--force" "hint"
   assert_eq "$other" "$(skopeo inspect --tls-verify=false "docker://$REG/team/fixture-service:$sha" | jq -r .Digest)" "commit tag unchanged"
-  assert_eq "$other" "$(skopeo inspect --tls-verify=false "docker://$REG/team/fixture-service:latest" | jq -r .Digest)" "latest unchanged"
-  release_json "$repo" --force || { cat "$WORK/err"; return 1; }
-  ours=$(json "$WORK/doc" .image.digest)
-  [ "$ours" != "$other" ] || fail "the forced image should differ"
-  assert_eq "$ours" "$(skopeo inspect --tls-verify=false "docker://$REG/team/fixture-service:$sha" | jq -r .Digest)" "forced"
+  release_json "$x" --force || { cat "$WORK/err"; return 1; }
+  assert_eq pushed "$(json "$WORK/doc" .image.status)" "status with --force"
+  assert_eq "$(json "$WORK/doc" .image.digest)" "$(skopeo inspect --tls-verify=false "docker://$REG/team/fixture-service:$sha" | jq -r .Digest)" "forced"
 }
 
 test_failed_check_moves_nothing() {
@@ -216,7 +261,9 @@ run_test test_second_release_of_a_commit_uploads_nothing
 run_test test_oci_layout_output_has_the_pushed_digest
 run_test test_dirty_tree_is_refused_with_exit_3
 run_test test_outside_git_or_before_a_commit_exits_3
-run_test test_commit_tag_taken_by_another_digest_is_refused_until_force
+run_test test_releasing_the_same_commit_again_exits_0_and_pushes_nothing
+run_test test_every_clone_of_a_commit_builds_the_same_image
+run_test test_commit_tag_naming_another_revision_is_refused_until_force
 run_test test_failed_check_moves_nothing
 run_test test_registry_down_exits_4_naming_it
 run_test test_base_image_layers_are_reused_not_uploaded

@@ -3,7 +3,8 @@
 
 GET /token?service=S&scope=repository:NAME:pull,push with Basic credentials returns an RS256
 JWT signed by the key of a self-signed certificate, as CNCF distribution's token auth expects.
-Usage: token_server.py PORT KEY.pem CERT.pem ISSUER USER PASSWORD
+Usage: token_server.py PORT KEY.pem CERT.pem ISSUER USER PASSWORD [READER PASSWORD]
+READER, when given, may only pull: its tokens grant no other action.
 """
 import base64, json, sys, time, uuid
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -14,6 +15,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 port, key_file, cert_file, issuer, user, password = sys.argv[1:7]
+reader = tuple(sys.argv[7:9]) if len(sys.argv) >= 9 else None
 key = open(key_file, "rb").read()
 cert = x509.load_pem_x509_certificate(open(cert_file, "rb").read())
 x5c = base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode()
@@ -30,8 +32,9 @@ class Handler(BaseHTTPRequestHandler):
             self.end_headers()
             return
         auth = self.headers.get("Authorization", "")
-        expected = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
-        if auth != expected:
+        basic = lambda u, p: "Basic " + base64.b64encode(f"{u}:{p}".encode()).decode()
+        pull_only = reader is not None and auth == basic(*reader)
+        if auth != basic(user, password) and not pull_only:
             self.send_response(401)
             self.end_headers()
             return
@@ -39,9 +42,10 @@ class Handler(BaseHTTPRequestHandler):
         access = []
         for scope in query.get("scope", []):
             kind, name, actions = scope.split(":")
-            access.append({"type": kind, "name": name, "actions": actions.split(",")})
+            granted = [a for a in actions.split(",") if not pull_only or a == "pull"]
+            access.append({"type": kind, "name": name, "actions": granted})
         now = int(time.time())
-        claims = {"iss": issuer, "sub": user, "aud": query.get("service", [""])[0],
+        claims = {"iss": issuer, "sub": reader[0] if pull_only else user, "aud": query.get("service", [""])[0],
                   "exp": now + 300, "nbf": now - 10, "iat": now, "jti": str(uuid.uuid4()),
                   "access": access}
         token = jwt.encode(claims, key, algorithm="RS256", headers={"x5c": [x5c]})

@@ -32,7 +32,7 @@ TEST_CASE("a cache pushed by one machine is pulled and restored by another", "[r
     Fixture f;
     LocalStore machine_a(f.dir / "cache-a");
     auto entry = f.saved_entry(machine_a, kKey);
-    RemoteCache meta{kKey, "release", "toolchain-1", "recipe-1"};
+    RemoteCache meta{kKey, "release", "toolchain-1", "recipe-1", "2026-01-01T00:00:00Z"};
     REQUIRE(push_remote(*f.client, "team/app", machine_a, entry, meta));
 
     LocalStore machine_b(f.dir / "cache-b");
@@ -98,7 +98,7 @@ TEST_CASE("an absent key, or another key with the same prefix, is a miss", "[reg
     Fixture f;
     LocalStore store(f.dir / "cache");
     auto entry = f.saved_entry(store, kKey);
-    REQUIRE(push_remote(*f.client, "team/app", store, entry, {kKey, "release", "t", "r"}));
+    REQUIRE(push_remote(*f.client, "team/app", store, entry, {kKey, "release", "t", "r", ""}));
     LocalStore empty(f.dir / "empty");
     auto other =
         pull_remote(*f.client, "team/app", std::string(16, 'a') + std::string(48, 'b'), empty);
@@ -115,8 +115,9 @@ TEST_CASE("an absent key, or another key with the same prefix, is a miss", "[reg
 TEST_CASE("the cache manifest carries the key and recipe, as an artifact or a plain image") {
     image::Descriptor config{"application/vnd.oci.empty.v1+json", "sha256:c", 2};
     image::Descriptor layer{kCacheLayerType, "sha256:l", 10};
-    RemoteCache meta{"k", "test", "tc", "rh"};
+    RemoteCache meta{"k", "test", "tc", "rh", "2026-01-01T00:00:00Z"};
     auto artifact = nlohmann::json::parse(cache_manifest(meta, config, layer, true));
+    CHECK(artifact["annotations"]["org.opencontainers.image.created"] == "2026-01-01T00:00:00Z");
     CHECK(artifact["artifactType"] == kCacheArtifactType);
     CHECK(artifact["annotations"]["dev.rcd.cache.key"] == "k");
     CHECK(artifact["annotations"]["dev.rcd.cache.recipe"] == "rh");
@@ -124,4 +125,44 @@ TEST_CASE("the cache manifest carries the key and recipe, as an artifact or a pl
     auto plain = nlohmann::json::parse(cache_manifest(meta, config, layer, false));
     CHECK_FALSE(plain.contains("artifactType"));
     CHECK(plain["annotations"]["dev.rcd.cache.profile"] == "test");
+}
+
+TEST_CASE("remote prune keeps the newest caches of each profile and what an image tag names",
+          "[registry]") {
+    Fixture f;
+    LocalStore store(f.dir / "cache");
+    auto push = [&](char fill, const std::string& profile, const std::string& created) {
+        std::string key(64, fill);
+        auto entry = f.saved_entry(store, key);
+        REQUIRE(push_remote(*f.client, "team/app-cache", store, entry,
+                            {key, profile, "t", "r", created}));
+        return key;
+    };
+    auto oldest = push('a', "release", "2026-01-01T00:00:00Z");
+    auto middle = push('b', "release", "2026-01-02T00:00:00Z");
+    auto newest = push('c', "release", "2026-01-03T00:00:00Z");
+    auto test = push('d', "test", "2026-01-01T00:00:00Z");
+    // An image tag that names the oldest cache's manifest keeps it.
+    auto oldest_manifest = f.client->get_manifest("team/app-cache", cache_tag(oldest));
+    REQUIRE(oldest_manifest);
+    REQUIRE(f.client->put_manifest("team/app-cache", "v1", oldest_manifest->media_type,
+                                   oldest_manifest->body));
+
+    auto pruned = prune_remote(*f.client, "team/app-cache", 1);
+    REQUIRE(pruned);
+    CHECK(pruned->deleted == std::vector<std::string>{cache_tag(middle)});
+    CHECK(pruned->protected_ == std::vector<std::string>{cache_tag(oldest)});
+    CHECK(pruned->kept == 3);
+    auto gone = f.client->manifest_digest("team/app-cache", cache_tag(middle));
+    REQUIRE(gone);
+    CHECK_FALSE(*gone);
+    for (const auto& key : {oldest, newest, test}) {
+        auto there = f.client->manifest_digest("team/app-cache", cache_tag(key));
+        REQUIRE(there);
+        CHECK(*there);
+    }
+    auto index = f.client->get_manifest("team/app-cache", "cache");
+    REQUIRE(index);
+    for (const auto& entry : nlohmann::json::parse(index->body)["manifests"])
+        CHECK(entry["annotations"]["dev.rcd.cache.key"] != middle);
 }

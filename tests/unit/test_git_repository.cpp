@@ -73,3 +73,35 @@ TEST_CASE("HEAD, branch, origin and dirty files are read") {
     REQUIRE(dirty);
     CHECK(dirty->dirty_files == std::vector<std::string>{"a.txt", "new.txt"});
 }
+
+TEST_CASE("the source label is the same web address for every way of cloning") {
+    for (const char* remote :
+         {"git@github.com:org/x.git", "ssh://git@github.com/org/x",
+          "ssh://git@github.com:22/org/x.git", "https://user:token@github.com/org/x.git",
+          "https://github.com/org/x/", "git://github.com/org/x"})
+        CHECK(git::source_url(remote) == "https://github.com/org/x");
+    CHECK(git::source_url("http://git.internal:8080/team/x.git") ==
+          "http://git.internal:8080/team/x");
+    CHECK_FALSE(git::source_url("/srv/git/x.git"));
+    CHECK_FALSE(git::source_url("../x"));
+    CHECK_FALSE(git::source_url("file:///srv/git/x.git"));
+    CHECK_FALSE(git::source_url("C:/repos/x"));
+}
+
+TEST_CASE("an untracked directory is one dirty entry with its number of files") {
+    TempRepo temp;
+    REQUIRE(temp.git("init -q -b main") == 0);
+    temp.write("a.txt", "a\n");
+    REQUIRE(temp.git("add -A") == 0);
+    REQUIRE(temp.git("commit -q -m first") == 0);
+    std::filesystem::create_directories(temp.dir / "image/blobs/sha256");
+    for (int i = 0; i < 37; ++i)
+        temp.write("image/blobs/sha256/" + std::to_string(i), "x");
+    std::filesystem::create_directories(temp.dir / "single");
+    temp.write("single/only.txt", "x");
+    temp.write("a.txt", "changed\n");
+    auto dirty = git::inspect(temp.dir);
+    REQUIRE(dirty);
+    CHECK(dirty->dirty_files ==
+          std::vector<std::string>{"a.txt", "image/ (37 files)", "single/ (1 file)"});
+}

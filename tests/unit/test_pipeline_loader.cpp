@@ -92,13 +92,13 @@ TEST_CASE("a YAML syntax error names file, line and column") {
 
 TEST_CASE("an unknown key gets its line, column and a did-you-mean") {
     auto e = repo_error("name: x\nlanguage: rust\nstagse: {}\n");
-    CHECK(e.message == "rcd.yaml:3:1: rcd.yaml: unknown key 'stagse'");
+    CHECK(e.message == "rcd.yaml:3:1: unknown key 'stagse'");
     CHECK(e.hint == "did you mean 'stages'?");
 }
 
 TEST_CASE("an unknown key far from any known one lists the allowed keys") {
     auto e = repo_error("name: x\nlanguage: rust\nfrobnicate: 1\n");
-    CHECK(e.message == "rcd.yaml:3:1: rcd.yaml: unknown key 'frobnicate'");
+    CHECK(e.message == "rcd.yaml:3:1: unknown key 'frobnicate'");
     CHECK(e.hint.starts_with("the keys allowed here are: name, language"));
 }
 

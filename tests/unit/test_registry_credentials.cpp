@@ -1,6 +1,12 @@
 #include "rcd/registry/credentials.hpp"
+#include "rcd/util/fs.hpp"
+
+#include "temp_dir.hpp"
 
 #include <catch2/catch.hpp>
+#include <cstdlib>
+#include <fmt/format.h>
+#include <map>
 
 using namespace rcd;
 using namespace rcd::registry;
@@ -61,4 +67,66 @@ TEST_CASE("a broken auth entry is an error that does not echo it") {
     REQUIRE_FALSE(r);
     CHECK(r.error().code == ExitCode::registry);
     CHECK(r.error().message.find("nocolon") == std::string::npos);
+}
+
+namespace {
+// Sets environment variables for one test and puts the old values back.
+struct ScopedEnv {
+    std::map<std::string, std::optional<std::string>> saved;
+    void set(const std::string& name, const std::optional<std::string>& value) {
+        if (!saved.contains(name)) {
+            const char* old = std::getenv(name.c_str());
+            saved[name] = old ? std::optional<std::string>(old) : std::nullopt;
+        }
+        if (value)
+            ::setenv(name.c_str(), value->c_str(), 1);
+        else
+            ::unsetenv(name.c_str());
+    }
+    ~ScopedEnv() {
+        for (const auto& [name, value] : saved)
+            if (value)
+                ::setenv(name.c_str(), value->c_str(), 1);
+            else
+                ::unsetenv(name.c_str());
+    }
+};
+} // namespace
+
+TEST_CASE("the containers' auth files come before docker's config.json, in podman's order") {
+    test::TempDir dir;
+    ScopedEnv env;
+    env.set("HOME", (dir / "home").string());
+    env.set("XDG_CONFIG_HOME", std::nullopt);
+    env.set("XDG_RUNTIME_DIR", (dir / "run").string());
+    env.set("DOCKER_CONFIG", (dir / "docker").string());
+    env.set("REGISTRY_AUTH_FILE", std::nullopt);
+    env.set("RCD_REGISTRY_USERNAME", "env-user");
+    env.set("RCD_REGISTRY_PASSWORD", "env-pw");
+    auto entry = [](const char* base64) {
+        return fmt::format(R"({{"auths": {{"reg.example:5000": {{"auth": "{}"}}}}}})", base64);
+    };
+    auto user = [] {
+        auto found = find_credentials("reg.example:5000");
+        REQUIRE(found);
+        REQUIRE(*found);
+        return (*found)->username;
+    };
+    CHECK(user() == "env-user");
+    REQUIRE(
+        util::write_file_atomic(dir / "docker/config.json", entry("ZG9ja2VyOnB3"))); // docker:pw
+    CHECK(user() == "docker");
+    REQUIRE(util::write_file_atomic(dir / "home/.config/containers/auth.json",
+                                    entry("aG9tZTpwdw=="))); // home:pw
+    CHECK(user() == "home");
+    REQUIRE(util::write_file_atomic(dir / "run/containers/auth.json",
+                                    entry("cnVudGltZTpwdw=="))); // runtime:pw
+    CHECK(user() == "runtime");
+    REQUIRE(util::write_file_atomic(dir / "auth.json", entry("ZmlsZTpwdw=="))); // file:pw
+    env.set("REGISTRY_AUTH_FILE", (dir / "auth.json").string());
+    CHECK(user() == "file");
+    auto source = find_credentials("reg.example:5000");
+    CHECK((*source)->source.find("containers auth file") != std::string::npos);
+    // A file without an entry for the registry passes the question on.
+    CHECK(find_credentials("other.example")->value().username == "env-user");
 }

@@ -59,3 +59,29 @@ TEST_CASE("an error becomes ::error with the path from the repository root") {
     warning.level = "warning";
     CHECK(github_annotation(warning, "")->starts_with("::warning file=src/lib.rs,"));
 }
+
+TEST_CASE("libtest's panic lines give the test, the file and the position") {
+    auto now = parse_panic_line("thread 'tests::adds' panicked at src/lib.rs:12:9:");
+    REQUIRE(now);
+    CHECK(now->test == "tests::adds");
+    CHECK(now->file == "src/lib.rs");
+    CHECK(now->line == 12);
+    CHECK(now->column == 9);
+    CHECK(now->message.empty());
+    auto with_id = parse_panic_line("thread 'tests::adds' (1297) panicked at src/lib.rs:17:9:");
+    REQUIRE(with_id);
+    CHECK(with_id->test == "tests::adds");
+    CHECK(with_id->line == 17);
+    auto old =
+        parse_panic_line("thread 'main' panicked at 'assertion failed: x == 1', tests/api.rs:4:5");
+    REQUIRE(old);
+    CHECK(old->message == "assertion failed: x == 1");
+    CHECK(old->file == "tests/api.rs");
+    CHECK(old->line == 4);
+    CHECK_FALSE(parse_panic_line("test tests::adds ... FAILED"));
+    CHECK_FALSE(parse_panic_line("thread 'x' panicked at nowhere:"));
+    auto dependency =
+        parse_panic_line("thread 'main' panicked at /root/.cargo/registry/src/x/lib.rs:1:1:");
+    REQUIRE(dependency);
+    CHECK_FALSE(panic_annotation(*dependency, ""));
+}

@@ -17,6 +17,9 @@ TEST_CASE("the JSON document carries every field SPEC.md lists") {
     r.error = Error{ExitCode::stage_failed, "stage 'x' failed", "see the log"};
     auto doc = report::to_json(r);
     CHECK(doc["command"] == "check");
+    CHECK(doc["schema"] == report::kSchemaVersion);
+    CHECK(doc["rcd_version"] == report::rcd_version());
+    CHECK(doc["name"].is_null());
     CHECK(doc["ok"] == false);
     CHECK(doc["exit_code"] == 1);
     CHECK(doc["duration_ms"] == 1234);
@@ -55,10 +58,47 @@ TEST_CASE("the step summary is a table of stages, the cache and the pushed image
     report.exit_code = 1;
     auto md = report::to_markdown(report);
     CHECK(md.starts_with("### rcd release: failed in 12.3s"));
-    CHECK(md.find("| stage | status | time | note |") != std::string::npos);
-    CHECK(md.find("| clippy | failed | 2.0s | exit \\| 101 |") != std::string::npos);
-    CHECK(md.find("| build | skipped | - | needs clippy |") != std::string::npos);
+    CHECK(md.find("| stage | status | time | note | log |") != std::string::npos);
+    CHECK(md.find("| clippy | failed | 2.0s | exit \\| 101 |  |") != std::string::npos);
+    CHECK(md.find("| build | skipped | - | needs clippy |  |") != std::string::npos);
     CHECK(md.find("release `hit-registry`") != std::string::npos);
     report.stages.assign(20'000, report.stages.front());
     CHECK(report::to_markdown(report, 50'000).size() <= 50'000);
+}
+
+TEST_CASE("the JSON document names the project and where it ran") {
+    report::RunReport r;
+    r.command = "release";
+    r.name = "hello-api";
+    r.directory = "/work/hello-api";
+    r.checks_passed = true;
+    report::ImageSummary image;
+    image.status = "already-released";
+    image.digest = "sha256:aaa";
+    image.build_digest = "sha256:bbb";
+    r.image = image;
+    auto doc = report::to_json(r);
+    CHECK(doc["name"] == "hello-api");
+    CHECK(doc["directory"] == "/work/hello-api");
+    CHECK(doc["checks_passed"] == true);
+    CHECK(doc["image"]["status"] == "already-released");
+    CHECK(doc["image"]["digest"] == "sha256:aaa");
+    CHECK(doc["image"]["build_digest"] == "sha256:bbb");
+    // One line: a run appends to a JSON Lines file.
+    CHECK(doc.dump().find('\n') == std::string::npos);
+}
+
+TEST_CASE("the step summary names logs from the repository's root, not the runner's disk") {
+    report::RunReport report;
+    report.command = "check";
+    report.repo = report::RepoSummary{"/home/runner/work/app", "abc", "main", false};
+    report.stages.push_back({"test", exec::StageStatus::failed, 101, 1'000,
+                             "/home/runner/work/app/target/rcd/logs/test.log", "exit code 101"});
+    report.error = Error{ExitCode::stage_failed, "stage 'test' failed: exit code 101",
+                         "its whole output is in /home/runner/work/app/target/rcd/logs/test.log"};
+    report.exit_code = 1;
+    auto md = report::to_markdown(report);
+    CHECK(md.find("`target/rcd/logs/test.log`") != std::string::npos);
+    CHECK(md.find("its whole output is in target/rcd/logs/test.log") != std::string::npos);
+    CHECK(md.find("/home/runner") == std::string::npos);
 }

@@ -144,6 +144,47 @@ TEST_CASE(
     CHECK(text.ends_with("] ERR clippy failed in 1.5s: exit code 101\n"));
 }
 
+TEST_CASE("a diagnostic repeated by later builds and stages is annotated once") {
+    Capture out;
+    auto s = style(Verbosity::normal, false, CiFormat::github);
+    s.cargo_json = true;
+    TerminalReporter r(s, out.file);
+    const std::string warning =
+        R"({"reason":"compiler-message","message":{"rendered":"warning: unused\n","level":"warning","message":"unused variable: `x`","code":{"code":"unused_variables"},"spans":[{"file_name":"src/lib.rs","is_primary":true,"line_start":7,"line_end":7,"column_start":9,"column_end":10}]}})";
+    for (const char* name : {"clippy", "test"}) {
+        auto j = job(name);
+        r.on_start(j);
+        r.on_output(j, warning + "\n" + warning + "\n"); // the lib and the lib-test build
+        r.on_finish(j, result(name, exec::StageStatus::passed));
+    }
+    std::string text = out.text();
+    std::size_t annotations = 0;
+    for (auto at = text.find("::warning file=src/lib.rs,line=7"); at != std::string::npos;
+         at = text.find("::warning file=src/lib.rs,line=7", at + 1))
+        ++annotations;
+    CHECK(annotations == 1);
+    CHECK(text.find("warning: unused\nwarning: unused\n") != std::string::npos); // text stays
+}
+
+TEST_CASE("a failing test's panic becomes an error annotation at its location") {
+    Capture out;
+    auto s = style(Verbosity::normal, false, CiFormat::github);
+    s.cargo_json = true;
+    s.annotation_root = "crates/codec/";
+    TerminalReporter r(s, out.file);
+    auto t = job("test");
+    r.on_start(t);
+    r.on_output(t,
+                "---- tests::adds stdout ----\n\nthread 'tests::adds' panicked at "
+                "src/lib.rs:12:9:\nassertion `left == right` failed\n  left: 2\n right: 3\n"
+                "note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n");
+    r.on_finish(t, result("test", exec::StageStatus::failed, "exit code 101"));
+    std::string text = out.text();
+    CHECK(text.find("::error file=crates/codec/src/lib.rs,line=12,col=9,title=test tests%3A%3Aadds "
+                    "panicked::assertion `left == right` failed%0A  left: 2%0A right: 3\n") !=
+          std::string::npos);
+}
+
 TEST_CASE("under GitLab a stage is a collapsed section, closed before its result line") {
     Capture out;
     TerminalReporter r(style(Verbosity::normal, false, CiFormat::gitlab), out.file);

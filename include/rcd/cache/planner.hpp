@@ -103,8 +103,9 @@ class Planner {
     int ready_fd(const std::string& profile) const;
     int done_fd() const { return gates_->done.fd(); }
 
-    // Pushes each profile's local entry the registry does not have yet.
-    Status push();
+    // Pushes each profile's local entry the registry does not have yet; returns how many it
+    // pushed. Nothing to cache (no external dependencies) pushes nothing and needs no registry.
+    Result<int> push();
 
     const std::vector<ProfileCache>& profiles() const { return profiles_; }
     const std::string& recipe_hash() const { return recipe_.hash; }

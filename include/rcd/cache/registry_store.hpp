@@ -1,4 +1,4 @@
-// The shared dependency cache: an OCI artifact in the image's repository, tagged
+// The shared dependency cache: an OCI artifact in the cache repository, tagged
 // `cache-<key prefix>`, plus the moving tag `cache`: an index naming the newest push of each
 // profile and toolchain, for partial restores.
 #pragma once
@@ -22,6 +22,7 @@ struct RemoteCache {
     std::string profile;
     std::string toolchain; // a hash of `rustc -vV` and `cargo -V`: partial restores need the same
     std::string recipe;    // the recipe hash
+    std::string created;   // RFC 3339, when it was pushed; empty for caches of older rcd
 };
 
 std::string cache_tag(const std::string& key); // "cache-" and the first 16 hex digits
@@ -66,6 +67,18 @@ Result<CacheEntry> download_remote(registry::Client& client, const std::string& 
 Result<std::optional<CacheEntry>> pull_remote(registry::Client& client, const std::string& repo,
                                               const std::string& key, const LocalStore& store,
                                               const registry::Progress& progress = {});
+
+// What `rcd cache prune --remote` did.
+struct RemotePrune {
+    int kept = 0;
+    std::vector<std::string> deleted;    // tags whose manifests were deleted
+    std::vector<std::string> protected_; // cache tags an image tag also names: never deleted
+};
+
+// Keeps the `keep` newest caches of each profile in `repo` and deletes the other `cache-*`
+// manifests, never one that a tag outside the cache's own names; then drops the deleted ones
+// from the `cache` index. The registry frees the blobs at its next garbage collection.
+Result<RemotePrune> prune_remote(registry::Client& client, const std::string& repo, int keep);
 
 // The newest cache of this profile and toolchain that `cache` names, if any.
 Result<std::optional<RemoteCache>> latest_remote(registry::Client& client, const std::string& repo,

@@ -12,12 +12,14 @@
 namespace rcd::git {
 
 struct RepoState {
-    std::filesystem::path root;           // the work tree
-    std::string commit;                   // full sha of HEAD
-    std::int64_t commit_time = 0;         // seconds since the epoch
-    std::optional<std::string> branch;    // empty on a detached HEAD
-    std::optional<std::string> origin;    // the origin URL, credentials removed
-    std::vector<std::string> dirty_files; // modified, staged or untracked and not ignored
+    std::filesystem::path root;        // the work tree
+    std::string commit;                // full sha of HEAD
+    std::int64_t commit_time = 0;      // seconds since the epoch
+    std::optional<std::string> branch; // empty on a detached HEAD
+    std::optional<std::string> origin; // the origin URL, credentials removed
+    // Modified, staged or untracked and not ignored; an untracked directory is one entry,
+    // "image/ (37 files)".
+    std::vector<std::string> dirty_files;
 
     bool dirty() const { return !dirty_files.empty(); }
 };
@@ -27,6 +29,11 @@ Result<RepoState> inspect(const std::filesystem::path& dir);
 
 // "https://user:token@host/x.git" -> "https://host/x.git"; other forms unchanged.
 std::string strip_credentials(const std::string& url);
+
+// The web address a remote names, for the image's source label: "git@host:org/x.git",
+// "ssh://git@host/org/x" and "https://user:token@host/org/x.git" all give
+// "https://host/org/x". A local path or a file:// URL gives nothing.
+std::optional<std::string> source_url(const std::string& remote);
 
 } // namespace rcd::git
 

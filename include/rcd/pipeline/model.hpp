@@ -76,6 +76,13 @@ struct ImageConfig {
     std::vector<std::string> expose; // "8080/tcp"
     std::map<std::string, std::string> labels;
     std::vector<FileCopy> files;
+    // Arguments to start the image with once before it is pushed (image.smoke: [--version]).
+    std::optional<std::vector<std::string>> smoke;
+};
+
+struct CacheConfig {
+    // The registry repository of the dependency cache; default: the image's, plus "-cache".
+    std::optional<std::string> repository;
 };
 
 struct RepoConfig {
@@ -84,6 +91,7 @@ struct RepoConfig {
     std::optional<std::string> registry;
     std::optional<std::string> binary;
     ImageConfig image;
+    CacheConfig cache;
     std::vector<StageOverride> stages;
     std::string file;
 

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace rcd::util {
 class GrowingFile;
@@ -55,6 +56,13 @@ class Client {
     const std::string& registry() const { return registry_; }
 
     Result<bool> has_blob(const std::string& repo, const std::string& digest);
+    // Push access to `repo`: an upload session opens (and is cancelled at once); otherwise an
+    // error naming the credentials' source.
+    Status check_push(const std::string& repo);
+    // Every tag of `repo`, page after page; none when the repository does not exist.
+    Result<std::vector<std::string>> list_tags(const std::string& repo);
+    // Deletes a manifest by digest (and, in distribution, every tag naming it).
+    Status delete_manifest(const std::string& repo, const std::string& digest);
     // A cross-repository mount; false when the registry would rather have an upload.
     Result<bool> mount_blob(const std::string& repo, const std::string& digest,
                             const std::string& from_repo);

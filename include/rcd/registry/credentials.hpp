@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace rcd::registry {
 
@@ -26,7 +27,12 @@ Result<std::optional<Credentials>> credentials_from_config(const nlohmann::json&
                                                            const std::string& registry,
                                                            const HelperRunner& run_helper);
 
-// $DOCKER_CONFIG/config.json or ~/.docker/config.json, then RCD_REGISTRY_USERNAME and
+// The files credentials come from, in order: $REGISTRY_AUTH_FILE,
+// $XDG_RUNTIME_DIR/containers/auth.json, $XDG_CONFIG_HOME (or ~/.config)/containers/auth.json,
+// then $DOCKER_CONFIG/config.json or ~/.docker/config.json.
+std::vector<std::filesystem::path> credential_files();
+
+// The first of credential_files() with an entry for `registry`, then RCD_REGISTRY_USERNAME and
 // RCD_REGISTRY_PASSWORD.
 Result<std::optional<Credentials>> find_credentials(const std::string& registry);
 

@@ -1,5 +1,5 @@
 // The dependency cache of one run: the profiles its stages cook, and where the cache is shared
-// (the image's repository, when a registry is configured).
+// (the cache repository, when a registry is configured).
 #pragma once
 
 #include "rcd/cache/planner.hpp"
@@ -29,5 +29,10 @@ open_cache(const Project& project, const Selection& selection,
            const Notify& notify);
 
 report::CacheSummary cache_summary(const cache::Planner& planner);
+
+// Where the dependency cache lives in the registry: RCD_CACHE_REPOSITORY, else rcd.yaml's
+// `cache.repository`, else the image's repository plus "-cache", so that the image's own
+// repository holds only images. A name without a registry host is on the image's registry.
+Result<std::string> cache_repository(const Project& project, const PublishOptions& options);
 
 } // namespace rcd::release

@@ -1,6 +1,7 @@
 // `rcd init`: a minimal rcd.yaml for the repository in front of it.
 #pragma once
 
+#include "rcd/release/startable.hpp"
 #include "rcd/util/result.hpp"
 
 #include <filesystem>
@@ -20,6 +21,8 @@ struct InitResult {
     std::string name;
     std::string language;
     std::string text; // what was written
+    // The image would start from scratch: what stops a dynamically linked binary there.
+    std::optional<StartCheck> advice;
 };
 
 // Detects the language from the pipelines' `detect:` files, takes the name from the package

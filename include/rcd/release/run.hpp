@@ -30,6 +30,9 @@ Result<report::RunReport> run_pipeline(const Project& project, const RunSettings
 
 report::RepoSummary repo_summary(const Project& project);
 
+// A run record for `command` on this project: its name, directory and commit.
+report::RunReport new_report(const Project& project, const std::string& command);
+
 // target/rcd/result.json, written atomically.
 Status write_result(const Project& project, const report::RunReport& report);
 

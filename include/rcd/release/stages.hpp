@@ -32,6 +32,9 @@ struct Conditions {
 
 Conditions conditions_of(const Project& project);
 
+// Unknown names in --only/--skip: an error with "did you mean", before anything else happens.
+Status check_selection(const Project& project, const Selection& selection);
+
 // Selected stages in run order, variables expanded, with the reason for each one skipped.
 // Unknown names in --only/--skip are an error with "did you mean".
 Result<std::vector<exec::StageJob>> plan_jobs(const Project& project, const Selection& selection,

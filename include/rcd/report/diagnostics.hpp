@@ -34,6 +34,21 @@ CargoLine parse_cargo_line(std::string_view line);
 std::string escape_annotation_data(std::string_view text);
 std::string escape_annotation_property(std::string_view text);
 
+// "thread 'tests::adds' panicked at src/lib.rs:10:9:" (and the older form with the message
+// before the location): where a failing test stopped.
+struct Panic {
+    std::string test; // "tests::adds"; "main" in a doc test
+    std::string file;
+    int line = 0;
+    int column = 0;
+    std::string message; // the old form's; the new form's follows on the next lines
+};
+std::optional<Panic> parse_panic_line(std::string_view line);
+
+// `::error file=…,line=…,col=…,title=…::message` for a test's panic; nothing for a panic in a
+// file outside the repository (an absolute path: a dependency's).
+std::optional<std::string> panic_annotation(const Panic& panic, const std::string& root);
+
 // `::error file=…,line=…,col=…,endLine=…,endColumn=…,title=…::message` (warning for warnings;
 // nothing for notes and help). `root` is the workspace root relative to the repository root,
 // with a trailing '/', or empty.

@@ -20,7 +20,11 @@ struct RepoSummary {
 
 struct ImageSummary {
     std::string repository;
-    std::string digest;
+    // "pushed", "already-released" (the commit's image was there: nothing pushed), "dry-run",
+    // or "written" (files only).
+    std::string status;
+    std::string digest;       // the image the tags name: for already-released, the registry's
+    std::string build_digest; // already-released: this build's, when it differs
     std::vector<std::string> tags;
     std::string reference; // repository@digest
     int blobs_pushed = 0;
@@ -49,8 +53,19 @@ struct CacheSummary {
     bool pushed = false; // the release pushed the cache to the registry
 };
 
+// The version of the JSON document's layout; it grows only by new fields until it changes.
+inline constexpr int kSchemaVersion = 2;
+
+// rcd's own version, as `rcd version` prints it.
+const char* rcd_version();
+
 struct RunReport {
     std::string command;
+    std::string name;      // the project's, from rcd.yaml; empty before one was read
+    std::string directory; // where rcd ran (-C)
+    // Every check stage of the pipeline ran and passed (or was skipped by its `when`): what
+    // lets `latest` move, also for a later `rcd image --push` of the same commit.
+    bool checks_passed = false;
     int exit_code = 0;
     long long duration_ms = 0;
     std::optional<RepoSummary> repo;
@@ -64,8 +79,14 @@ struct RunReport {
 
 nlohmann::json to_json(const RunReport& report);
 
+// The fields every JSON document of rcd starts with: schema, rcd_version, command, name and
+// directory.
+nlohmann::json json_header(const std::string& command, const std::string& name,
+                           const std::string& directory);
+
 // The GitHub Actions step summary: a table of the stages, the cache, and what was pushed.
 // Never more than `limit` bytes (GitHub refuses a summary over 1 MiB).
+// Log paths are shown relative to the repository (report.repo's path), not the runner's disk.
 std::string to_markdown(const RunReport& report, std::size_t limit = 1000 * 1000);
 
 } // namespace rcd::report

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "rcd/exec/scheduler.hpp"
+#include "rcd/report/diagnostics.hpp"
 #include "rcd/report/run_report.hpp"
 
 #include <chrono>
@@ -14,6 +15,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -68,12 +70,17 @@ class TerminalReporter : public exec::StageObserver {
         std::string held;       // output not shown yet
         std::optional<std::string> finish_line;
         bool failed = false;
-        std::string partial; // with cargo_json: the start of a line not complete yet
+        std::string partial;        // with cargo_json: the start of a line not complete yet
+        std::optional<Panic> panic; // a test's panic whose message lines are still arriving
     };
 
     std::string paint(const char* code, const std::string& text) const;
     std::string stamp(const std::string& line) const; // CI: "[  12.3s] " before rcd's lines
     std::string rendered(Entry& entry, std::string_view chunk); // what the output shows
+    // GitHub: a test's panic, as an annotation, once its message is complete.
+    std::string panic_lines(Entry& entry, const std::string& line);
+    std::string end_panic(Entry& entry);
+    std::string once(const std::string& key, std::optional<std::string> annotation);
     std::string section_end(const Entry& entry, const exec::StageResult& result) const;
     void write(std::string_view text);
     Entry* find(const std::string& name);
@@ -85,6 +92,9 @@ class TerminalReporter : public exec::StageObserver {
     TerminalStyle style_;
     std::FILE* out_;
     std::deque<Entry> queue_; // stages not yet shown whole, in start order; the front is live
+    // Annotations already made: clippy reports a warning for the lib and the lib-test build,
+    // and test and doctest repeat it; GitHub gets each once.
+    std::set<std::string> annotated_;
 
     // Shared with the spinner's thread.
     std::mutex mutex_;

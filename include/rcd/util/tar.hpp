@@ -4,6 +4,7 @@
 #include "rcd/util/result.hpp"
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -20,5 +21,16 @@ struct TarEntry {
 
 // pax format, uid/gid 0 with no user or group names, every mtime set to `mtime`.
 Result<std::string> write_tar(const std::vector<TarEntry>& entries, std::int64_t mtime);
+
+// One entry of a tar archive, by name only.
+struct TarListing {
+    enum class Type { file, directory, symlink, hardlink, other };
+    std::string path;
+    Type type = Type::file;
+    std::string link_target; // of a symbolic or hard link
+};
+
+// The entries of a tar archive (plain, gzip or zstd), in order, without their contents.
+Result<std::vector<TarListing>> list_tar(const std::filesystem::path& file);
 
 } // namespace rcd::util
