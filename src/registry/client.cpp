@@ -246,8 +246,8 @@ Result<Client::Response> Client::send(const std::string& method, const std::stri
                 return fail(ExitCode::registry,
                             fmt::format("registry {}: its TLS certificate is not trusted: {}",
                                         registry_, e.message),
-                            "pass --ca-file with the CA that signed it (or --insecure to skip "
-                            "the check)");
+                            "pass --ca-file with the CA that signed it, or set SSL_CERT_FILE to "
+                            "the machine's CA bundle (--insecure skips the check)");
             if (e.tls_mismatch)
                 return fail(
                     ExitCode::registry,

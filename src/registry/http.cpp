@@ -177,6 +177,11 @@ perform(const HttpRequest& request, const TlsOptions& tls, const TransferProgres
         curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &blob);
     } else if (static const auto found = system_ca_bundle(built_in); found) {
         curl_easy_setopt(c, CURLOPT_CAINFO, found->c_str());
+    } else if (std::error_code ec; !built_in || !std::filesystem::exists(built_in, ec)) {
+        // No CA bundle on this machine: every certificate is then untrusted, but a handshake
+        // still happens, so a plain HTTP port is still told from a TLS one.
+        curl_easy_setopt(c, CURLOPT_CAINFO, nullptr);
+        curl_easy_setopt(c, CURLOPT_CAPATH, nullptr);
     }
 
     Upload upload{request.body, 0};
@@ -200,7 +205,8 @@ perform(const HttpRequest& request, const TlsOptions& tls, const TransferProgres
     CURLcode rc = curl_easy_perform(c);
     if (rc != CURLE_OK) {
         TransportError error{static_cast<int>(rc), curl_easy_strerror(rc), false, false};
-        error.tls_untrusted = rc == CURLE_PEER_FAILED_VERIFICATION;
+        error.tls_untrusted =
+            rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE;
         error.tls_mismatch = rc == CURLE_SSL_CONNECT_ERROR;
         error.sink_refused = receiver.sink_refused;
         error.unresolvable = rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_COULDNT_RESOLVE_PROXY;

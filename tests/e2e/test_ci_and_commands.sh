@@ -147,6 +147,9 @@ test_completion_scripts_parse_and_name_the_commands() {
   assert_eq release "$result" "completion of 'rcd rel'"
   assert_contains "$(rcd completions zsh)" "compdef _rcd rcd" "zsh"
   assert_contains "$(rcd completions fish)" "complete -c rcd" "fish"
+  # A flag takes no value; an option does.
+  assert_contains "$(rcd completions fish | grep -- '-l json ')" "-l json -d" "fish: --json is a flag"
+  assert_contains "$(rcd completions fish | grep -- '-l registry ' | head -1)" "-l registry -r" "fish: --registry takes a value"
 }
 
 test_cmake_install_puts_binary_man_page_and_completions_in_place() {

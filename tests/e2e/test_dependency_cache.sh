@@ -200,7 +200,8 @@ test_cache_commands_pull_status_push_and_prune() {
   rcd -C "$a" -q release --no-cache-push 2>"$WORK/err" || { cat "$WORK/err"; return 1; }
   skopeo list-tags --tls-verify=false "docker://$REG/commands/dep-service" >"$WORK/tags"
   assert_not_contains "$(cat "$WORK/tags")" "cache" "tags after --no-cache-push"
-  rcd -C "$a" --json cache push >"$WORK/doc" 2>"$WORK/err" || { cat "$WORK/err"; return 1; }
+  rcd -C "$a" --json cache push >"$WORK/doc-push" 2>"$WORK/err" || { cat "$WORK/err"; return 1; }
+  assert_eq true "$(json "$WORK/doc-push" .cache.pushed)" "cache push"
   assert_contains "$(skopeo list-tags --tls-verify=false "docker://$REG/commands/dep-service-cache")" '"cache"' "moving tag in the cache repository"
 
   c="$WORK/clone-c"
@@ -219,6 +220,24 @@ test_cache_commands_pull_status_push_and_prune() {
   rcd cache prune --max-size lots 2>"$WORK/err" || rc=$?
   assert_eq 2 "$rc" "exit code of a bad size"
   assert_contains "$(cat "$WORK/err")" "'lots' is not a size" "message"
+
+  # Remote prune: an older cache of the release profile (another key, pushed long ago) goes;
+  # the newest of each profile stays.
+  local repo="$REG/commands/dep-service-cache" key tag old
+  key=$(json "$WORK/doc-push" '.cache.profiles[] | select(.name == "release") | .key')
+  curl -sf -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+    "http://${repo%%/*}/v2/${repo#*/}/manifests/cache-${key:0:16}" >"$WORK/manifest.json"
+  old=$(printf 'f%.0s' $(seq 1 64))
+  jq -c --arg key "$old" '.annotations["dev.rcd.cache.key"] = $key |
+    .annotations["org.opencontainers.image.created"] = "2000-01-01T00:00:00Z"' "$WORK/manifest.json" >"$WORK/old.json"
+  curl -sf -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' --data-binary @"$WORK/old.json" \
+    "http://${repo%%/*}/v2/${repo#*/}/manifests/cache-${old:0:16}" || fail "cannot push an old cache manifest"
+  rcd -C "$a" --json cache prune --remote --keep 1 >"$WORK/doc" 2>"$WORK/err" || { cat "$WORK/err"; return 1; }
+  assert_eq "cache-${old:0:16}" "$(json "$WORK/doc" '.deleted | join(" ")')" "deleted"
+  assert_eq 3 "$(json "$WORK/doc" .kept)" "kept: the newest of each profile"
+  tag=$(skopeo list-tags --tls-verify=false "docker://$repo" | jq -r '.Tags | join(" ")')
+  assert_not_contains "$tag" "cache-${old:0:16}" "the old tag"
+  assert_contains "$tag" "cache-${key:0:16}" "the newest release cache"
 }
 
 test_registry_that_refuses_artifacts_gets_a_plain_image_manifest() {

@@ -7,7 +7,7 @@
 
 namespace rcd {
 
-// The process exit codes of SPEC.md, one per kind of failure.
+// The process exit codes rcd documents (docs/cli.md), one per kind of failure.
 enum class ExitCode : int {
     ok = 0,
     stage_failed = 1,

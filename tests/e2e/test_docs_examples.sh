@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# Every example of README.md and docs/ runs as written: the command blocks against a real
+# registry, the CI files' steps that install and run rcd, the bash loop over repositories, and
+# the configuration files. Only the registry's address (and where an install goes) is
+# substituted. At the end, an example no test ran fails the suite.
+source "$(dirname "$0")/lib.sh"
+start_registry docs
+REG=$REGISTRY_ADDR
+DOCS=("/usr/bin/python3" "$(dirname "$0")/doc_examples.py")
+export GIT_AUTHOR_NAME=rcd GIT_AUTHOR_EMAIL=rcd@test GIT_COMMITTER_NAME=rcd GIT_COMMITTER_EMAIL=rcd@test
+
+example() { "${DOCS[@]}" block "$1"; echo "$1" >>"$WORK/ran"; }
+ci_steps() { local id=$1; shift; "${DOCS[@]}" steps "$id" "$@"; echo "$id" >>"$WORK/ran"; }
+
+# The example service as a user's repository, without its rcd.yaml.
+make_service() { # DIR
+  mkdir -p "$(dirname "$1")"
+  cp -r "$RCD_SOURCE_DIR/examples/hello-api" "$1"
+  rm -rf "$1/target" "$1/rcd.yaml"
+  git -C "$1" init -q -b main
+  git -C "$1" add -A
+  git -C "$1" commit -q -m "hello-api"
+}
+
+# The bundle of scripts/bundle.sh, served over HTTP as a CI job downloads it.
+serve_bundle() {
+  local port
+  BUNDLE=$("$RCD_SOURCE_DIR/scripts/bundle.sh" --binary "$RCD_BIN" --out "$WORK/dist" 2>/dev/null)
+  port=$(free_port)
+  track_service /usr/bin/python3 -m http.server --bind 127.0.0.1 --directory "$WORK/dist" "$port" \
+    >/dev/null 2>&1
+  wait_for_port "$port"
+  BUNDLE_URL="http://127.0.0.1:$port/$(basename "$BUNDLE")"
+}
+serve_bundle
+
+# A CI file's steps, with the install going to PREFIX instead of /usr/local.
+run_ci_steps() { # PREFIX SCRIPT
+  sed -e "s|/usr/local|$1|g" -e 's|sudo ||g' "$2" >"$2.local"
+  mkdir -p "$1"
+  PATH="$1/bin:$PATH" bash "$2.local"
+}
+
+test_readme_demo_releases_the_example() {
+  local out rc=0
+  out=$(cd "$RCD_SOURCE_DIR" && RCD_DEMO_PORT=$(free_port) bash -c "$(example readme-demo)" 2>&1) || rc=$?
+  assert_eq 0 "$rc" "scripts/demo.sh" || { echo "$out" | tail -30; return 1; }
+  assert_contains "$out" "rcd: pushed 127.0.0.1:" "the pushed reference"
+  assert_contains "$out" '"tags":[' "the registry's tag list"
+}
+
+test_readme_test_command_is_what_ci_runs() {
+  # The suite itself is running: CI's .ci/run calls the README's command.
+  assert_contains "$(cat "$RCD_SOURCE_DIR/.ci/run")" "exec $(example readme-test)" ".ci/run"
+}
+
+test_readme_install_unpacks_a_working_rcd() {
+  local command
+  command=$(example readme-install)
+  assert_contains "$command" "$(basename "$BUNDLE")" "the README names the bundle this version makes"
+  mkdir -p "$WORK/prefix"
+  (cd "$WORK/dist" && bash -c "${command//\/usr\/local/$WORK/prefix}")
+  assert_contains "$("$WORK/prefix/bin/rcd" version)" "rcd 0.1.0" "the installed rcd"
+}
+
+test_readme_usage_runs_in_order() {
+  local dir="$WORK/usage" sha
+  make_service "$dir"
+  example readme-usage | sed "s|127.0.0.1:5000|$REG|g" >"$WORK/usage.sh"
+  (cd "$dir" && PATH="$(dirname "$RCD_BIN"):$PATH" bash -e "$WORK/usage.sh") >"$WORK/usage.out" 2>&1 ||
+    { tail -30 "$WORK/usage.out"; return 1; }
+  sha=$(git -C "$dir" rev-parse HEAD)
+  assert_eq "$REG/team" "$(sed -n 's/^registry: //p' "$dir/rcd.yaml")" "rcd init --registry"
+  assert_eq "$(skopeo inspect --tls-verify=false "docker://$REG/team/hello-api:$sha" | jq -r .Digest)" \
+    "$(skopeo inspect --tls-verify=false "docker://$REG/team/hello-api:v1.2.0" | jq -r .Digest)" "--tag on a released commit"
+  [ -f "$dir/target/rcd/image/index.json" ] || fail "rcd image --output oci:target/rcd/image"
+  assert_eq 1 "$(wc -l <"$dir/target/rcd/check.json")" "check --json: one line"
+  assert_eq true "$(jq -r .ok "$dir/target/rcd/check.json")" "check --json"
+  git -C "$dir" diff --quiet HEAD && [ -z "$(git -C "$dir" status --porcelain)" ] ||
+    fail "the examples left the work tree dirty: $(git -C "$dir" status --porcelain)"
+}
+
+test_readme_loop_appends_json_lines() {
+  local r
+  for r in a b; do
+    make_service "$WORK/loop/repos/$r"
+    printf 'name: loop-%s\nlanguage: rust\nbinary: hello-api\nregistry: %s/fleet\n' "$r" "$REG" >"$WORK/loop/repos/$r/rcd.yaml"
+    git -C "$WORK/loop/repos/$r" add rcd.yaml
+    git -C "$WORK/loop/repos/$r" commit -q -m rcd.yaml
+  done
+  (cd "$WORK/loop" && PATH="$(dirname "$RCD_BIN"):$PATH" bash -c "$(example readme-loop)") >"$WORK/loop.out" 2>"$WORK/loop.err" ||
+    { cat "$WORK/loop.err"; return 1; }
+  assert_eq 2 "$(wc -l <"$WORK/loop/out.jsonl")" "one line per repository"
+  assert_contains "$(cat "$WORK/loop.out")" "loop-a	0	$REG/fleet/loop-a@sha256:" "the table"
+  assert_contains "$(cat "$WORK/loop.out")" "loop-b	0	$REG/fleet/loop-b@sha256:" "the table"
+}
+
+test_ci_github_workflow_steps() {
+  local dir="$WORK/gh"
+  make_service "$dir"
+  printf 'name: hello-api\nlanguage: rust\n' >"$dir/rcd.yaml"
+  git -C "$dir" add rcd.yaml && git -C "$dir" commit -q -m rcd.yaml
+  ci_steps ci-github "vars.RCD_DOWNLOAD_URL=$BUNDLE_URL" github.repository_owner=Example-Org \
+    github.actor=ci secrets.GITHUB_TOKEN=token | sed "s|ghcr.io|$REG|g" >"$WORK/gh.sh"
+  : >"$WORK/gh-output"
+  (cd "$dir" && CI=true GITHUB_ACTIONS=true GITHUB_OUTPUT="$WORK/gh-output" GITHUB_STEP_SUMMARY="$WORK/gh-summary" \
+    run_ci_steps "$WORK/gh-prefix" "$WORK/gh.sh") >"$WORK/gh.out" 2>&1 || { tail -30 "$WORK/gh.out"; return 1; }
+  [ -x "$WORK/gh-prefix/bin/rcd" ] || fail "the install step installed nothing"
+  assert_contains "$(cat "$WORK/gh-output")" "image=$REG/example-org/hello-api@sha256:" "the step's output"
+  assert_contains "$(cat "$dir/target/rcd/junit.xml")" "<testsuites" "--junit"
+  assert_contains "$(cat "$WORK/gh-summary")" "### rcd release: passed" "the step summary"
+}
+
+test_ci_gitlab_pipeline_jobs() {
+  local dir="$WORK/gl"
+  make_service "$dir"
+  printf 'name: hello-api\nlanguage: rust\n' >"$dir/rcd.yaml"
+  git -C "$dir" add rcd.yaml && git -C "$dir" commit -q -m rcd.yaml
+  ci_steps ci-gitlab "CI_REGISTRY_IMAGE=$REG/group/project" CI_REGISTRY_USER=ci CI_REGISTRY_PASSWORD=token >"$WORK/gl.sh"
+  (cd "$dir" && CI=true GITLAB_CI=true CI_COMMIT_BRANCH=main CI_DEFAULT_BRANCH=main \
+    RCD_DOWNLOAD_URL="$BUNDLE_URL" run_ci_steps "$WORK/gl-prefix" "$WORK/gl.sh") >"$WORK/gl.out" 2>&1 ||
+    { tail -30 "$WORK/gl.out"; return 1; }
+  assert_contains "$(cat "$dir/release.env")" "RCD_IMAGE=$REG/group/project/hello-api@sha256:" "the dotenv report"
+  assert_contains "$(cat "$WORK/gl.out")" "deploying $REG/group/project/hello-api@sha256:" "the deploy job sees it"
+  assert_contains "$(cat "$WORK/gl.out")" "section_start:" "GitLab sections"
+}
+
+test_ci_codebuild_buildspec() {
+  local dir="$WORK/cb"
+  make_service "$dir"
+  printf 'name: hello-api\nlanguage: rust\n' >"$dir/rcd.yaml"
+  git -C "$dir" add rcd.yaml && git -C "$dir" commit -q -m rcd.yaml
+  ci_steps ci-codebuild | sed "s|123456789012.dkr.ecr.eu-west-1.amazonaws.com|$REG|g" >"$WORK/cb.sh"
+  (cd "$dir" && RCD_DOWNLOAD_URL="$BUNDLE_URL" run_ci_steps "$WORK/cb-prefix" "$WORK/cb.sh") >"$WORK/cb.out" 2>&1 ||
+    { tail -30 "$WORK/cb.out"; return 1; }
+  assert_contains "$(cat "$dir/image.txt")" "$REG/team/hello-api@sha256:" "--image-refs"
+  skopeo inspect --tls-verify=false "docker://$(cat "$dir/image.txt")" >/dev/null || fail "image.txt does not resolve"
+}
+
+test_ci_loop_releases_repositories_with_and_without_rcd_yaml() {
+  local r
+  mkdir -p "$WORK/fleet"
+  make_service "$WORK/fleet-src/no-config"
+  make_service "$WORK/fleet-src/configured"
+  printf 'name: configured\nlanguage: rust\nbinary: hello-api\n' >"$WORK/fleet-src/configured/rcd.yaml"
+  git -C "$WORK/fleet-src/configured" add rcd.yaml
+  git -C "$WORK/fleet-src/configured" commit -q -m rcd.yaml
+  for r in no-config configured; do
+    git clone -q --bare "$WORK/fleet-src/$r" "$WORK/fleet-remotes/$r.git"
+    echo "file://$WORK/fleet-remotes/$r.git" >>"$WORK/fleet/repos.txt"
+  done
+  example ci-loop >"$WORK/fleet/release-all.sh"
+  (cd "$WORK/fleet" && RCD_REGISTRY="$REG/services" PATH="$(dirname "$RCD_BIN"):$PATH" bash release-all.sh) \
+    >"$WORK/fleet.out" 2>&1 || { cat "$WORK/fleet.out"; return 1; }
+  assert_contains "$(cat "$WORK/fleet.out")" "hello-api" "the repository rcd init configured"
+  assert_eq 2 "$(grep -c " 0      $REG/services/.*@sha256:" "$WORK/fleet.out")" "both released"
+}
+
+test_pipeline_docs_configuration_loads() {
+  local dir="$WORK/conf"
+  make_service "$dir"
+  example pipeline-rcd-yaml | sed "s|127.0.0.1:5000|$REG|g" >"$dir/rcd.yaml"
+  mkdir -p "$dir/config" && echo "level = 1" >"$dir/config/app.toml"
+  git -C "$dir" add -A && git -C "$dir" commit -q -m config
+  rcd -C "$dir" --json plan >"$WORK/plan" 2>"$WORK/err" || { cat "$WORK/err"; return 1; }
+  assert_contains "$(json "$WORK/plan" '[.plan.stages[].name] | join(" ")')" "audit" "the added stage"
+  assert_eq skip "$(json "$WORK/plan" '.plan.stages[] | select(.name == "doctest") | .status')" "doctest: skip"
+  mkdir -p "$WORK/pipes"
+  example pipeline-file >"$WORK/pipes/rust.yaml"
+  assert_eq "$(cat "$WORK/pipes/rust.yaml")" "$(rcd --pipelines "$WORK/pipes" pipelines show rust)" "the pipeline file"
+  make_service "$WORK/conf2"
+  printf 'name: hello-api\nlanguage: rust\n' >"$WORK/conf2/rcd.yaml"
+  rcd -C "$WORK/conf2" --pipelines "$WORK/pipes" --json plan --no-cache >"$WORK/plan" 2>"$WORK/err" ||
+    { cat "$WORK/err"; return 1; }
+  assert_eq "clippy" "$(json "$WORK/plan" '[.plan.stages[].name] | join(" ")')" "its stages"
+}
+
+test_every_example_was_run() {
+  local id missing=()
+  while read -r id; do
+    grep -qx "$id" "$WORK/ran" || missing+=("$id")
+  done < <("${DOCS[@]}" ids)
+  [ ${#missing[@]} -eq 0 ] || fail "examples no test ran: ${missing[*]}"
+}
+
+run_test test_readme_demo_releases_the_example
+run_test test_readme_test_command_is_what_ci_runs
+run_test test_readme_install_unpacks_a_working_rcd
+run_test test_readme_usage_runs_in_order
+run_test test_readme_loop_appends_json_lines
+run_test test_ci_github_workflow_steps
+run_test test_ci_gitlab_pipeline_jobs
+run_test test_ci_codebuild_buildspec
+run_test test_ci_loop_releases_repositories_with_and_without_rcd_yaml
+run_test test_pipeline_docs_configuration_loads
+run_test test_every_example_was_run
+finish
