@@ -58,5 +58,6 @@ mkdir -p "$out"
 tarball="$out/rcd-$version-x86_64-linux-gnu.tar.gz"
 tar -C "$stage" --owner=0 --group=0 --numeric-owner --sort=name -czf "$tarball.tmp" .
 mv "$tarball.tmp" "$tarball"
-echo "rcd: bundled $tarball ($(du -h "$tarball" | cut -f1), $(ls "$stage/lib/rcd" | grep -c '\.so') libraries); it needs glibc >= $needs" >&2
+libraries=("$stage"/lib/rcd/*.so*)
+echo "rcd: bundled $tarball ($(du -h "$tarball" | cut -f1), ${#libraries[@]} libraries); it needs glibc >= $needs" >&2
 echo "$tarball"

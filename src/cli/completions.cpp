@@ -29,9 +29,11 @@ std::vector<Flag> flags_of(const CLI::App& app) {
         if (option->get_positional())
             continue;
         for (const auto& name : option->get_lnames())
-            flags.push_back({"--" + name, option->get_description(), option->get_expected_max() > 0});
+            flags.push_back(
+                {"--" + name, option->get_description(), option->get_expected_max() > 0});
         for (const auto& name : option->get_snames())
-            flags.push_back({"-" + name, option->get_description(), option->get_expected_max() > 0});
+            flags.push_back(
+                {"-" + name, option->get_description(), option->get_expected_max() > 0});
     }
     return flags;
 }

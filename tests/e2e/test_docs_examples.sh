@@ -6,7 +6,7 @@
 source "$(dirname "$0")/lib.sh"
 start_registry docs
 REG=$REGISTRY_ADDR
-DOCS=("/usr/bin/python3" "$(dirname "$0")/doc_examples.py")
+DOCS=("/usr/bin/python3" "$(cd "$(dirname "$0")" && pwd)/doc_examples.py")
 export GIT_AUTHOR_NAME=rcd GIT_AUTHOR_EMAIL=rcd@test GIT_COMMITTER_NAME=rcd GIT_COMMITTER_EMAIL=rcd@test
 
 example() { "${DOCS[@]}" block "$1"; echo "$1" >>"$WORK/ran"; }
