@@ -131,11 +131,12 @@ TEST_CASE("remote prune keeps the newest caches of each profile and what an imag
           "[registry]") {
     Fixture f;
     LocalStore store(f.dir / "cache");
+    // Each of another toolchain, so that the `cache` index names every one of them.
     auto push = [&](char fill, const std::string& profile, const std::string& created) {
         std::string key(64, fill);
         auto entry = f.saved_entry(store, key);
         REQUIRE(push_remote(*f.client, "team/app-cache", store, entry,
-                            {key, profile, "t", "r", created}));
+                            {key, profile, std::string(1, fill), "r", created}));
         return key;
     };
     auto oldest = push('a', "release", "2026-01-01T00:00:00Z");
@@ -163,6 +164,8 @@ TEST_CASE("remote prune keeps the newest caches of each profile and what an imag
     }
     auto index = f.client->get_manifest("team/app-cache", "cache");
     REQUIRE(index);
-    for (const auto& entry : nlohmann::json::parse(index->body)["manifests"])
+    auto manifests = nlohmann::json::parse(index->body)["manifests"];
+    REQUIRE(manifests.size() == 3); // of the four it named
+    for (const auto& entry : manifests)
         CHECK(entry["annotations"]["dev.rcd.cache.key"] != middle);
 }
