@@ -11,6 +11,8 @@ PACKAGES=(
   # the local registry of the demo and the tests, and the clients that check rcd's images
   docker-registry apache2-utils curl openssl git jq
   skopeo umoci oci-image-tool podman runc python3-jwt python3-cryptography zstd libxml2-utils man-db
+  # tests/e2e/doc_examples.py reads the CI examples' YAML
+  python3-yaml
   # objcopy: the dependency cache stores build scripts and proc macros without debug info
   binutils
   # crates of the dependency-cache fixture (tests/fixtures/deps-workspace), from Debian

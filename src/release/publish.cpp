@@ -1,6 +1,6 @@
 #include "rcd/release/publish.hpp"
 
-#include "rcd/cache/local_store.hpp"
+#include "rcd/cache/planner.hpp"
 #include "rcd/exec/process.hpp"
 #include "rcd/image/elf.hpp"
 #include "rcd/image/layout.hpp"
@@ -65,11 +65,9 @@ Result<std::string> target_triple(const Project& project, const std::filesystem:
     auto first = relative.begin();
     if (first != relative.end() && first->string().find('-') != std::string::npos)
         return first->string();
-    RCD_ASSIGN(auto out,
-               exec::capture(exec::Command{{"rustc", "-vV"}, {}, project.dir, std::nullopt}));
-    for (const auto& line : util::split(out.output, '\n'))
-        if (line.starts_with("host: "))
-            return line.substr(6);
+    RCD_ASSIGN(auto toolchain, cache::probe_toolchain(project.dir));
+    if (!toolchain.host.empty())
+        return toolchain.host;
     return fail(ExitCode::usage, "cannot tell rustc's target triple from 'rustc -vV'",
                 "check the Rust toolchain");
 }
@@ -199,7 +197,7 @@ struct BlobOutcome {
 };
 
 // One blob of the image: ours uploaded (or found), a base layer found, mounted or copied.
-Result<BlobOutcome> push_blob(registry::Client& client, const std::string& repo,
+Result<BlobOutcome> push_one(registry::Client& client, const std::string& repo,
                               const BuiltImage& built, const image::Descriptor& layer,
                               const std::map<std::string, const image::Blob*>& own,
                               const PublishOptions& options, const Notify& notify) {
@@ -284,8 +282,8 @@ Status push_image(const Project& project, const BuiltImage& built, const Publish
         summary.status = "already-released";
         summary.digest = released->manifest.digest;
         summary.reference = built.repository + "@" + summary.digest;
+        summary.build_digest = image.manifest.digest;
         if (summary.digest != image.manifest.digest) {
-            summary.build_digest = image.manifest.digest;
             notify(fmt::format("warning: this build is {}, not the released {}: the build is not "
                                "reproducible across these machines (toolchain, dependencies or "
                                "paths differ)",
@@ -331,7 +329,7 @@ Status push_image(const Project& project, const BuiltImage& built, const Publish
             std::vector<std::future<Result<BlobOutcome>>> running;
             for (std::size_t i = start; i < std::min(all.size(), start + 4); ++i)
                 running.push_back(std::async(std::launch::async, [&, i] {
-                    return push_blob(*client, repo, built, all[i], own, options, notify);
+                    return push_one(*client, repo, built, all[i], own, options, notify);
                 }));
             std::optional<Error> first_error;
             for (auto& f : running) {

@@ -1,8 +1,8 @@
 #include "rcd/release/startable.hpp"
 
 #include "rcd/cache/local_store.hpp"
+#include "rcd/cache/planner.hpp"
 #include "rcd/cargo/config.hpp"
-#include "rcd/exec/process.hpp"
 #include "rcd/release/publish.hpp"
 #include "rcd/util/fs.hpp"
 #include "rcd/util/strings.hpp"
@@ -11,6 +11,7 @@
 #include <fmt/std.h>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <unistd.h>
 
 namespace rcd::release {
 
@@ -75,7 +76,7 @@ Result<std::vector<util::TarListing>> layer_names(const PulledBase& base,
     notify(fmt::format("reading the file list of base layer {} ({}), once", digest.substr(0, 19),
                        util::format_bytes(layer.size)));
     RCD_CHECK(util::create_directories(cached.parent_path()));
-    const auto download = cached.parent_path() / (hex + ".layer.tmp");
+    const auto download = cached.parent_path() / fmt::format("{}.{}.layer", hex, ::getpid());
     RCD_CHECK(base.client->download_blob(base.ref.repository, digest, download));
     auto names = util::list_tar(download);
     std::error_code ec;
@@ -107,12 +108,8 @@ std::vector<util::TarListing> own_names(const image::ImageSpec& spec) {
 }
 
 std::string host_triple(const std::filesystem::path& dir) {
-    auto out = exec::capture(exec::Command{{"rustc", "-vV"}, {}, dir, std::nullopt});
-    if (out && out->exit_code == 0)
-        for (const auto& line : util::split(out->output, '\n'))
-            if (line.starts_with("host: "))
-                return line.substr(6);
-    return "";
+    auto toolchain = cache::probe_toolchain(dir);
+    return toolchain ? toolchain->host : "";
 }
 
 StartCheck predicted(const std::filesystem::path& dir) {

@@ -24,7 +24,7 @@ struct ImageSummary {
     // or "written" (files only).
     std::string status;
     std::string digest;       // the image the tags name: for already-released, the registry's
-    std::string build_digest; // already-released: this build's, when it differs
+    std::string build_digest; // already-released: this build's (the same when reproducible)
     std::vector<std::string> tags;
     std::string reference; // repository@digest
     int blobs_pushed = 0;
