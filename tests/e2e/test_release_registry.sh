@@ -46,6 +46,9 @@ test_second_release_of_a_commit_uploads_nothing() {
   rm -rf "$repo/target"
   release_json "$repo" || { cat "$WORK/err"; return 1; }
   assert_eq "$first" "$(json "$WORK/doc" .image.digest)" "same digest after a clean rebuild"
+  assert_eq "$first" "$(json "$WORK/doc" .image.build_digest)" "this build's digest: the same"
+  assert_eq already-released "$(json "$WORK/doc" .image.status)" "status"
+  assert_not_contains "$(cat "$WORK/err")" "not reproducible" "no warning for the same digest"
   assert_eq 0 "$(json "$WORK/doc" .image.blobs_pushed)" blobs_pushed
   assert_eq 0 "$(json "$WORK/doc" .image.bytes_uploaded)" bytes_uploaded
 }
