@@ -198,9 +198,9 @@ struct BlobOutcome {
 
 // One blob of the image: ours uploaded (or found), a base layer found, mounted or copied.
 Result<BlobOutcome> push_one(registry::Client& client, const std::string& repo,
-                              const BuiltImage& built, const image::Descriptor& layer,
-                              const std::map<std::string, const image::Blob*>& own,
-                              const PublishOptions& options, const Notify& notify) {
+                             const BuiltImage& built, const image::Descriptor& layer,
+                             const std::map<std::string, const image::Blob*>& own,
+                             const PublishOptions& options, const Notify& notify) {
     auto started = Clock::now();
     if (auto it = own.find(layer.digest); it != own.end()) {
         const image::Blob& blob = *it->second;
