@@ -178,12 +178,12 @@ Status validate_tags(const std::vector<std::string>& tags) {
 void show_image(report::TerminalReporter& reporter, const report::ImageSummary& image) {
     for (const auto& output : image.outputs)
         reporter.note(fmt::format("rcd: wrote {}", output));
-    if (image.status == "already-released") {
+    if (image.already_released()) {
         reporter.note(fmt::format("rcd: already released: {}", image.reference));
         reporter.note(fmt::format("     tags: {} (nothing pushed)", util::join(image.tags, ", ")));
         return;
     }
-    if (!image.pushed)
+    if (!image.pushed())
         return;
     reporter.note(fmt::format("rcd: pushed {}", image.reference));
     reporter.note(fmt::format("     tags: {} ({} blobs pushed, {} already there, {} bytes)",
@@ -196,12 +196,11 @@ void show_image(report::TerminalReporter& reporter, const report::ImageSummary& 
 // holds; a problem is a warning, never a failed release.
 void write_image_refs(const GlobalOptions& global, const ReleaseOptions& release,
                       const report::ImageSummary& image, report::TerminalReporter& reporter) {
-    const bool in_registry = image.pushed || image.status == "already-released";
     auto warn = [&](const std::string& what, const Status& written) {
         if (!written)
             reporter.note(fmt::format("warning: {}: {}", what, written.error().message));
     };
-    if (!in_registry) {
+    if (!image.in_registry()) {
         if (!release.dotenv.empty() || !release.image_refs.empty())
             reporter.note("rcd: --dotenv and --image-refs not written: the image is not in the "
                           "registry");
@@ -264,11 +263,6 @@ Result<report::ImageSummary> ship_image(const release::Project& project,
     RCD_ASSIGN(auto built, release::build_image(project, options, notify));
     if (project.config.image.smoke && options.push) {
         RCD_ASSIGN(auto smoke, release::smoke_test(project, built, reporter));
-        if (smoke.log.empty()) { // it never started: the reporter has not shown it yet
-            exec::StageJob job;
-            job.name = smoke.name;
-            reporter.on_finish(job, smoke);
-        }
         stages.push_back(smoke);
         if (smoke.status == exec::StageStatus::failed)
             return fail(
@@ -535,7 +529,7 @@ int image_command(const GlobalOptions& global, const ReleaseOptions& release) {
     if (global.json)
         print_json(report::to_json(report));
     show_image(reporter, *image);
-    if (!image->pushed && image->status != "already-released")
+    if (!image->in_registry())
         reporter.note(fmt::format("rcd: image {}", image->reference));
     return 0;
 }

@@ -24,11 +24,10 @@ struct Parsed {
     StageOptions stages;
     ReleaseOptions release;
     CacheOptions cache;
-    std::string word;  // cache ACTION, completions SHELL, pipelines show
-    std::string name;  // pipelines show NAME
-    std::string color; // validated into global.color
-    std::string jobs;
-    std::string keep;
+    std::string word; // cache ACTION, completions SHELL, pipelines show
+    std::string name; // pipelines show NAME
+    std::string jobs; // -j, checked into stages.jobs
+    std::string keep; // --keep, checked into cache.keep
 };
 
 struct CommandRow {
@@ -348,31 +347,33 @@ std::optional<Error> check_values(Parsed& p, const std::string& command) {
         return Error{ExitCode::usage, fmt::format("{}: '{}' is not one of them", what, value),
                      hint};
     };
-    if (auto e = one_of("--color", p.color, {"auto", "always", "never"}))
+    // A whole number from `low` to `high`, or nothing.
+    auto count = [](const std::string& text, int low, int high) -> std::optional<int> {
+        if (text.empty() || text.size() > 6 ||
+            text.find_first_not_of("0123456789") != std::string::npos)
+            return std::nullopt;
+        int n = std::stoi(text);
+        return n >= low && n <= high ? std::optional<int>(n) : std::nullopt;
+    };
+    if (auto e = one_of("--color", p.global.color, {"auto", "always", "never"}))
         return e;
-    p.global.color = p.color;
     if (!p.jobs.empty()) {
-        int n = 0;
-        bool numeric =
-            p.jobs.size() <= 2 && p.jobs.find_first_not_of("0123456789") == std::string::npos;
-        if (numeric)
-            n = std::stoi(p.jobs);
-        if (!numeric || n < 1 || n > 64)
+        auto jobs = count(p.jobs, 1, 64);
+        if (!jobs)
             return Error{ExitCode::usage, fmt::format("-j: '{}' is not a number of stages", p.jobs),
                          "give a number from 1 to 64"};
-        p.stages.jobs = n;
+        p.stages.jobs = *jobs;
     }
     if (auto e = one_of("--compression", p.release.compression, {"gzip", "zstd"}))
         return e;
     if (!p.keep.empty()) {
-        bool numeric =
-            p.keep.size() <= 6 && p.keep.find_first_not_of("0123456789") == std::string::npos;
-        if (!numeric || !p.cache.remote)
+        auto keep = count(p.keep, 0, 999'999);
+        if (!keep || !p.cache.remote)
             return Error{ExitCode::usage,
-                         numeric ? "--keep goes with prune --remote"
-                                 : fmt::format("--keep: '{}' is not a number", p.keep),
+                         keep ? "--keep goes with prune --remote"
+                              : fmt::format("--keep: '{}' is not a number", p.keep),
                          "rcd cache prune --remote --keep 3"};
-        p.cache.keep = std::stoi(p.keep);
+        p.cache.keep = *keep;
     }
     if (command == "cache") {
         if (p.cache.action.empty())
@@ -405,7 +406,6 @@ int main(int argc, char** argv) {
     // would be left behind. Writes fail instead; stages get the default back (exec/process.cpp).
     std::signal(SIGPIPE, SIG_IGN);
     Parsed p;
-    p.color = "auto";
     // --json holds for errors found before or while parsing, too.
     for (int i = 1; i < argc && std::string_view(argv[i]) != "--"; ++i)
         p.global.json = p.global.json || std::string_view(argv[i]) == "--json";
@@ -420,7 +420,7 @@ int main(int argc, char** argv) {
     app.add_flag("--json", p.global.json, "print one JSON document on stdout at the end");
     app.add_flag("-q,--quiet", p.global.quiet, "print only errors and the final line");
     app.add_flag("-v,--verbose", p.global.verbose, "also print commands and decisions");
-    app.add_option("--color", p.color, "colour: auto, always or never (NO_COLOR honoured)")
+    app.add_option("--color", p.global.color, "colour: auto, always or never (NO_COLOR honoured)")
         ->type_name("WHEN");
     app.add_flag("--ci", p.global.ci_flag, "CI mode: no spinners or colour (default: $CI)");
     app.add_flag("--no-ci", p.global.no_ci_flag, "not CI mode, even with CI=true");
@@ -437,9 +437,10 @@ int main(int argc, char** argv) {
     auto words = scan(argc, argv, app, subs);
     const auto& word = words.command;
     const std::string command = word && subs.contains(*word) ? *word : "";
+    const std::string label = command.empty() ? "rcd" : command; // what errors name
     if (words.unknown_option && words.before_command)
         return report_error(
-            p.global, command.empty() ? "rcd" : command,
+            p.global, label,
             Error{ExitCode::usage,
                   fmt::format("'{}' is an option of a command, given before the command",
                               *words.unknown_option),
@@ -449,7 +450,7 @@ int main(int argc, char** argv) {
         return report_error(p.global, *word, unknown_command(*word));
     const CLI::App* sub = word ? subs[*word] : nullptr;
     if (words.unknown_option)
-        return report_error(p.global, command.empty() ? "rcd" : command,
+        return report_error(p.global, label,
                             unknown_option(*words.unknown_option, app, sub, command));
     try {
         app.parse(argc, argv);
@@ -461,7 +462,7 @@ int main(int argc, char** argv) {
         Error error = parse_error(e, command);
         if (dynamic_cast<const CLI::RequiredError*>(&e) && !word)
             error = Error{ExitCode::usage, "no command given", "run 'rcd --help' for usage"};
-        return report_error(p.global, command.empty() ? "rcd" : command, error);
+        return report_error(p.global, label, error);
     }
     if (auto error = check_values(p, command))
         return report_error(p.global, command, *error);

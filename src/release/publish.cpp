@@ -104,7 +104,7 @@ Result<image::ImageSpec> image_spec(const Project& project, const image::Platfor
         epoch && epoch->find_first_not_of("0123456789") == std::string::npos)
         spec.mtime = std::stoll(*epoch);
     const std::string& name = project.config.binary_name();
-    const std::string in_image = "/usr/local/bin/" + name;
+    const std::string in_image = binary_in_image(project.config);
     spec.app.push_back({in_image, std::move(binary), 0755});
     const auto& config = project.config.image;
     if (config.base == "scratch")
@@ -191,24 +191,24 @@ Result<Tagged> read_tagged(registry::Client& client, const std::string& repo,
     return tagged;
 }
 
-struct BlobOutcome {
+// What pushing one blob did, and the bytes it sent.
+struct Pushed {
     registry::BlobOutcome outcome;
     std::int64_t bytes;
 };
 
 // One blob of the image: ours uploaded (or found), a base layer found, mounted or copied.
-Result<BlobOutcome> push_one(registry::Client& client, const std::string& repo,
-                             const BuiltImage& built, const image::Descriptor& layer,
-                             const std::map<std::string, const image::Blob*>& own,
-                             const PublishOptions& options, const Notify& notify) {
+Result<Pushed> push_one(registry::Client& client, const std::string& repo, const BuiltImage& built,
+                        const image::Descriptor& layer,
+                        const std::map<std::string, const image::Blob*>& own,
+                        const PublishOptions& options, const Notify& notify) {
     auto started = Clock::now();
     if (auto it = own.find(layer.digest); it != own.end()) {
         const image::Blob& blob = *it->second;
         if (options.dry_run) {
             RCD_ASSIGN(bool has, client.has_blob(repo, blob.digest));
-            return BlobOutcome{has ? registry::BlobOutcome::existed
-                                   : registry::BlobOutcome::uploaded,
-                               has ? 0 : layer.size};
+            return Pushed{has ? registry::BlobOutcome::existed : registry::BlobOutcome::uploaded,
+                          has ? 0 : layer.size};
         }
         registry::Progress progress;
         if (options.progress)
@@ -222,25 +222,24 @@ Result<BlobOutcome> push_one(registry::Client& client, const std::string& repo,
                                util::format_bytes(layer.size), util::format_duration_ms(ms),
                                util::format_rate(layer.size, ms)));
         }
-        return BlobOutcome{outcome, outcome == registry::BlobOutcome::uploaded ? layer.size : 0};
+        return Pushed{outcome, outcome == registry::BlobOutcome::uploaded ? layer.size : 0};
     }
     const PulledBase& base = *built.base;
     RCD_ASSIGN(bool has, client.has_blob(repo, layer.digest));
     if (has || options.dry_run)
-        return BlobOutcome{has ? registry::BlobOutcome::existed : registry::BlobOutcome::mounted,
-                           0};
+        return Pushed{has ? registry::BlobOutcome::existed : registry::BlobOutcome::mounted, 0};
     if (base.ref.registry == client.registry()) {
         RCD_ASSIGN(bool mounted, client.mount_blob(repo, layer.digest, base.ref.repository));
         if (mounted) {
             notify(
                 fmt::format("mounted {} from {}", short_digest(layer.digest), base.ref.repository));
-            return BlobOutcome{registry::BlobOutcome::mounted, 0};
+            return Pushed{registry::BlobOutcome::mounted, 0};
         }
     }
     RCD_ASSIGN(auto data, base.client->get_blob(base.ref.repository, layer.digest));
     image::Blob blob{layer.media_type, layer.digest, std::move(data)};
     RCD_ASSIGN(auto outcome, client.push_blob(repo, blob, std::nullopt));
-    return BlobOutcome{outcome, outcome == registry::BlobOutcome::uploaded ? layer.size : 0};
+    return Pushed{outcome, outcome == registry::BlobOutcome::uploaded ? layer.size : 0};
 }
 
 // Blobs (several at once), then the manifest by digest, then the tags. Commit tags are checked
@@ -261,22 +260,24 @@ Status push_image(const Project& project, const BuiltImage& built, const Publish
         RCD_ASSIGN(current[tag], client->manifest_digest(repo, tag));
         if (!is_commit_tag(tag) || !current[tag] || options.force)
             continue;
-        Tagged tagged{{image.manifest.media_type, image.manifest.digest, image.manifest.data},
-                      commit};
-        if (*current[tag] != image.manifest.digest) {
-            RCD_ASSIGN(tagged, read_tagged(*client, repo, tag));
+        if (*current[tag] == image.manifest.digest) {
+            if (tag == commit)
+                released =
+                    Tagged{{image.manifest.media_type, image.manifest.digest, image.manifest.data},
+                           commit};
+            continue;
         }
+        RCD_ASSIGN(auto tagged, read_tagged(*client, repo, tag));
         if (tag == commit && tagged.revision == commit) {
             released = std::move(tagged);
             continue;
         }
-        if (*current[tag] != image.manifest.digest)
-            return fail(ExitCode::registry,
-                        fmt::format("{}:{} already names {}, an image of {}", built.repository, tag,
-                                    *current[tag],
-                                    tagged.revision ? "commit " + *tagged.revision
-                                                    : std::string("unknown origin")),
-                        "a commit's image is immutable; pass --force to replace it");
+        return fail(ExitCode::registry,
+                    fmt::format("{}:{} already names {}, an image of {}", built.repository, tag,
+                                *current[tag],
+                                tagged.revision ? "commit " + *tagged.revision
+                                                : std::string("unknown origin")),
+                    "a commit's image is immutable; pass --force to replace it");
     }
     if (released) {
         summary.status = "already-released";
@@ -326,7 +327,7 @@ Status push_image(const Project& project, const BuiltImage& built, const Publish
         own[image.config.digest] = &image.config;
         // Several blobs at once, four at a time.
         for (std::size_t start = 0; start < all.size(); start += 4) {
-            std::vector<std::future<Result<BlobOutcome>>> running;
+            std::vector<std::future<Result<Pushed>>> running;
             for (std::size_t i = start; i < std::min(all.size(), start + 4); ++i)
                 running.push_back(std::async(std::launch::async, [&, i] {
                     return push_one(*client, repo, built, all[i], own, options, notify);
@@ -425,6 +426,10 @@ Result<PulledBase> pull_base(const std::string& reference, const image::Platform
             fmt::format("base image {}: unreadable manifest or config: {}", reference, e.what()),
             "check the base image reference");
     }
+}
+
+std::string binary_in_image(const pipeline::RepoConfig& config) {
+    return "/usr/local/bin/" + config.binary_name();
 }
 
 std::optional<std::string> configured_registry(const Project& project,
@@ -584,7 +589,6 @@ Result<report::ImageSummary> deliver(const Project& project, const BuiltImage& b
     if (options.push) {
         const auto push_started = Clock::now();
         RCD_CHECK(push_image(project, built, options, notify, summary));
-        summary.pushed = summary.status == "pushed";
         summary.push_ms = util::elapsed_ms(push_started);
     }
     return summary;

@@ -18,13 +18,17 @@ bool answers(const std::string& engine) {
     return out && out->exit_code == 0;
 }
 
-exec::StageResult not_run(const std::string& reason, exec::StageStatus status,
-                          const std::string& log = {}) {
+// The stage when it never got to run the image: shown as it ends, like any stage.
+exec::StageResult not_run(exec::StageObserver& observer, const std::string& reason,
+                          exec::StageStatus status, const std::string& log = {}) {
+    exec::StageJob job;
+    job.name = "smoke";
     exec::StageResult result;
-    result.name = "smoke";
+    result.name = job.name;
     result.status = status;
     result.reason = reason;
     result.log = log;
+    observer.on_finish(job, result);
     return result;
 }
 
@@ -53,7 +57,8 @@ Result<exec::StageResult> smoke_test(const Project& project, const BuiltImage& b
     const auto& args = *project.config.image.smoke;
     auto engine = find_container_engine();
     if (!engine)
-        return not_run("no container engine (podman or docker) answers here: the image was not "
+        return not_run(observer,
+                       "no container engine (podman or docker) answers here: the image was not "
                        "tried",
                        exec::StageStatus::skipped);
 
@@ -67,6 +72,7 @@ Result<exec::StageResult> smoke_test(const Project& project, const BuiltImage& b
     }();
     if (!written)
         return not_run(
+            observer,
             fmt::format("cannot write the image for {}: {}", *engine, written.error().message),
             exec::StageStatus::failed);
     auto loaded = exec::capture(
@@ -77,7 +83,7 @@ Result<exec::StageResult> smoke_test(const Project& project, const BuiltImage& b
         loaded && loaded->exit_code == 0 ? loaded_name(loaded->output) : std::nullopt;
     if (!name) {
         (void)util::write_file_atomic(log, loaded ? loaded->output : loaded.error().message);
-        return not_run(fmt::format("{} could not load the image", *engine),
+        return not_run(observer, fmt::format("{} could not load the image", *engine),
                        exec::StageStatus::failed, log.string());
     }
 

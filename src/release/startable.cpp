@@ -191,7 +191,7 @@ StartCheck check_image_start(const Project& project, const PublishOptions& optio
         RCD_ASSIGN(auto bytes, util::read_file(*binary));
         RCD_ASSIGN(auto executable, image::read_executable(bytes));
         image::ImageSpec spec;
-        spec.app.push_back({"/usr/local/bin/" + project.config.binary_name(), "", 0755});
+        spec.app.push_back({binary_in_image(project.config), "", 0755});
         spec.env = project.config.image.env;
         std::optional<PulledBase> pulled;
         if (base != "scratch") {

@@ -77,7 +77,7 @@ nlohmann::json to_json(const RunReport& report) {
                         {"blobs_pushed", report.image->blobs_pushed},
                         {"blobs_skipped", report.image->blobs_skipped},
                         {"bytes_uploaded", report.image->bytes_uploaded},
-                        {"pushed", report.image->pushed},
+                        {"pushed", report.image->pushed()},
                         {"outputs", report.image->outputs},
                         {"assemble_ms", report.image->assemble_ms},
                         {"push_ms", report.image->push_ms}};
@@ -136,9 +136,9 @@ std::string to_markdown(const RunReport& report, std::size_t limit) {
         md += fmt::format("**Dependency cache:** {}{}\n\n", util::join(profiles, ", "),
                           report.cache->pushed ? " (pushed)" : "");
     }
-    if (report.image && (report.image->pushed || report.image->status == "already-released")) {
+    if (report.image && report.image->in_registry()) {
         md += fmt::format("**Image:** `{}`{}\n\n**Tags:** {}\n\n", cell(report.image->reference),
-                          report.image->pushed ? "" : " (already released: nothing pushed)",
+                          report.image->pushed() ? "" : " (already released: nothing pushed)",
                           cell(util::join(report.image->tags, ", ")));
     }
     if (report.error)

@@ -160,6 +160,21 @@ wait_for_port() {
   fail "nothing listens on port $1"
 }
 
+# start_token_registry NAME USER PASSWORD [READER PASSWORD]: a registry with bearer-token auth
+# from tests/e2e/token_server.py, which grants USER every action it asks for and READER only
+# pull. Sets REGISTRY_ADDR; the token service logs to $WORK/token-NAME.log.
+start_token_registry() {
+  local name=$1 tport
+  shift
+  [ -f "$WORK/token.key" ] || openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/token.key" \
+    -out "$WORK/token.crt" -days 1 -subj "/CN=rcd-test-token" >/dev/null 2>&1
+  tport=$(free_port)
+  track_service /usr/bin/python3 "$RCD_SOURCE_DIR/tests/e2e/token_server.py" "$tport" "$WORK/token.key" \
+    "$WORK/token.crt" rcd-issuer "$@" >"$WORK/token-$name.log" 2>&1
+  wait_for_port "$tport"
+  start_registry "$name" "auth: {token: {realm: http://127.0.0.1:$tport/token, service: rcd-test, issuer: rcd-issuer, rootcertbundle: $WORK/token.crt}}"
+}
+
 # A fixture service repository whose rcd.yaml pushes to REGISTRY/team.
 make_release_repo() { # NAME REGISTRY
   local repo

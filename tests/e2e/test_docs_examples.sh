@@ -12,11 +12,13 @@ export GIT_AUTHOR_NAME=rcd GIT_AUTHOR_EMAIL=rcd@test GIT_COMMITTER_NAME=rcd GIT_
 example() { "${DOCS[@]}" block "$1"; echo "$1" >>"$WORK/ran"; }
 ci_steps() { local id=$1; shift; "${DOCS[@]}" steps "$id" "$@"; echo "$id" >>"$WORK/ran"; }
 
-# The example service as a user's repository, without its rcd.yaml.
-make_service() { # DIR
+# The example service as a user's repository, committed with RCD_YAML as its rcd.yaml, or
+# without one.
+make_service() { # DIR [RCD_YAML]
   mkdir -p "$(dirname "$1")"
   cp -r "$RCD_SOURCE_DIR/examples/hello-api" "$1"
   rm -rf "$1/target" "$1/rcd.yaml"
+  [ $# -lt 2 ] || printf '%s' "$2" >"$1/rcd.yaml"
   git -C "$1" init -q -b main
   git -C "$1" add -A
   git -C "$1" commit -q -m "hello-api"
@@ -83,10 +85,8 @@ test_readme_usage_runs_in_order() {
 test_readme_loop_appends_json_lines() {
   local r
   for r in a b; do
-    make_service "$WORK/loop/repos/$r"
-    printf 'name: loop-%s\nlanguage: rust\nbinary: hello-api\nregistry: %s/fleet\n' "$r" "$REG" >"$WORK/loop/repos/$r/rcd.yaml"
-    git -C "$WORK/loop/repos/$r" add rcd.yaml
-    git -C "$WORK/loop/repos/$r" commit -q -m rcd.yaml
+    make_service "$WORK/loop/repos/$r" \
+      "$(printf 'name: loop-%s\nlanguage: rust\nbinary: hello-api\nregistry: %s/fleet\n' "$r" "$REG")"
   done
   (cd "$WORK/loop" && PATH="$(dirname "$RCD_BIN"):$PATH" bash -c "$(example readme-loop)") >"$WORK/loop.out" 2>"$WORK/loop.err" ||
     { cat "$WORK/loop.err"; return 1; }
@@ -97,9 +97,7 @@ test_readme_loop_appends_json_lines() {
 
 test_ci_github_workflow_steps() {
   local dir="$WORK/gh"
-  make_service "$dir"
-  printf 'name: hello-api\nlanguage: rust\n' >"$dir/rcd.yaml"
-  git -C "$dir" add rcd.yaml && git -C "$dir" commit -q -m rcd.yaml
+  make_service "$dir" $'name: hello-api\nlanguage: rust\n'
   ci_steps ci-github "vars.RCD_DOWNLOAD_URL=$BUNDLE_URL" github.repository_owner=Example-Org \
     github.actor=ci secrets.GITHUB_TOKEN=token | sed "s|ghcr.io|$REG|g" >"$WORK/gh.sh"
   : >"$WORK/gh-output"
@@ -113,9 +111,7 @@ test_ci_github_workflow_steps() {
 
 test_ci_gitlab_pipeline_jobs() {
   local dir="$WORK/gl"
-  make_service "$dir"
-  printf 'name: hello-api\nlanguage: rust\n' >"$dir/rcd.yaml"
-  git -C "$dir" add rcd.yaml && git -C "$dir" commit -q -m rcd.yaml
+  make_service "$dir" $'name: hello-api\nlanguage: rust\n'
   ci_steps ci-gitlab "CI_REGISTRY_IMAGE=$REG/group/project" CI_REGISTRY_USER=ci CI_REGISTRY_PASSWORD=token >"$WORK/gl.sh"
   (cd "$dir" && CI=true GITLAB_CI=true CI_COMMIT_BRANCH=main CI_DEFAULT_BRANCH=main \
     RCD_DOWNLOAD_URL="$BUNDLE_URL" run_ci_steps "$WORK/gl-prefix" "$WORK/gl.sh") >"$WORK/gl.out" 2>&1 ||
@@ -127,9 +123,7 @@ test_ci_gitlab_pipeline_jobs() {
 
 test_ci_codebuild_buildspec() {
   local dir="$WORK/cb"
-  make_service "$dir"
-  printf 'name: hello-api\nlanguage: rust\n' >"$dir/rcd.yaml"
-  git -C "$dir" add rcd.yaml && git -C "$dir" commit -q -m rcd.yaml
+  make_service "$dir" $'name: hello-api\nlanguage: rust\n'
   ci_steps ci-codebuild | sed "s|123456789012.dkr.ecr.eu-west-1.amazonaws.com|$REG|g" >"$WORK/cb.sh"
   (cd "$dir" && RCD_DOWNLOAD_URL="$BUNDLE_URL" run_ci_steps "$WORK/cb-prefix" "$WORK/cb.sh") >"$WORK/cb.out" 2>&1 ||
     { tail -30 "$WORK/cb.out"; return 1; }
@@ -141,10 +135,7 @@ test_ci_loop_releases_repositories_with_and_without_rcd_yaml() {
   local r
   mkdir -p "$WORK/fleet"
   make_service "$WORK/fleet-src/no-config"
-  make_service "$WORK/fleet-src/configured"
-  printf 'name: configured\nlanguage: rust\nbinary: hello-api\n' >"$WORK/fleet-src/configured/rcd.yaml"
-  git -C "$WORK/fleet-src/configured" add rcd.yaml
-  git -C "$WORK/fleet-src/configured" commit -q -m rcd.yaml
+  make_service "$WORK/fleet-src/configured" $'name: configured\nlanguage: rust\nbinary: hello-api\n'
   for r in no-config configured; do
     git clone -q --bare "$WORK/fleet-src/$r" "$WORK/fleet-remotes/$r.git"
     echo "file://$WORK/fleet-remotes/$r.git" >>"$WORK/fleet/repos.txt"
@@ -168,8 +159,7 @@ test_pipeline_docs_configuration_loads() {
   mkdir -p "$WORK/pipes"
   example pipeline-file >"$WORK/pipes/rust.yaml"
   assert_eq "$(cat "$WORK/pipes/rust.yaml")" "$(rcd --pipelines "$WORK/pipes" pipelines show rust)" "the pipeline file"
-  make_service "$WORK/conf2"
-  printf 'name: hello-api\nlanguage: rust\n' >"$WORK/conf2/rcd.yaml"
+  make_service "$WORK/conf2" $'name: hello-api\nlanguage: rust\n'
   rcd -C "$WORK/conf2" --pipelines "$WORK/pipes" --json plan --no-cache >"$WORK/plan" 2>"$WORK/err" ||
     { cat "$WORK/err"; return 1; }
   assert_eq "clippy" "$(json "$WORK/plan" '[.plan.stages[].name] | join(" ")')" "its stages"

@@ -12,6 +12,16 @@ run_json() { # OUT ARGS...: rcd --json ARGS, stdout to OUT, stderr to $WORK/err;
   return $rc
 }
 
+# make_image_repo NAME: the fixture service pushing to $REG/team/NAME.
+make_image_repo() {
+  local repo
+  repo=$(make_release_repo "$1" "$REG")
+  sed -i "s/^name: .*/name: $1/" "$repo/rcd.yaml"
+  printf 'binary: fixture-service\n' >>"$repo/rcd.yaml"
+  commit_all "$repo"
+  echo "$repo"
+}
+
 tags_of() { # REPOSITORY: its tags, sorted, one line
   skopeo list-tags --tls-verify=false "docker://$1" 2>/dev/null | jq -r '.Tags | sort | join(" ")'
 }
@@ -81,10 +91,7 @@ test_a_base_with_glibc_starts_the_binary_and_its_file_list_is_cached() {
 
 test_scratch_images_run_as_nonroot_with_a_user_database_and_root_on_request() {
   local repo sha
-  repo=$(make_release_repo users "$REG")
-  sed -i 's/^name: .*/name: users/' "$repo/rcd.yaml"
-  printf 'binary: fixture-service\n' >>"$repo/rcd.yaml"
-  commit_all "$repo"
+  repo=$(make_image_repo users)
   sha=$(git -C "$repo" rev-parse HEAD)
   run_json "$WORK/doc" -C "$repo" release --only build || { cat "$WORK/err"; return 1; }
   skopeo inspect --tls-verify=false --config "docker://$REG/team/users:$sha" >"$WORK/config"
@@ -106,9 +113,8 @@ test_smoke_runs_the_image_before_any_tag_moves() {
     echo "    (skipped: podman cannot run a container here)"
     return 0
   fi
-  repo=$(make_release_repo smoke "$REG")
-  sed -i 's/^name: .*/name: smoke/' "$repo/rcd.yaml"
-  printf 'binary: fixture-service\nimage:\n  smoke: [--fail]\n' >>"$repo/rcd.yaml"
+  repo=$(make_image_repo smoke)
+  printf 'image:\n  smoke: [--fail]\n' >>"$repo/rcd.yaml"
   # The fixture exits 3 when asked to fail.
   sed -i 's|fn main() {|fn main() {\n    if std::env::args().any(\|a\| a == "--fail") {\n        eprintln!("smoke failure asked for");\n        std::process::exit(3);\n    }|' "$repo/src/main.rs"
   commit_all "$repo"
@@ -137,10 +143,7 @@ test_smoke_runs_the_image_before_any_tag_moves() {
 
 test_image_push_moves_latest_only_after_the_checks_of_this_commit_passed() {
   local repo a b rc=0
-  repo=$(make_release_repo latestrule "$REG")
-  sed -i 's/^name: .*/name: latest-rule/' "$repo/rcd.yaml"
-  printf 'binary: fixture-service\n' >>"$repo/rcd.yaml"
-  commit_all "$repo"
+  repo=$(make_image_repo latest-rule)
   a=$(git -C "$repo" rev-parse HEAD)
   # Nothing recorded for this commit: the image is pushed by its commit tag only.
   rcd -C "$repo" image --push 2>"$WORK/err" || { cat "$WORK/err"; return 1; }
@@ -203,10 +206,7 @@ test_json_is_one_line_per_run_with_schema_version_and_project() {
 
 test_release_hands_the_digest_to_the_next_job() {
   local repo ref
-  repo=$(make_release_repo refs "$REG")
-  sed -i 's/^name: .*/name: refs/' "$repo/rcd.yaml"
-  printf 'binary: fixture-service\n' >>"$repo/rcd.yaml"
-  commit_all "$repo"
+  repo=$(make_image_repo refs)
   : >"$WORK/github_output"
   CI=true GITHUB_ACTIONS=true GITHUB_OUTPUT="$WORK/github_output" \
     rcd -C "$repo" --json release --only build --dotenv "$WORK/build.env" --image-refs "$WORK/image-refs.txt" \
@@ -258,14 +258,8 @@ test_a_release_fails_in_seconds_when_the_registry_cannot_take_the_push() {
 }
 
 test_credentials_without_push_access_fail_before_the_build() {
-  local tport reg repo rc=0
-  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/token.key" -out "$WORK/token.crt" \
-    -days 1 -subj "/CN=rcd-test-token" >/dev/null 2>&1
-  tport=$(free_port)
-  track_service /usr/bin/python3 "$(dirname "$0")/token_server.py" "$tport" "$WORK/token.key" \
-    "$WORK/token.crt" rcd-issuer writer writer-pw reader reader-pw >"$WORK/token.log" 2>&1
-  wait_for_port "$tport"
-  start_registry readonly "auth: {token: {realm: http://127.0.0.1:$tport/token, service: rcd-test, issuer: rcd-issuer, rootcertbundle: $WORK/token.crt}}"
+  local reg repo rc=0
+  start_token_registry readonly writer writer-pw reader reader-pw
   reg=$REGISTRY_ADDR
   repo=$(make_release_repo readonly "$reg")
   # The containers' auth file, as podman login writes it.
@@ -284,10 +278,7 @@ test_credentials_without_push_access_fail_before_the_build() {
 
 test_nothing_to_cache_means_no_warning_and_no_pushed_cache() {
   local repo
-  repo=$(make_release_repo nocache "$REG")
-  sed -i 's/^name: .*/name: nocache/' "$repo/rcd.yaml"
-  printf 'binary: fixture-service\n' >>"$repo/rcd.yaml"
-  commit_all "$repo"
+  repo=$(make_image_repo nocache)
   : >"$WORK/summary"
   CI=true GITHUB_ACTIONS=true GITHUB_STEP_SUMMARY="$WORK/summary" \
     rcd -C "$repo" --json release --only build >"$WORK/doc" 2>"$WORK/err" || { cat "$WORK/err"; return 1; }

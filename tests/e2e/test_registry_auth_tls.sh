@@ -49,19 +49,13 @@ test_wrong_password_exits_4_and_never_shows() {
 }
 
 test_bearer_token_registry_works() {
-  local tport reg repo rc=0
-  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/token.key" -out "$WORK/token.crt" \
-    -days 1 -subj "/CN=rcd-test-token" >/dev/null 2>&1
-  tport=$(free_port)
-  track_service /usr/bin/python3 "$(dirname "$0")/token_server.py" "$tport" "$WORK/token.key" \
-    "$WORK/token.crt" rcd-issuer tester "$SECRET" >"$WORK/token.log" 2>&1
-  wait_for_port "$tport"
-  start_registry bearer "auth: {token: {realm: http://127.0.0.1:$tport/token, service: rcd-test, issuer: rcd-issuer, rootcertbundle: $WORK/token.crt}}"
+  local reg repo rc=0
+  start_token_registry bearer tester "$SECRET"
   reg=$REGISTRY_ADDR
   repo=$(make_release_repo bearer "$reg")
   docker_config "$WORK/bearercfg" "$reg" tester "$SECRET"
   DOCKER_CONFIG="$WORK/bearercfg" rcd -C "$repo" --json release >"$WORK/doc" 2>"$WORK/out" || rc=$?
-  assert_eq 0 "$rc" "exit code" || { cat "$WORK/out" "$WORK/token.log"; return 1; }
+  assert_eq 0 "$rc" "exit code" || { cat "$WORK/out" "$WORK/token-bearer.log"; return 1; }
   assert_eq 2 "$(json "$WORK/doc" .image.blobs_pushed)" "blobs pushed"
   no_secret_anywhere "$repo"
 }

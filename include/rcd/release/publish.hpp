@@ -62,6 +62,9 @@ std::vector<std::string> release_tags(const git::RepoState& repo, const PublishO
 // Refuses a dirty tree (exit 3, listing at most 20 paths) unless --allow-dirty.
 Status check_clean(const Project& project, const PublishOptions& options);
 
+// Where the binary goes in the image: /usr/local/bin/<binary>.
+std::string binary_in_image(const pipeline::RepoConfig& config);
+
 // The executable cargo reports for the stage that `produces: binary`.
 Result<std::filesystem::path> locate_binary(const Project& project);
 

@@ -16,7 +16,8 @@ std::optional<std::string> find_container_engine();
 
 // Loads the image into the engine, runs it with image.smoke's arguments as the stage "smoke"
 // (shown through `observer`, kept in target/rcd/logs/smoke.log, no network, 2 minutes at
-// most), then removes it from the engine. Without an engine the stage is skipped, saying so.
+// most), then removes it from the engine. Without an engine the stage is skipped, saying so;
+// one that cannot load the image fails it.
 // Fails only when interrupted.
 Result<exec::StageResult> smoke_test(const Project& project, const BuiltImage& built,
                                      exec::StageObserver& observer);

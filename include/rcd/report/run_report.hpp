@@ -31,9 +31,13 @@ struct ImageSummary {
     int blobs_skipped = 0;
     std::int64_t bytes_uploaded = 0;
     std::vector<std::string> outputs; // oci:DIR, docker-archive:FILE written
-    bool pushed = false;              // false for --dry-run and output-only runs
     long long assemble_ms = 0;        // building the layers, config and manifest
     long long push_ms = 0;            // talking to the registry
+
+    bool pushed() const { return status == "pushed"; }
+    bool already_released() const { return status == "already-released"; }
+    // The registry holds the image `reference` names: what the next CI job may deploy.
+    bool in_registry() const { return pushed() || already_released(); }
 };
 
 struct CacheProfileSummary {
