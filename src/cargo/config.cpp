@@ -4,7 +4,6 @@
 #include "rcd/util/strings.hpp"
 
 #include <algorithm>
-#include <cstdlib>
 #include <toml++/toml.h>
 
 namespace rcd::cargo {
@@ -63,12 +62,8 @@ std::optional<std::string> flags_of(const toml::node* node) {
 std::optional<bool> links_statically(const std::filesystem::path& dir, const std::string& host,
                                      const std::map<std::string, std::string>& env) {
     auto get = [&](const std::string& name) -> std::optional<std::string> {
-        if (!env.empty()) {
-            auto it = env.find(name);
-            return it == env.end() ? std::nullopt : std::optional<std::string>(it->second);
-        }
-        const char* value = std::getenv(name.c_str());
-        return value ? std::optional<std::string>(value) : std::nullopt;
+        auto it = env.find(name);
+        return it == env.end() ? std::nullopt : std::optional<std::string>(it->second);
     };
     std::optional<std::string> target = get("CARGO_BUILD_TARGET");
     std::optional<std::string> flags = get("CARGO_ENCODED_RUSTFLAGS");

@@ -141,9 +141,8 @@ Result<std::optional<Credentials>> find_credentials(const std::string& registry)
         if (!found)
             return std::unexpected(found.error().with_context(file.string()));
         if (*found) {
-            (*found)->source = file.filename() == "auth.json"
-                                   ? "containers auth file " + file.string()
-                                   : (*found)->source;
+            if (file.filename() == "auth.json")
+                (*found)->source = "containers auth file " + file.string();
             return found;
         }
     }

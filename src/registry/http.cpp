@@ -88,21 +88,25 @@ int on_progress(void* user, curl_off_t down_total, curl_off_t down_now, curl_off
     return 0;
 }
 
-// The system's CA bundle. libcurl knows only where its build machine kept it; a binary copied to
-// another distribution (Fedora, Alpine, a CI image) finds its own.
-std::optional<std::string> system_ca_bundle(const char* built_in) {
-    std::error_code ec;
-    if (const char* file = std::getenv("SSL_CERT_FILE"); file && *file)
-        return std::string(file);
-    if (built_in && std::filesystem::exists(built_in, ec))
-        return std::nullopt; // curl's own default works
-    for (const char* candidate :
-         {"/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt",
-          "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", "/etc/ssl/ca-bundle.pem",
-          "/etc/ssl/cert.pem"})
-        if (std::filesystem::exists(candidate, ec))
-            return std::string(candidate);
-    return std::nullopt;
+// The system's CA bundle, decided once. libcurl knows only where its build machine kept it; a
+// binary copied to another distribution (Fedora, Alpine, a CI image) finds its own. Nothing
+// when there is none at all.
+const std::optional<std::string>& system_ca_bundle(const char* built_in) {
+    static const std::optional<std::string> bundle = [&]() -> std::optional<std::string> {
+        std::error_code ec;
+        if (const char* file = std::getenv("SSL_CERT_FILE"); file && *file)
+            return std::string(file);
+        if (built_in && std::filesystem::exists(built_in, ec))
+            return std::string(built_in);
+        for (const char* candidate :
+             {"/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt",
+              "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", "/etc/ssl/ca-bundle.pem",
+              "/etc/ssl/cert.pem"})
+            if (std::filesystem::exists(candidate, ec))
+                return std::string(candidate);
+        return std::nullopt;
+    }();
+    return bundle;
 }
 
 // --ca-file adds a CA to the system's: both go to curl as one PEM blob.
@@ -111,14 +115,11 @@ const std::string& trusted_pem(const std::string& extra, const char* built_in) {
     static std::map<std::string, std::string> cache;
     std::lock_guard lock(mutex);
     auto [it, inserted] = cache.try_emplace(extra);
-    if (inserted) {
-        auto bundle = system_ca_bundle(built_in);
-        std::string path = bundle ? *bundle : (built_in ? built_in : "");
-        for (const auto& file : {path, extra}) {
+    if (inserted)
+        for (const auto& file : {system_ca_bundle(built_in).value_or(""), extra}) {
             std::ifstream in(file, std::ios::binary);
             it->second += std::string(std::istreambuf_iterator<char>(in), {}) + "\n";
         }
-    }
     return it->second;
 }
 
@@ -175,9 +176,9 @@ perform(const HttpRequest& request, const TlsOptions& tls, const TransferProgres
         const std::string& pem = trusted_pem(tls.ca_file, built_in);
         curl_blob blob{const_cast<char*>(pem.data()), pem.size(), CURL_BLOB_NOCOPY};
         curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &blob);
-    } else if (static const auto found = system_ca_bundle(built_in); found) {
-        curl_easy_setopt(c, CURLOPT_CAINFO, found->c_str());
-    } else if (std::error_code ec; !built_in || !std::filesystem::exists(built_in, ec)) {
+    } else if (const auto& bundle = system_ca_bundle(built_in)) {
+        curl_easy_setopt(c, CURLOPT_CAINFO, bundle->c_str());
+    } else {
         // No CA bundle on this machine: every certificate is then untrusted, but a handshake
         // still happens, so a plain HTTP port is still told from a TLS one.
         curl_easy_setopt(c, CURLOPT_CAINFO, nullptr);

@@ -54,6 +54,14 @@ bool valid_digest(std::string_view d) {
 }
 } // namespace
 
+bool starts_with_registry(std::string_view name) {
+    auto slash = name.find('/');
+    if (slash == std::string_view::npos)
+        return false;
+    std::string_view first = name.substr(0, slash);
+    return first.find_first_of(".:") != std::string_view::npos || first == "localhost";
+}
+
 Result<Reference> parse_reference(std::string_view text, bool default_latest) {
     auto bad = [&](const std::string& why) {
         return fail(ExitCode::usage, fmt::format("invalid image reference '{}': {}", text, why),
@@ -69,12 +77,9 @@ Result<Reference> parse_reference(std::string_view text, bool default_latest) {
         if (!valid_digest(*ref.digest))
             return bad("the digest must be sha256: and 64 lowercase hex digits");
     }
-    auto slash = rest.find('/');
-    std::string first = rest.substr(0, slash);
-    if (slash != std::string::npos &&
-        (first.find('.') != std::string::npos || first.find(':') != std::string::npos ||
-         first == "localhost")) {
-        ref.registry = first;
+    if (starts_with_registry(rest)) {
+        auto slash = rest.find('/');
+        ref.registry = rest.substr(0, slash);
         rest = rest.substr(slash + 1);
     } else {
         ref.registry = "docker.io";

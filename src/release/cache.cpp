@@ -66,9 +66,7 @@ Result<std::string> cache_repository(const Project& project, const PublishOption
     std::string text = *chosen;
     while (text.ends_with('/'))
         text.pop_back();
-    auto first = text.substr(0, text.find('/'));
-    bool has_host = first.find_first_of(".:") != std::string::npos || first == "localhost";
-    if (!has_host) {
+    if (!registry::starts_with_registry(text)) {
         RCD_ASSIGN(auto image_ref, registry::parse_reference(image, false));
         text = image_ref.registry + "/" + text;
     }

@@ -3,6 +3,7 @@
 #include "rcd/cache/local_store.hpp"
 #include "rcd/cache/planner.hpp"
 #include "rcd/cargo/config.hpp"
+#include "rcd/exec/process.hpp"
 #include "rcd/release/publish.hpp"
 #include "rcd/util/fs.hpp"
 #include "rcd/util/strings.hpp"
@@ -113,7 +114,7 @@ std::string host_triple(const std::filesystem::path& dir) {
 }
 
 StartCheck predicted(const std::filesystem::path& dir) {
-    auto is_static = cargo::links_statically(dir, host_triple(dir));
+    auto is_static = cargo::links_statically(dir, host_triple(dir), exec::child_environment({}));
     if (is_static.value_or(false))
         return {true, "scratch: the binary will be linked statically", ""};
     return {false,

@@ -12,8 +12,8 @@ namespace rcd::cargo {
 
 // true: static (`-C target-feature=+crt-static`, or a musl target); false: linked against the
 // C library at run time; nothing when a `cfg(...)` table makes it impossible to tell.
-// `env` is the environment to read (the process's when empty), `host` rustc's host triple.
+// `env` is the environment cargo would run with, `host` rustc's host triple.
 std::optional<bool> links_statically(const std::filesystem::path& dir, const std::string& host,
-                                     const std::map<std::string, std::string>& env = {});
+                                     const std::map<std::string, std::string>& env);
 
 } // namespace rcd::cargo

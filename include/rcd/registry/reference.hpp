@@ -24,6 +24,10 @@ struct Reference {
 // "localhost".
 Result<Reference> parse_reference(std::string_view text, bool default_latest = true);
 
+// Whether the first component of `name` is a registry host (it has a '.' or ':' or is
+// "localhost"), as in "ghcr.io/org/app" but not "org/app".
+bool starts_with_registry(std::string_view name);
+
 // The host that serves the API: docker.io is served by registry-1.docker.io.
 std::string api_host(const std::string& registry);
 
