@@ -47,22 +47,49 @@ std::filesystem::path LocalStore::key_path(const std::string& key) const {
     return root_ / "keys" / (key + ".json");
 }
 
+namespace {
+
+// An index file's entry, every field checked: its digest names a file.
+std::optional<CacheEntry> parse_index(const std::string& key, const std::string& text) {
+    auto doc = nlohmann::json::parse(text, nullptr, false);
+    if (!doc.is_object())
+        return std::nullopt;
+    auto digest = doc.find("digest");
+    auto size = doc.find("size");
+    auto profile = doc.find("profile");
+    if (digest == doc.end() || !digest->is_string() ||
+        !util::is_sha256_digest(digest->get<std::string>()) || size == doc.end() ||
+        !size->is_number_unsigned() || (profile != doc.end() && !profile->is_string()))
+        return std::nullopt;
+    return CacheEntry{key, digest->get<std::string>(), size->get<std::int64_t>(),
+                      profile == doc.end() ? "" : profile->get<std::string>()};
+}
+
+} // namespace
+
 Result<std::optional<CacheEntry>> LocalStore::find(const std::string& key, bool mark_used) const {
     std::error_code ec;
+    if (!util::is_sha256_hex(key))
+        return fail(ExitCode::filesystem, fmt::format("'{}' is not a cache key", key.substr(0, 80)),
+                    "a cache key is 64 hex digits");
     auto file = key_path(key);
     if (!std::filesystem::exists(file, ec))
         return std::optional<CacheEntry>{};
     RCD_ASSIGN(auto text, util::read_file(file));
-    auto doc = nlohmann::json::parse(text, nullptr, false);
-    if (doc.is_discarded() || !doc.contains("digest") ||
-        !std::filesystem::exists(blob_path(doc["digest"].get<std::string>()), ec)) {
+    auto entry = parse_index(key, text);
+    if (!entry) {
+        std::filesystem::remove(file, ec); // the file is this key's own: nothing else goes
+        return fail(ExitCode::filesystem,
+                    fmt::format("the local cache index {} is damaged; ignored, a miss", file),
+                    "nothing to do: the dependencies are built again and saved");
+    }
+    if (!std::filesystem::exists(blob_path(entry->digest), ec)) {
         std::filesystem::remove(file, ec); // a torn or orphaned index entry is a miss
         return std::optional<CacheEntry>{};
     }
     if (mark_used)
         std::filesystem::last_write_time(file, std::filesystem::file_time_type::clock::now(), ec);
-    return CacheEntry{key, doc["digest"], doc.value("size", std::int64_t{0}),
-                      doc.value("profile", std::string())};
+    return entry;
 }
 
 Result<CacheEntry>
@@ -92,6 +119,13 @@ Result<CacheEntry> LocalStore::import(const std::string& key, const std::string&
                                       const std::string& digest,
                                       const std::filesystem::path& file) const {
     std::error_code ec;
+    if (!util::is_sha256_digest(digest) || !util::is_sha256_hex(key)) {
+        std::filesystem::remove(file, ec);
+        return fail(ExitCode::filesystem,
+                    fmt::format("refusing a cache entry named '{}' / '{}'", key.substr(0, 80),
+                                digest.substr(0, 80)),
+                    "a key is 64 hex digits and a digest sha256: and 64 more");
+    }
     auto size = static_cast<std::int64_t>(std::filesystem::file_size(file, ec));
     // Not synced: a blob is checked against its digest whenever it is restored from disk.
     if (!ec)
@@ -145,11 +179,10 @@ Result<std::int64_t> LocalStore::prune(std::int64_t max_bytes) const {
     std::error_code ec;
     for (const auto& entry : std::filesystem::directory_iterator(root_ / "keys", ec)) {
         auto text = util::read_file(entry.path());
-        auto doc = nlohmann::json::parse(text.value_or(""), nullptr, false);
-        if (doc.is_discarded() || !doc.contains("digest"))
+        auto parsed = parse_index(entry.path().stem().string(), text.value_or(""));
+        if (!parsed) // what an index file says never names a file to delete
             continue;
-        items.push_back({entry.path(), entry.last_write_time(ec), doc["digest"],
-                         doc.value("size", std::int64_t{0})});
+        items.push_back({entry.path(), entry.last_write_time(ec), parsed->digest, parsed->size});
     }
     std::sort(items.begin(), items.end(),
               [](const Item& a, const Item& b) { return a.used > b.used; });

@@ -246,7 +246,9 @@ bool Planner::restore(ProfileCache& profile, const CacheEntry& entry) {
 
 bool Planner::restore(ProfileCache& profile, const util::GrowingFile& download) {
     const auto started = Clock::now();
-    if (auto restored = util::unpack_tree(download, workspace_.target_directory); !restored) {
+    if (auto restored = util::unpack_tree(download, fetched_.at(profile.profile).size,
+                                          workspace_.target_directory);
+        !restored) {
         if (!download.wait_finished().broken) // a failed download speaks for itself
             say(fmt::format("cache: {}: {}", profile.profile, restored.error().message));
         return false;
@@ -360,7 +362,10 @@ bool Planner::fetch() {
     std::vector<std::pair<ProfileCache*, std::future<std::optional<RemoteLayer>>>> lookups;
     for (ProfileCache* profile : to_prepare()) {
         auto& fetched = fetched_[profile->profile];
-        if (auto local = store_.find(profile->key); local && *local) {
+        auto local = store_.find(profile->key);
+        if (!local)
+            say(fmt::format("cache: {}: {}", profile->profile, local.error().message));
+        if (local && *local) {
             if (auto checked = store_.verify(**local); checked)
                 fetched.entry = **local;
             else

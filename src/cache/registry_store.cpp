@@ -22,12 +22,16 @@ nlohmann::json descriptor(const image::Descriptor& d) {
     return {{"mediaType", d.media_type}, {"digest", d.digest}, {"size", d.size}};
 }
 
+// What the registry wrote: any field may be missing or of another type.
 std::optional<RemoteCache> annotations_of(const nlohmann::json& doc) {
     if (!doc.is_object() || !doc.contains("annotations") || !doc["annotations"].is_object())
         return std::nullopt;
     const auto& a = doc["annotations"];
-    return RemoteCache{a.value(kKey, ""), a.value(kProfile, ""), a.value(kToolchain, ""),
-                       a.value(kRecipe, ""), a.value(kCreated, "")};
+    auto text = [&](const char* name) {
+        auto it = a.find(name);
+        return it != a.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    return RemoteCache{text(kKey), text(kProfile), text(kToolchain), text(kRecipe), text(kCreated)};
 }
 
 // Entries kept in the `cache` index: enough for every profile of a few toolchains.
@@ -136,8 +140,15 @@ Result<std::optional<RemoteLayer>> find_remote(registry::Client& client, const s
     if (!meta || meta->key != key || !doc.contains("layers") || !doc["layers"].is_array() ||
         doc["layers"].size() != 1 || !doc["layers"][0].is_object())
         return Found{};
+    // The digest names a file and the size bounds the download: both are checked first.
     const auto& layer = doc["layers"][0];
-    return Found{{*meta, layer.value("digest", ""), layer.value("size", std::int64_t{0})}};
+    auto layer_digest = layer.find("digest");
+    auto size = layer.find("size");
+    if (layer_digest == layer.end() || !layer_digest->is_string() ||
+        !util::is_sha256_digest(layer_digest->get<std::string>()) || size == layer.end() ||
+        !size->is_number_unsigned())
+        return Found{};
+    return Found{{*meta, layer_digest->get<std::string>(), size->get<std::int64_t>()}};
 }
 
 Result<bool> has_remote(registry::Client& client, const std::string& repo, const std::string& key) {
@@ -149,7 +160,7 @@ Result<CacheEntry> download_remote(registry::Client& client, const std::string& 
                                    const RemoteLayer& layer, const LocalStore& store,
                                    const registry::Progress& progress, util::GrowingFile* growing) {
     RCD_ASSIGN(auto temp, store.incoming());
-    RCD_CHECK(client.download_blob(repo, layer.digest, temp, progress, growing));
+    RCD_CHECK(client.download_blob(repo, layer.digest, layer.size, temp, progress, growing));
     return store.import(layer.meta.key, layer.meta.profile, layer.digest, temp);
 }
 
@@ -239,8 +250,9 @@ Result<std::optional<RemoteCache>> latest_remote(registry::Client& client, const
     if (!doc.is_discarded() && doc.contains("manifests") && doc["manifests"].is_array())
         candidates.assign(doc["manifests"].begin(), doc["manifests"].end());
     for (const auto& candidate : candidates)
-        if (auto meta = annotations_of(candidate);
-            meta && meta->profile == profile && meta->toolchain == toolchain)
+        if (auto meta = annotations_of(candidate); meta && util::is_sha256_hex(meta->key) &&
+                                                   meta->profile == profile &&
+                                                   meta->toolchain == toolchain)
             return meta;
     return std::optional<RemoteCache>{};
 }

@@ -452,7 +452,7 @@ Result<BlobOutcome> Client::push_blob(const std::string& repo, const image::Blob
 }
 
 Result<std::int64_t> Client::download_blob(const std::string& repo, const std::string& digest,
-                                           const std::filesystem::path& to,
+                                           std::int64_t expected, const std::filesystem::path& to,
                                            const Progress& progress, util::GrowingFile* growing) {
     struct File {
         int fd;
@@ -472,6 +472,7 @@ Result<std::int64_t> Client::download_blob(const std::string& repo, const std::s
         growing->open(::dup(file.fd));
     std::optional<util::Sha256> hasher;
     std::int64_t size = 0;
+    bool oversized = false;     // more bytes than the descriptor said: never a retry
     detail::BodySink sink{[&] { // each attempt starts over
                               // Only a retry truncates: ext4 flushes a truncated file to disk
                               // when it is closed: 125 ms at exit for three archives here.
@@ -485,6 +486,10 @@ Result<std::int64_t> Client::download_blob(const std::string& repo, const std::s
                               size = 0;
                           },
                           [&](std::string_view chunk) {
+                              if (size + static_cast<std::int64_t>(chunk.size()) > expected) {
+                                  oversized = true;
+                                  return false;
+                              }
                               hasher->update(chunk);
                               if (!util::write_all(file.fd, chunk))
                                   return false;
@@ -500,6 +505,12 @@ Result<std::int64_t> Client::download_blob(const std::string& repo, const std::s
         std::filesystem::remove(to, ec);
         return std::unexpected(std::move(error));
     };
+    if (oversized)
+        return failed(Error{ExitCode::registry,
+                            fmt::format("registry {}: blob {} is larger than the {} bytes its "
+                                        "manifest says",
+                                        registry_, digest, expected),
+                            "the registry's content does not match its manifest; push it again"});
     if (!r)
         return failed(r.error());
     if (r->status != 200)
@@ -531,7 +542,7 @@ Result<std::optional<std::string>> Client::manifest_digest(const std::string& re
         return std::unexpected(
             registry_error(fmt::format("checking {}:{}", repo, reference), r.status, r.body));
     std::string digest = r.header("docker-content-digest");
-    if (digest.empty()) {
+    if (!util::is_sha256_digest(digest)) { // missing, or not a digest: it would name a URL
         RCD_ASSIGN(auto fetched, get_manifest(repo, reference));
         digest = fetched.digest;
     }

@@ -1,5 +1,7 @@
 #include "rcd/registry/reference.hpp"
 
+#include "rcd/util/hash.hpp"
+
 #include <cctype>
 #include <fmt/format.h>
 
@@ -43,15 +45,6 @@ bool valid_component(std::string_view c) {
     return true;
 }
 
-bool valid_digest(std::string_view d) {
-    if (!d.starts_with("sha256:") || d.size() != 7 + 64)
-        return false;
-    for (char c : d.substr(7))
-        if (!std::isxdigit(static_cast<unsigned char>(c)) ||
-            std::isupper(static_cast<unsigned char>(c)))
-            return false;
-    return true;
-}
 } // namespace
 
 bool starts_with_registry(std::string_view name) {
@@ -74,7 +67,7 @@ Result<Reference> parse_reference(std::string_view text, bool default_latest) {
     if (auto at = rest.find('@'); at != std::string::npos) {
         ref.digest = rest.substr(at + 1);
         rest.resize(at);
-        if (!valid_digest(*ref.digest))
+        if (!util::is_sha256_digest(*ref.digest))
             return bad("the digest must be sha256: and 64 lowercase hex digits");
     }
     if (starts_with_registry(rest)) {

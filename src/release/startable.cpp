@@ -6,6 +6,7 @@
 #include "rcd/exec/process.hpp"
 #include "rcd/release/publish.hpp"
 #include "rcd/util/fs.hpp"
+#include "rcd/util/hash.hpp"
 #include "rcd/util/strings.hpp"
 
 #include <fmt/format.h>
@@ -56,7 +57,7 @@ Result<std::vector<util::TarListing>> layer_names(const PulledBase& base,
     const std::string& digest = layer.digest;
     // A digest from a registry names a file only when it is exactly one.
     std::string hex = digest.starts_with("sha256:") ? digest.substr(7) : "";
-    if (hex.size() != 64 || hex.find_first_not_of("0123456789abcdef") != std::string::npos)
+    if (!util::is_sha256_hex(hex))
         return fail(ExitCode::registry,
                     fmt::format("base image {}: a layer has a malformed digest '{}'",
                                 base.base.reference, digest.substr(0, 80)),
@@ -78,7 +79,7 @@ Result<std::vector<util::TarListing>> layer_names(const PulledBase& base,
                        util::format_bytes(layer.size)));
     RCD_CHECK(util::create_directories(cached.parent_path()));
     const auto download = cached.parent_path() / fmt::format("{}.{}.layer", hex, ::getpid());
-    RCD_CHECK(base.client->download_blob(base.ref.repository, digest, download));
+    RCD_CHECK(base.client->download_blob(base.ref.repository, digest, layer.size, download));
     auto names = util::list_tar(download);
     std::error_code ec;
     std::filesystem::remove(download, ec);

@@ -44,4 +44,12 @@ std::string sha256_digest(std::string_view data) {
     return "sha256:" + sha256_hex(data);
 }
 
+bool is_sha256_hex(std::string_view text) {
+    return text.size() == 64 && text.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+bool is_sha256_digest(std::string_view text) {
+    return text.starts_with("sha256:") && is_sha256_hex(text.substr(7));
+}
+
 } // namespace rcd::util

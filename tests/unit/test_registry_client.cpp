@@ -24,7 +24,7 @@ TEST_CASE("a blob streams into a file, checked against its digest", "[registry]"
     std::int64_t reported = 0;
     util::GrowingFile growing; // what a reader following the download sees
     auto size = f.client->download_blob(
-        "team/app", blob.digest, f.dir / "blob",
+        "team/app", blob.digest, std::ssize(blob.data), f.dir / "blob",
         [&](std::int64_t done, std::int64_t) { reported = done; }, &growing);
     REQUIRE(size);
     CHECK(*size == static_cast<std::int64_t>(data.size()));
@@ -41,18 +41,31 @@ TEST_CASE("a blob that does not match its digest, or is missing, leaves no file"
     auto blob = image::Blob::of("application/octet-stream", "the real contents");
     REQUIRE(f.client->push_blob("team/app", blob, std::nullopt));
     // The registry's storage is damaged: it serves other bytes under the same digest.
-    REQUIRE(util::write_file_atomic(f.server.blob_file(blob.digest), "the WRONG contents"));
+    REQUIRE(util::write_file_atomic(f.server.blob_file(blob.digest), "the fake contents"));
 
     util::GrowingFile growing;
-    auto damaged = f.client->download_blob("team/app", blob.digest, f.dir / "blob", {}, &growing);
+    auto damaged = f.client->download_blob("team/app", blob.digest, std::ssize(blob.data),
+                                           f.dir / "blob", {}, &growing);
     REQUIRE_FALSE(damaged);
     CHECK(growing.wait_finished().broken); // a reader following it commits nothing
     CHECK(damaged.error().message.find("does not match its digest") != std::string::npos);
     CHECK_FALSE(std::filesystem::exists(f.dir / "blob"));
 
     auto missing =
-        f.client->download_blob("team/app", "sha256:" + std::string(64, '0'), f.dir / "blob");
+        f.client->download_blob("team/app", "sha256:" + std::string(64, '0'), 10, f.dir / "blob");
     REQUIRE_FALSE(missing);
     CHECK(missing.error().message.find("404") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(f.dir / "blob"));
+}
+
+TEST_CASE("a blob longer than its descriptor says stops at that size", "[registry]") {
+    Fixture f;
+    auto blob = image::Blob::of("application/octet-stream", std::string(100000, 'x'));
+    REQUIRE(f.client->push_blob("team/app", blob, std::nullopt));
+    // A hostile registry streams more than the manifest promised (it would fill the disk).
+    auto longer = f.client->download_blob("team/app", blob.digest, 1000, f.dir / "blob");
+    REQUIRE_FALSE(longer);
+    CHECK(longer.error().message.find("larger than the 1000 bytes") != std::string::npos);
+    CHECK(longer.error().code == ExitCode::registry);
     CHECK_FALSE(std::filesystem::exists(f.dir / "blob"));
 }

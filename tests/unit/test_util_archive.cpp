@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <fmt/std.h>
+#include <iterator>
 #include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
@@ -77,7 +78,166 @@ std::filesystem::path crafted(const test::TempDir& dir,
     archive_write_free(a);
     return file;
 }
+// One entry of a forged archive: a file (with `data`, and a `size` that may lie), a
+// directory, a symbolic or hard link, or any other type.
+struct Forged {
+    Forged(std::string path_, unsigned type_ = AE_IFREG, std::string data_ = {},
+           std::string link_ = {}, unsigned mode_ = 0644, la_int64_t size_ = -1)
+        : path(std::move(path_)), type(type_), data(std::move(data_)), link(std::move(link_)),
+          mode(mode_), size(size_) {}
+    std::string path;
+    unsigned type;
+    std::string data;
+    std::string link; // a symbolic link's target, or a hard link's first name
+    unsigned mode;
+    la_int64_t size; // -1: data's
+};
+
+std::filesystem::path forge(const test::TempDir& dir, const std::vector<Forged>& entries) {
+    auto file = dir / "forged.tar.zst";
+    struct archive* a = archive_write_new();
+    archive_write_set_format_pax(a);
+    archive_write_add_filter_zstd(a);
+    archive_write_open_filename(a, file.c_str());
+    for (const auto& f : entries) {
+        archive_entry* e = archive_entry_new();
+        archive_entry_set_pathname(e, f.path.c_str());
+        archive_entry_set_filetype(e, f.type);
+        archive_entry_set_perm(e, f.mode);
+        if (f.type == AE_IFLNK)
+            archive_entry_set_symlink(e, f.link.c_str());
+        else if (!f.link.empty())
+            archive_entry_set_hardlink(e, f.link.c_str());
+        if (f.type == AE_IFREG && f.link.empty())
+            archive_entry_set_size(e, f.size >= 0 ? f.size : std::ssize(f.data));
+        archive_write_header(a, e);
+        if (!f.data.empty())
+            archive_write_data(a, f.data.data(), f.data.size());
+        archive_entry_free(e);
+    }
+    archive_write_close(a);
+    archive_write_free(a);
+    return file;
+}
+
+// Every regular file beneath `dir`, for "nothing was written here".
+std::vector<std::filesystem::path> files_in(const std::filesystem::path& dir) {
+    std::vector<std::filesystem::path> out;
+    std::error_code ec;
+    for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
+         !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec))
+        if (it->is_regular_file(ec))
+            out.push_back(it->path());
+    return out;
+}
 } // namespace
+
+TEST_CASE("links an archive makes cannot carry a later entry anywhere, whatever they add up to") {
+    test::TempDir dir;
+    auto root = dir / "cache/target";
+    auto outside = dir / "cache";
+    std::filesystem::create_directories(root);
+    struct Case {
+        const char* name;
+        std::vector<Forged> entries;
+    };
+    // Each link alone points inside the root; together they lead out of it.
+    const std::vector<Case> cases = {
+        {"a link up, a link beneath it, a file through both",
+         {{"sub/up", AE_IFLNK, "", ".."},
+          {"sub/up/down", AE_IFLNK, "", ".."},
+          {"sub/up/down/escaped", AE_IFREG, "bad"}}},
+        {"a link to the root, then a link up from there",
+         {{"here", AE_IFLNK, "", "."}, {"here/up", AE_IFLNK, "", ".."}, {"here/up/escaped"}}},
+        {"a directory entry through a link",
+         {{"sub/up", AE_IFLNK, "", ".."}, {"sub/up/madedir", AE_IFDIR}}},
+        {"a hard link through a link",
+         {{"f", AE_IFREG, "x"}, {"sub/up", AE_IFLNK, "", ".."}, {"sub/up/g", AE_IFREG, "", "f"}}},
+    };
+    for (const auto& c : cases) {
+        INFO(c.name);
+        auto r = util::unpack_tree(forge(dir, c.entries), root);
+        REQUIRE_FALSE(r);
+        CHECK(r.error().code == ExitCode::filesystem);
+        CHECK(r.error().message.find("symbolic link") != std::string::npos);
+        CHECK(files_in(outside).empty()); // the forged archive lies beside it, nothing within
+        CHECK_FALSE(std::filesystem::exists(outside / "madedir"));
+        CHECK(std::filesystem::is_empty(root));
+    }
+}
+
+TEST_CASE("a link already in the root is never followed by an archive's entry") {
+    test::TempDir dir;
+    auto root = dir / "target";
+    std::filesystem::create_directories(root);
+    std::filesystem::create_directories(dir / "elsewhere");
+    std::filesystem::create_directory_symlink(dir / "elsewhere", root / "debug");
+    for (const auto& entries :
+         {std::vector<Forged>{{"debug/deps/libx.rlib", AE_IFREG, "bad"}},
+          std::vector<Forged>{{"debug/madedir", AE_IFDIR}},
+          std::vector<Forged>{{"debug", AE_IFDIR}, {"debug/x", AE_IFREG, "1"}}}) {
+        auto r = util::unpack_tree(forge(dir, entries), root);
+        REQUIRE_FALSE(r);
+        CHECK(r.error().message.find("symbolic link or a file is in the way") != std::string::npos);
+        CHECK(std::filesystem::is_empty(dir / "elsewhere"));
+    }
+}
+
+TEST_CASE("devices, FIFOs and setuid bits do not come out of a cache") {
+    test::TempDir dir;
+    auto root = dir / "target";
+    for (unsigned type : {AE_IFIFO, AE_IFCHR, AE_IFBLK}) {
+        auto r = util::unpack_tree(forge(dir, {{"debug/thing", type}}), root);
+        REQUIRE_FALSE(r);
+        CHECK(r.error().message.find("not a file, directory or link") != std::string::npos);
+    }
+    REQUIRE(util::unpack_tree(forge(dir, {{"debug", AE_IFDIR, "", "", 02755},
+                                          {"debug/tool", AE_IFREG, "#!/bin/sh\n", "", 06755}}),
+                              root));
+    struct stat st {};
+    REQUIRE(::stat((root / "debug/tool").c_str(), &st) == 0);
+    CHECK((st.st_mode & 07777) == 0755);
+    REQUIRE(::stat((root / "debug").c_str(), &st) == 0);
+    CHECK((st.st_mode & 07777) == 0755);
+}
+
+TEST_CASE("an archive may not expand past its limit, nor one entry claim more than that") {
+    test::TempDir dir;
+    auto root = dir / "target";
+    // 4 MiB of zeros compress to a few hundred bytes: far past 8 times the archive.
+    auto bomb = forge(dir, {{"debug/zeros", AE_IFREG, std::string(4 << 20, '\0')}});
+    CHECK(util::expansion_limit(static_cast<std::int64_t>(std::filesystem::file_size(bomb)), root) <
+          (4 << 20));
+    auto r = util::unpack_tree(bomb, root);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message.find("claims") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(root / "debug/zeros"));
+
+    // Many small entries that each fit, but not together.
+    std::vector<Forged> many; // each 4 KiB of noise and 60 KiB that compress away: 16 to 1
+    std::uint32_t x = 1;
+    for (int i = 0; i < 64; ++i) {
+        std::string data(64 << 10, 'a');
+        for (std::size_t j = 0; j < 4096; ++j)
+            data[j] = static_cast<char>((x = x * 1103515245u + 12345u) >> 24);
+        many.push_back({fmt::format("debug/f{:02}", i), AE_IFREG, data});
+    }
+    auto together = forge(dir, many);
+    const auto limit = util::expansion_limit(
+        static_cast<std::int64_t>(std::filesystem::file_size(together)), root);
+    CHECK(limit > (64 << 10));
+    CHECK(limit < (64 << 10) * 64);
+    r = util::unpack_tree(together, root);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message.find("expands past") != std::string::npos);
+    CHECK(files_in(root).empty());
+
+    // An entry that claims a size far beyond what the archive holds: refused before any
+    // memory is set aside for it.
+    r = util::unpack_tree(forge(dir, {{"debug/huge", AE_IFREG, "", "", 0644, 1LL << 40}}), root);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message.find("claims") != std::string::npos);
+}
 
 TEST_CASE("a packed tree comes back with contents, modes, links and nanosecond mtimes") {
     test::TempDir dir;
@@ -245,7 +405,7 @@ TEST_CASE("an archive unpacks while it is still being written, and lands once th
     REQUIRE(util::pack_tree(dir / "src", {"debug"}, dir / "a.tar.zst"));
     util::GrowingFile growing;
     std::thread writer([&] { write_slowly(dir / "a.tar.zst", dir / "download", growing, true); });
-    auto unpacked = util::unpack_tree(growing, dir / "dst");
+    auto unpacked = util::unpack_tree(growing, file_size(dir / "a.tar.zst"), dir / "dst");
     writer.join();
     REQUIRE(unpacked);
     CHECK(util::read_file(dir / "dst/debug/deps/libbig-1.rlib").value() ==
@@ -262,7 +422,7 @@ TEST_CASE("nothing lands from a download that failed its digest or started over"
     // Every byte arrives, and the tar is complete: only the writer's verdict says no.
     std::thread writer(
         [&] { write_slowly(dir / "a.tar.zst", dir / "download", growing, restart, restart); });
-    auto unpacked = util::unpack_tree(growing, dir / "dst");
+    auto unpacked = util::unpack_tree(growing, file_size(dir / "a.tar.zst"), dir / "dst");
     writer.join();
     REQUIRE_FALSE(unpacked);
     CHECK(unpacked.error().message.find("the download failed or started over") !=
@@ -294,7 +454,12 @@ TEST_CASE("files of every size come back whole, with their modes and mtimes, wri
     REQUIRE(util::pack_tree(src, {"debug"}, dir / "a.tar.zst"));
 
     auto dst = dir / "dst";
-    REQUIRE(util::unpack_tree(dir / "a.tar.zst", dst));
+    // These letters compress far better than a build's files: the bound on expansion is raised.
+    ::setenv("RCD_CACHE_MAX_EXPANSION", "100000", 1);
+    auto unpacked = util::unpack_tree(dir / "a.tar.zst", dst);
+    ::unsetenv("RCD_CACHE_MAX_EXPANSION");
+    INFO((unpacked ? "" : unpacked.error().message));
+    REQUIRE(unpacked);
     for (std::size_t i = 0; i < sizes.size(); ++i) {
         INFO("file " << i << " of " << sizes[i] << " bytes");
         auto path = dst / fmt::format("debug/deps/d{}/f{}.rlib", i % 7, i);

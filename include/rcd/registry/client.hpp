@@ -71,11 +71,12 @@ class Client {
                                   const std::optional<std::string>& mount_from,
                                   const Progress& progress = {});
     Result<std::string> get_blob(const std::string& repo, const std::string& digest);
-    // Streams a blob into the file `to`, checking it against its digest as it arrives; on
-    // any failure the file is removed. Returns its size. `growing`, when given, lets another
-    // thread read the file as it arrives.
+    // Streams a blob of `size` bytes (its descriptor's) into the file `to`, checking it
+    // against its digest as it arrives; more bytes than that stop it, and on any failure the
+    // file is removed. Returns its size. `growing`, when given, lets another thread read the
+    // file as it arrives.
     Result<std::int64_t> download_blob(const std::string& repo, const std::string& digest,
-                                       const std::filesystem::path& to,
+                                       std::int64_t size, const std::filesystem::path& to,
                                        const Progress& progress = {},
                                        util::GrowingFile* growing = nullptr);
 

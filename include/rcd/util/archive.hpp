@@ -21,16 +21,24 @@ Status pack_tree(const std::filesystem::path& root, const std::vector<std::strin
                  const std::filesystem::path& archive,
                  const std::map<std::string, std::filesystem::path>& content = {});
 
-// Unpacks into `root`, restoring modes and mtimes exactly, in one pass through a staging
-// directory. Refuses, before anything reaches `root`, an archive with an absolute path, a `..`
-// component, a hard link to anything but an earlier file of the archive, or a symbolic link
-// that points outside `root`. A regular file already in `root` with the same size and mtime is
-// kept, not written again.
+// Unpacks into `root`, restoring modes (without setuid and setgid bits) and mtimes exactly, in
+// one pass through a staging directory. Refuses, before anything reaches `root`, an archive
+// with an absolute path, a `..` component, a hard link to anything but an earlier file of the
+// archive, a symbolic link that points outside `root`, an entry whose path goes through a link
+// (the archive's own or one already in `root`: no path component is ever followed), a device,
+// a FIFO, or more file contents than `expansion_limit` allows. A regular file already in
+// `root` with the same size and mtime is kept, not written again.
 Status unpack_tree(const std::filesystem::path& archive, const std::filesystem::path& root);
 
 class GrowingFile;
-// The same, reading an archive as it is still being written (downloaded); nothing reaches
-// `root` unless the writer finishes it as good.
-Status unpack_tree(const GrowingFile& archive, const std::filesystem::path& root);
+// The same, reading an archive of `size` bytes (its descriptor's) as it is still being written
+// (downloaded); nothing reaches `root` unless the writer finishes it as good.
+Status unpack_tree(const GrowingFile& archive, std::int64_t size,
+                   const std::filesystem::path& root);
+
+// How many bytes of file contents an archive of `compressed` bytes may unpack into `root`:
+// 8 times its size (RCD_CACHE_MAX_EXPANSION changes the factor), and never more than the free
+// space there less a margin.
+std::int64_t expansion_limit(std::int64_t compressed, const std::filesystem::path& root);
 
 } // namespace rcd::util

@@ -25,4 +25,9 @@ class Sha256 {
 std::string sha256_hex(std::string_view data);
 std::string sha256_digest(std::string_view data); // "sha256:<hex>"
 
+// Names that come from outside (a registry, an index file) and will name a file: 64 lowercase
+// hex digits, and "sha256:" followed by them.
+bool is_sha256_hex(std::string_view text);
+bool is_sha256_digest(std::string_view text);
+
 } // namespace rcd::util
