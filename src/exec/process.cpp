@@ -29,6 +29,10 @@ child_environment(const std::map<std::string, std::string>& overrides) {
     }
     for (const auto& [key, value] : overrides)
         env[key] = value;
+    // rcd's registry credentials are for rcd: cargo, build scripts and tests never see them,
+    // nor can a stage's own env: put them back.
+    for (const char* secret : kSecretVariables)
+        env.erase(secret);
     return env;
 }
 

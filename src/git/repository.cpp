@@ -69,7 +69,8 @@ Result<std::vector<std::string>> dirty_paths(git_repository* repo) {
 } // namespace
 
 std::optional<std::string> source_url(const std::string& remote) {
-    std::string url = strip_credentials(remote);
+    // Neither userinfo nor a query string (a token may ride in either) reaches a label.
+    std::string url = strip_credentials(remote.substr(0, remote.find_first_of("?#")));
     std::string host_and_path;
     if (auto scheme = url.find("://"); scheme != std::string::npos) {
         std::string name = url.substr(0, scheme);

@@ -66,23 +66,26 @@ std::map<std::string, std::string> challenge_params(const std::string& header) {
     return out;
 }
 
-// The registry's own words, from its JSON error body.
+// The registry's own words, from its JSON error body, made safe for a terminal.
 std::string error_text(long status, const std::string& body) {
-    try {
-        auto doc = nlohmann::json::parse(body);
-        std::vector<std::string> parts;
-        for (const auto& e : doc.at("errors"))
-            parts.push_back(
-                fmt::format("{}: {}", e.value("code", "ERROR"), e.value("message", "")));
-        if (!parts.empty())
-            return fmt::format("HTTP {} {}", status, fmt::join(parts, "; "));
-    } catch (const nlohmann::json::exception&) {
-    }
-    std::string trimmed = body.substr(0, 200);
-    while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.back())))
-        trimmed.pop_back();
+    auto doc = nlohmann::json::parse(body, nullptr, false);
+    std::vector<std::string> parts;
+    if (doc.is_object() && doc.contains("errors") && doc["errors"].is_array())
+        for (const auto& e : doc["errors"]) {
+            if (!e.is_object())
+                continue;
+            auto field = [&](const char* name, const char* fallback) {
+                auto it = e.find(name);
+                return it != e.end() && it->is_string() ? it->get<std::string>() : fallback;
+            };
+            parts.push_back(fmt::format("{}: {}", util::printable(field("code", "ERROR"), 80),
+                                        util::printable(field("message", ""), 200)));
+        }
+    if (!parts.empty())
+        return fmt::format("HTTP {} {}", status, fmt::join(parts, "; "));
+    std::string trimmed = util::trim(body.substr(0, 200));
     return trimmed.empty() ? fmt::format("HTTP {}", status)
-                           : fmt::format("HTTP {}: {}", status, trimmed);
+                           : fmt::format("HTTP {}: {}", status, util::printable(trimmed, 200));
 }
 
 std::chrono::milliseconds backoff(int attempt, std::chrono::milliseconds base,
@@ -157,6 +160,33 @@ Result<std::shared_ptr<Client>> Client::connect(const std::string& registry,
     return client;
 }
 
+// The registry's own origin, and over plain HTTP only on loopback: an upload Location or a
+// redirect to another host (storage, a CDN) gets no Authorization header.
+bool Client::may_carry_credentials(const std::string& to) const {
+    const auto origin = detail::origin_of(to);
+    return origin == detail::origin_of(base_url_) &&
+           (origin.scheme == "https" || is_loopback(origin.host));
+}
+
+// Basic credentials go to a token service on the registry's own host (over plain HTTP only on
+// loopback), or over HTTPS to a host the user named: auth.docker.io for Docker Hub, and those
+// in RCD_REGISTRY_AUTH_HOSTS (comma-separated).
+bool Client::realm_may_get_basic(const std::string& realm) const {
+    const auto origin = detail::origin_of(realm);
+    const auto own = detail::origin_of(base_url_);
+    if (origin.host == own.host)
+        return origin.scheme == "https" || is_loopback(origin.host);
+    if (origin.scheme != "https")
+        return false;
+    if (own.host == "registry-1.docker.io" && origin.host == "auth.docker.io")
+        return true;
+    const char* named = std::getenv("RCD_REGISTRY_AUTH_HOSTS");
+    for (const auto& host : util::split(named ? named : "", ','))
+        if (util::trim(host) == origin.host)
+            return true;
+    return false;
+}
+
 std::string Client::basic_header() const {
     return "Authorization: Basic " +
            detail::base64(credentials_->username + ":" + credentials_->secret);
@@ -203,10 +233,10 @@ Status Client::authenticate(const std::string& challenge, const std::string& sco
     for (const auto& one : util::split(scope.empty() ? params["scope"] : scope, ' '))
         if (!one.empty())
             token_url += "&scope=" + detail::url_escape(one);
-    HttpRequest request{"GET", token_url, {}, {}};
-    if (credentials_)
-        request.headers.push_back(basic_header());
-    auto response = detail::perform(request, tls());
+    // The password goes to the token service only where it may: see realm_may_get_basic.
+    auto response = detail::perform_following(
+        HttpRequest{"GET", token_url, {}, {}}, credentials_ ? basic_header() : "",
+        [this](const std::string& to) { return realm_may_get_basic(to); }, tls());
     if (!response)
         return fail(ExitCode::registry,
                     fmt::format("registry {}: cannot reach its token service: {}", registry_,
@@ -218,6 +248,11 @@ Status Client::authenticate(const std::string& challenge, const std::string& sco
     try {
         auto doc = nlohmann::json::parse(response->body);
         std::string token = doc.contains("token") ? doc["token"] : doc.at("access_token");
+        // It becomes a header: nothing but visible ASCII.
+        if (token.empty() || std::any_of(token.begin(), token.end(), [](unsigned char ch) {
+                return ch <= ' ' || ch >= 0x7f;
+            }))
+            throw nlohmann::json::other_error::create(501, "not a token", nullptr);
         std::lock_guard lock(mutex_);
         tokens_[scope] = token;
     } catch (const nlohmann::json::exception&) {
@@ -235,10 +270,9 @@ Result<Client::Response> Client::send(const std::string& method, const std::stri
                                       const detail::BodySink* sink) {
     bool authenticated = false;
     for (int attempt = 0;; ++attempt) {
-        HttpRequest request{method, url(path), headers, body, sink};
-        if (auto auth = auth_header(scope))
-            request.headers.push_back(*auth);
-        auto response = detail::perform(request, tls(), progress);
+        auto response = detail::perform_following(
+            HttpRequest{method, url(path), headers, body, sink}, auth_header(scope).value_or(""),
+            [this](const std::string& to) { return may_carry_credentials(to); }, tls(), progress);
         const bool last = attempt + 1 >= options_.max_attempts;
         if (!response) {
             const auto& e = response.error();
@@ -256,7 +290,7 @@ Result<Client::Response> Client::send(const std::string& method, const std::stri
             if (e.sink_refused)
                 return fail(ExitCode::filesystem,
                             fmt::format("cannot store what registry {} sent ({} {})", registry_,
-                                        method, path.substr(0, path.find('?'))),
+                                        method, detail::printable_url(path)),
                             "check free disk space and the cache directory's permissions");
             if (e.unresolvable)
                 return fail(ExitCode::registry,
@@ -266,18 +300,24 @@ Result<Client::Response> Client::send(const std::string& method, const std::stri
             if (last)
                 return fail(ExitCode::registry,
                             fmt::format("cannot reach registry {} ({} {}): {} (after {} attempts)",
-                                        registry_, method, path.substr(0, path.find('?')),
+                                        registry_, method, detail::printable_url(path),
                                         e.message, attempt + 1),
                             "check that the registry is running and its address is right "
                             "(registry: in rcd.yaml, --registry or RCD_REGISTRY)");
             auto wait = backoff(attempt, options_.base_delay, "");
             if (options_.log)
                 options_.log(fmt::format("registry {}: {} {}: {}; retrying in {} ms", registry_,
-                                         method, path.substr(0, path.find('?')), e.message,
+                                         method, detail::printable_url(path), e.message,
                                          wait.count()));
             std::this_thread::sleep_for(wait);
             continue;
         }
+        if (response->status == 401 && credentials_ && !may_carry_credentials(url(path)))
+            return fail(ExitCode::registry,
+                        fmt::format("registry {} asks for credentials over plain HTTP; rcd sends "
+                                    "them in the clear only to a loopback registry",
+                                    registry_),
+                        "serve the registry over HTTPS (with --ca-file for a private CA)");
         if (response->status == 401 && !authenticated) {
             authenticated = true;
             RCD_CHECK(authenticate(response->header("www-authenticate"), scope));
@@ -288,7 +328,7 @@ Result<Client::Response> Client::send(const std::string& method, const std::stri
             auto wait = backoff(attempt, options_.base_delay, response->header("retry-after"));
             if (options_.log)
                 options_.log(fmt::format("registry {}: {} {}: HTTP {}; retrying in {} ms",
-                                         registry_, method, path.substr(0, path.find('?')),
+                                         registry_, method, detail::printable_url(path),
                                          response->status, wait.count()));
             std::this_thread::sleep_for(wait);
             continue;

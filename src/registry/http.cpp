@@ -1,6 +1,7 @@
 #include "http.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cctype>
 #include <cstdlib>
 #include <curl/curl.h>
@@ -160,8 +161,7 @@ perform(const HttpRequest& request, const TlsOptions& tls, const TransferProgres
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &receiver);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &receiver);
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L); // perform_following decides
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
     // A stalled transfer (under 1 byte/s for 60 s) fails rather than hangs.
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
@@ -215,6 +215,93 @@ perform(const HttpRequest& request, const TlsOptions& tls, const TransferProgres
     }
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);
     return response;
+}
+
+std::expected<HttpResponse, TransportError>
+perform_following(HttpRequest request, const std::string& authorization,
+                  const std::function<bool(const std::string&)>& may_carry, const TlsOptions& tls,
+                  const TransferProgress* progress) {
+    const auto plain_headers = request.headers;
+    for (int hop = 0;; ++hop) {
+        request.headers = plain_headers;
+        if (!authorization.empty() && may_carry(request.url))
+            request.headers.push_back(authorization);
+        auto response = perform(request, tls, progress);
+        if (!response)
+            return response;
+        const long status = response->status;
+        const auto location = response->header("location");
+        if (hop >= 5 || location.empty() ||
+            (status != 301 && status != 302 && status != 303 && status != 307 && status != 308))
+            return response;
+        request.url = resolve_url(request.url, location);
+        if (status == 303 || (status != 307 && status != 308 && request.method == "POST")) {
+            request.method = "GET"; // as curl and browsers do
+            request.body = {};
+        }
+    }
+}
+
+Origin origin_of(std::string_view url) {
+    Origin o;
+    auto sep = url.find("://");
+    if (sep == std::string_view::npos)
+        return o;
+    o.scheme = std::string(url.substr(0, sep));
+    std::transform(o.scheme.begin(), o.scheme.end(), o.scheme.begin(),
+                   [](unsigned char ch) { return std::tolower(ch); });
+    auto rest = url.substr(sep + 3);
+    auto authority = rest.substr(0, rest.find_first_of("/?#"));
+    if (auto at = authority.rfind('@'); at != std::string_view::npos)
+        authority.remove_prefix(at + 1);
+    std::string_view port;
+    if (authority.starts_with("[")) { // [::1]:5000
+        auto close = authority.find(']');
+        o.host = std::string(authority.substr(0, close == std::string_view::npos ? close : close + 1));
+        if (close != std::string_view::npos && close + 1 < authority.size() &&
+            authority[close + 1] == ':')
+            port = authority.substr(close + 2);
+    } else if (auto colon = authority.rfind(':'); colon != std::string_view::npos) {
+        o.host = std::string(authority.substr(0, colon));
+        port = authority.substr(colon + 1);
+    } else {
+        o.host = std::string(authority);
+    }
+    std::transform(o.host.begin(), o.host.end(), o.host.begin(),
+                   [](unsigned char ch) { return std::tolower(ch); });
+    o.port = o.scheme == "https" ? 443 : o.scheme == "http" ? 80 : 0;
+    if (!port.empty()) {
+        int value = 0;
+        auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+        o.port = ec == std::errc() && end == port.data() + port.size() ? value : -1;
+    }
+    return o;
+}
+
+std::string resolve_url(const std::string& base, const std::string& location) {
+    if (origin_of(location).scheme == "http" || origin_of(location).scheme == "https")
+        return location;
+    auto sep = base.find("://");
+    auto path_start = sep == std::string::npos ? base.size() : base.find('/', sep + 3);
+    std::string root = base.substr(0, path_start); // scheme://authority
+    if (location.starts_with("//"))
+        return base.substr(0, sep + 1) + location;
+    if (location.starts_with("/"))
+        return root + location;
+    std::string path = path_start == std::string::npos ? "/" : base.substr(path_start);
+    path = path.substr(0, path.find_first_of("?#"));
+    return root + path.substr(0, path.rfind('/') + 1) + location;
+}
+
+std::string printable_url(std::string_view url) {
+    std::string out(url.substr(0, url.find_first_of("?#")));
+    auto sep = out.find("://");
+    auto start = sep == std::string::npos ? 0 : sep + 3;
+    auto end = out.find('/', start);
+    auto at = out.rfind('@', end == std::string::npos ? out.size() : end);
+    if (at != std::string::npos && at >= start)
+        out.erase(start, at + 1 - start);
+    return out;
 }
 
 std::string base64(std::string_view data) {

@@ -51,9 +51,34 @@ struct TlsOptions {
 // Called with (bytes so far, bytes in all) while a body uploads, or else downloads.
 using TransferProgress = std::function<void(std::int64_t, std::int64_t)>;
 
+// One exchange; a redirect is returned as it is, never followed here (the caller decides which
+// headers the next host may see).
 std::expected<HttpResponse, TransportError> perform(const HttpRequest& request,
                                                     const TlsOptions& tls,
                                                     const TransferProgress* progress = nullptr);
+
+// perform(), following up to 5 redirects. `authorization` (a whole header, or empty) goes only
+// to the URLs `may_carry` accepts: the first and each one redirected to.
+std::expected<HttpResponse, TransportError>
+perform_following(HttpRequest request, const std::string& authorization,
+                  const std::function<bool(const std::string&)>& may_carry, const TlsOptions& tls,
+                  const TransferProgress* progress = nullptr);
+
+// Where a URL points: its scheme, its host in lower case, and its port (the scheme's default
+// when none is given). Userinfo is not part of it.
+struct Origin {
+    std::string scheme;
+    std::string host;
+    int port = 0;
+    bool operator==(const Origin&) const = default;
+};
+Origin origin_of(std::string_view url);
+
+// `location` (a Location header: absolute, or relative to `base`) as an absolute URL.
+std::string resolve_url(const std::string& base, const std::string& location);
+
+// `url` without userinfo and without its query string: fit to print.
+std::string printable_url(std::string_view url);
 
 std::string base64(std::string_view data);
 std::string url_escape(std::string_view text);

@@ -91,6 +91,30 @@ std::string shell_join(const std::vector<std::string>& argv) {
     return join(quoted, " ");
 }
 
+std::string printable(std::string_view text, std::size_t limit) {
+    std::string out;
+    const auto shown = text.substr(0, limit);
+    for (std::size_t i = 0; i < shown.size(); ++i) {
+        const auto c = static_cast<unsigned char>(shown[i]);
+        const auto next = i + 1 < shown.size() ? static_cast<unsigned char>(shown[i + 1]) : 0;
+        if (c == '\n') {
+            out += "\\n";
+        } else if (c == '\t') {
+            out += "\\t";
+        } else if (c < 0x20 || c == 0x7f) {
+            out += fmt::format("\\x{:02x}", c);
+        } else if (c == 0xc2 && next >= 0x80 && next <= 0x9f) { // a C1 control (CSI) in UTF-8
+            out += fmt::format("\\u{:04x}", next);
+            ++i;
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    if (text.size() > limit)
+        out += "...";
+    return out;
+}
+
 std::string strip_ansi(std::string_view text) {
     std::string out;
     out.reserve(text.size());

@@ -78,7 +78,8 @@ TEST_CASE("the source label is the same web address for every way of cloning") {
     for (const char* remote :
          {"git@github.com:org/x.git", "ssh://git@github.com/org/x",
           "ssh://git@github.com:22/org/x.git", "https://user:token@github.com/org/x.git",
-          "https://github.com/org/x/", "git://github.com/org/x"})
+          "https://github.com/org/x/", "git://github.com/org/x",
+          "https://github.com/org/x.git?access_token=ghp_secret", "https://github.com/org/x#main"})
         CHECK(git::source_url(remote) == "https://github.com/org/x");
     CHECK(git::source_url("http://git.internal:8080/team/x.git") ==
           "http://git.internal:8080/team/x");

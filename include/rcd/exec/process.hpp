@@ -19,7 +19,12 @@ struct Command {
     std::optional<std::string> input; // written to stdin (small inputs); /dev/null when unset
 };
 
-// rcd's own environment with `overrides` applied: what a child started with them sees.
+// Variables that hold rcd's own secrets: no child ever sees them.
+inline constexpr const char* kSecretVariables[] = {"RCD_REGISTRY_USERNAME",
+                                                   "RCD_REGISTRY_PASSWORD"};
+
+// rcd's own environment with `overrides` applied, less kSecretVariables: what a child started
+// with them sees.
 std::map<std::string, std::string>
 child_environment(const std::map<std::string, std::string>& overrides);
 

@@ -99,6 +99,8 @@ class Client {
     Status authenticate(const std::string& challenge, const std::string& scope);
     std::optional<std::string> auth_header(const std::string& scope);
     std::string basic_header() const; // needs credentials_
+    bool may_carry_credentials(const std::string& url) const;
+    bool realm_may_get_basic(const std::string& realm) const;
     detail::TlsOptions tls() const;
     Error registry_error(const std::string& what, long status, const std::string& body) const;
     Error digest_mismatch(const std::string& digest) const; // a blob whose bytes do not match

@@ -23,6 +23,10 @@ std::vector<std::string> split(std::string_view text, char separator);
 std::string shell_quote(std::string_view arg);
 std::string shell_join(const std::vector<std::string>& argv);
 
+// Text from outside (a registry's error, a header) made safe for a terminal: control characters
+// and escape sequences shown escaped (\x1b, \n), and at most `limit` bytes.
+std::string printable(std::string_view text, std::size_t limit = 400);
+
 // Removes ANSI escape sequences (colour, cursor moves) from terminal output.
 std::string strip_ansi(std::string_view text);
 

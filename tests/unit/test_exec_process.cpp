@@ -1,0 +1,25 @@
+#include "rcd/exec/process.hpp"
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+
+using namespace rcd;
+
+TEST_CASE("a child never sees rcd's registry credentials, whoever set them") {
+    ::setenv("RCD_REGISTRY_USERNAME", "deployer", 1);
+    ::setenv("RCD_REGISTRY_PASSWORD", "s3cret-value", 1);
+    ::setenv("RCD_UNRELATED", "kept", 1);
+    // A stage's own env: cannot hand them back either.
+    auto captured = exec::capture(exec::Command{
+        {"sh", "-c", "env"}, {{"RCD_REGISTRY_PASSWORD", "from-a-stage"}}, {}, std::nullopt});
+    ::unsetenv("RCD_REGISTRY_USERNAME");
+    ::unsetenv("RCD_REGISTRY_PASSWORD");
+    ::unsetenv("RCD_UNRELATED");
+    REQUIRE(captured);
+    CHECK(captured->exit_code == 0);
+    CHECK(captured->output.find("RCD_UNRELATED=kept") != std::string::npos);
+    CHECK(captured->output.find("RCD_REGISTRY_USERNAME") == std::string::npos);
+    CHECK(captured->output.find("RCD_REGISTRY_PASSWORD") == std::string::npos);
+    CHECK(captured->output.find("s3cret-value") == std::string::npos);
+    CHECK_FALSE(exec::child_environment({}).contains("RCD_REGISTRY_PASSWORD"));
+}
