@@ -280,11 +280,17 @@ bool recorded_checks_passed(const release::Project& project) {
     auto text = util::read_file(project.rcd_dir() / "result.json");
     if (!text || !project.repo || project.repo->dirty())
         return false;
+    // Read with checked access: the file may have been edited by hand.
     auto doc = nlohmann::json::parse(*text, nullptr, false);
-    return !doc.is_discarded() && doc.is_object() && doc.value("checks_passed", false) &&
-           doc.contains("repo") && doc["repo"].is_object() &&
-           doc["repo"].value("commit", "") == project.repo->commit &&
-           !doc["repo"].value("dirty", true);
+    if (!doc.is_object() || !doc.contains("repo") || !doc["repo"].is_object())
+        return false;
+    const auto& repo = doc["repo"];
+    auto is = [](const nlohmann::json& obj, const char* key, const nlohmann::json& want) {
+        auto it = obj.find(key);
+        return it != obj.end() && *it == want;
+    };
+    return is(doc, "checks_passed", true) && is(repo, "commit", project.repo->commit) &&
+           is(repo, "dirty", false);
 }
 
 } // namespace
@@ -298,6 +304,7 @@ int report_error(const GlobalOptions& global, const std::string& command, const 
         report.error = error;
         print_json(report::to_json(report));
     }
+    release::finish_result(error);
     make_reporter(global).error(error);
     return static_cast<int>(error.code);
 }
@@ -307,6 +314,7 @@ int run_stages_command(const std::string& command, const GlobalOptions& global,
     auto project = release::load_project(project_options(global));
     if (!project)
         return report_error(global, command, project.error());
+    release::begin_result(*project, command);
     auto settings = run_settings(command, global, stages);
     if (auto selected = release::check_selection(*project, settings.selection); !selected)
         return report_error(global, command, selected.error());
@@ -432,6 +440,7 @@ int release_command(const GlobalOptions& global, const StageOptions& stages,
     auto project = release::load_project(project_options(global));
     if (!project)
         return report_error(global, command, project.error());
+    release::begin_result(*project, command);
     auto options = publish_options(release, stages.only.empty() && stages.skip.empty());
     options.push = true;
     auto settings = run_settings(command, global, stages);
@@ -501,6 +510,7 @@ int image_command(const GlobalOptions& global, const ReleaseOptions& release) {
         return report_error(global, command, project.error());
     // `latest` follows only a commit whose checks passed, as a release would have it.
     const bool checks_passed = recorded_checks_passed(*project);
+    release::begin_result(*project, command, checks_passed);
     auto options = publish_options(release, checks_passed);
     options.push = release.push;
     if (auto clean = release::check_clean(*project, options); release.push && !clean)

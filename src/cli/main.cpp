@@ -4,14 +4,19 @@
 #include "completions.hpp"
 #include "context.hpp"
 
+#include "rcd/exec/signals.hpp"
+#include "rcd/release/run.hpp"
 #include "rcd/util/strings.hpp"
 
 #include <CLI/CLI.hpp>
 #include <csignal>
+#include <cstdio>
+#include <exception>
 #include <filesystem>
 #include <fmt/format.h>
 #include <functional>
 #include <iostream>
+#include <unistd.h>
 
 namespace {
 
@@ -401,10 +406,9 @@ std::optional<Error> check_values(Parsed& p, const std::string& command) {
 
 } // namespace
 
-int main(int argc, char** argv) {
-    // A closed pipe (`rcd check 2>&1 | head`) must not kill rcd while its stages run: they
-    // would be left behind. Writes fail instead; stages get the default back (exec/process.cpp).
-    std::signal(SIGPIPE, SIG_IGN);
+namespace {
+
+int run(int argc, char** argv) {
     Parsed p;
     // --json holds for errors found before or while parsing, too.
     for (int i = 1; i < argc && std::string_view(argv[i]) != "--"; ++i)
@@ -471,4 +475,46 @@ int main(int argc, char** argv) {
             return row.run(p, app);
     return report_error(p.global, "rcd",
                         Error{ExitCode::usage, "no command given", "run 'rcd --help' for usage"});
+}
+
+// What no code path expected: a message and exit 5, never an abort (134) or a stale record.
+[[noreturn]] void internal_error(const std::string& what) {
+    rcd::Error error{rcd::ExitCode::filesystem, fmt::format("internal error: {}", what),
+                     "this is a bug in rcd; please report it with the command that caused it"};
+    rcd::release::finish_result(error);
+    std::fputs(fmt::format("error: {}\n  hint: {}\n", error.message, error.hint).c_str(), stderr);
+    std::fflush(stderr);
+    ::_exit(static_cast<int>(rcd::ExitCode::filesystem));
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    // A closed pipe (`rcd check 2>&1 | head`) must not kill rcd while its stages run: they
+    // would be left behind. Writes fail instead; stages get the default back (exec/process.cpp).
+    std::signal(SIGPIPE, SIG_IGN);
+    // Ctrl-C or a CI runner's SIGTERM: the stages stop in order, and whatever cannot stop by
+    // itself within the grace period is cut short, with no child left behind.
+    rcd::exec::install_process_guard(std::chrono::milliseconds(1500), [] {
+        rcd::release::finish_result(
+            rcd::Error{rcd::ExitCode::interrupted, "interrupted", "run the command again"});
+    });
+    // An exception on another thread ends in std::terminate: the same message and exit code.
+    std::set_terminate([] {
+        std::string what = "an unexpected exception";
+        if (auto current = std::current_exception()) {
+            try {
+                std::rethrow_exception(current);
+            } catch (const std::exception& e) {
+                what = e.what();
+            } catch (...) {
+            }
+        }
+        internal_error(what);
+    });
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& e) {
+        internal_error(e.what());
+    }
 }

@@ -8,7 +8,9 @@
 #include <cstring>
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <mutex>
 #include <poll.h>
+#include <set>
 #include <spawn.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -37,6 +39,10 @@ child_environment(const std::map<std::string, std::string>& overrides) {
 }
 
 namespace {
+
+// Every child's process group until its Process lets it go.
+std::mutex g_children_mutex;
+std::set<pid_t> g_children;
 
 int decode_status(int status) {
     if (WIFEXITED(status))
@@ -136,6 +142,10 @@ Result<Process> Process::spawn(const Command& command) {
     }
     ::fcntl(pipe_fds[0], F_SETFL, ::fcntl(pipe_fds[0], F_GETFL) | O_NONBLOCK);
 
+    {
+        std::lock_guard lock(g_children_mutex);
+        g_children.insert(pid);
+    }
     Process process;
     process.pid_ = pid;
     process.output_fd_ = pipe_fds[0];
@@ -167,8 +177,11 @@ void Process::release() {
         signal_group(SIGKILL);
         wait();
     }
-    if (pid_ > 0)
+    if (pid_ > 0) {
         signal_group(SIGKILL); // whatever the leader left behind in its group
+        std::lock_guard lock(g_children_mutex);
+        g_children.erase(pid_);
+    }
     if (output_fd_ >= 0)
         ::close(output_fd_);
     if (pid_fd_ >= 0)
@@ -195,6 +208,12 @@ std::string Process::read_available(bool& open) {
             open = false;
         return out;
     }
+}
+
+void signal_children(int signal) {
+    std::lock_guard lock(g_children_mutex);
+    for (pid_t pid : g_children)
+        ::kill(-pid, signal);
 }
 
 void Process::signal_group(int signal) const {

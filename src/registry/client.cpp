@@ -8,6 +8,7 @@
 #include "rcd/util/strings.hpp"
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -94,9 +95,14 @@ std::chrono::milliseconds backoff(int attempt, std::chrono::milliseconds base,
     auto delay = base * (1 << std::min(attempt, 6));
     delay += std::chrono::milliseconds(
         std::uniform_int_distribution<int>(0, static_cast<int>(base.count()))(rng));
-    if (!retry_after.empty() && std::all_of(retry_after.begin(), retry_after.end(), ::isdigit))
-        delay = std::max(delay,
-                         std::chrono::milliseconds(std::min(std::stoll(retry_after), 60LL) * 1000));
+    // Retry-After in seconds (an HTTP date, or anything else, is ignored), at most a minute.
+    long long seconds = 0;
+    if (auto [end, ec] =
+            std::from_chars(retry_after.data(), retry_after.data() + retry_after.size(), seconds);
+        !retry_after.empty() && end == retry_after.data() + retry_after.size() &&
+        (ec == std::errc() || ec == std::errc::result_out_of_range))
+        delay = std::max(delay, std::chrono::milliseconds(
+                                    std::min(ec == std::errc() ? seconds : 60LL, 60LL) * 1000));
     return std::min(delay, std::chrono::milliseconds(60'000));
 }
 
@@ -143,7 +149,14 @@ Result<std::shared_ptr<Client>> Client::connect(const std::string& registry,
     // whose port does not speak TLS at all. An untrusted certificate is never downgraded.
     if (is_loopback(registry) || options.insecure) {
         detail::TlsOptions tls{!options.insecure, options.ca_file};
-        auto probe = detail::perform(HttpRequest{"GET", base_url + "/v2/", {}, {}}, tls);
+        auto probe =
+            detail::perform(HttpRequest{"GET",
+                                        base_url + "/v2/",
+                                        {},
+                                        {},
+                                        nullptr,
+                                        std::chrono::steady_clock::now() + options.deadline},
+                            tls);
         if (!probe && probe.error().tls_mismatch) {
             base_url = "http://" + host;
             if (options.log)
@@ -235,7 +248,13 @@ Status Client::authenticate(const std::string& challenge, const std::string& sco
             token_url += "&scope=" + detail::url_escape(one);
     // The password goes to the token service only where it may: see realm_may_get_basic.
     auto response = detail::perform_following(
-        HttpRequest{"GET", token_url, {}, {}}, credentials_ ? basic_header() : "",
+        HttpRequest{"GET",
+                    token_url,
+                    {},
+                    {},
+                    nullptr,
+                    std::chrono::steady_clock::now() + options_.deadline},
+        credentials_ ? basic_header() : "",
         [this](const std::string& to) { return realm_may_get_basic(to); }, tls());
     if (!response)
         return fail(ExitCode::registry,
@@ -249,9 +268,8 @@ Status Client::authenticate(const std::string& challenge, const std::string& sco
         auto doc = nlohmann::json::parse(response->body);
         std::string token = doc.contains("token") ? doc["token"] : doc.at("access_token");
         // It becomes a header: nothing but visible ASCII.
-        if (token.empty() || std::any_of(token.begin(), token.end(), [](unsigned char ch) {
-                return ch <= ' ' || ch >= 0x7f;
-            }))
+        if (token.empty() || std::any_of(token.begin(), token.end(),
+                                         [](unsigned char ch) { return ch <= ' ' || ch >= 0x7f; }))
             throw nlohmann::json::other_error::create(501, "not a token", nullptr);
         std::lock_guard lock(mutex_);
         tokens_[scope] = token;
@@ -269,11 +287,20 @@ Result<Client::Response> Client::send(const std::string& method, const std::stri
                                       const std::string& scope, const Progress* progress,
                                       const detail::BodySink* sink) {
     bool authenticated = false;
+    const auto bytes =
+        std::max<std::int64_t>(static_cast<std::int64_t>(body.size()), sink ? sink->expected : 0);
+    const auto deadline =
+        std::chrono::steady_clock::now() + options_.deadline + std::chrono::seconds(bytes >> 20);
+    const std::string what = fmt::format("{} {}", method, detail::printable_url(path));
     for (int attempt = 0;; ++attempt) {
+        HttpRequest request{method, url(path), headers, body, sink, deadline};
         auto response = detail::perform_following(
-            HttpRequest{method, url(path), headers, body, sink}, auth_header(scope).value_or(""),
+            std::move(request), auth_header(scope).value_or(""),
             [this](const std::string& to) { return may_carry_credentials(to); }, tls(), progress);
         const bool last = attempt + 1 >= options_.max_attempts;
+        auto out_of_time = [&](std::chrono::milliseconds wait) {
+            return std::chrono::steady_clock::now() + wait >= deadline;
+        };
         if (!response) {
             const auto& e = response.error();
             if (e.tls_untrusted)
@@ -289,26 +316,28 @@ Result<Client::Response> Client::send(const std::string& method, const std::stri
                     "check that the registry speaks HTTPS, or pass --insecure");
             if (e.sink_refused)
                 return fail(ExitCode::filesystem,
-                            fmt::format("cannot store what registry {} sent ({} {})", registry_,
-                                        method, detail::printable_url(path)),
+                            fmt::format("cannot store what registry {} sent ({})", registry_, what),
                             "check free disk space and the cache directory's permissions");
             if (e.unresolvable)
                 return fail(ExitCode::registry,
                             fmt::format("cannot reach registry {}: {}", registry_, e.message),
                             "check the registry's host name (registry: in rcd.yaml, --registry or "
                             "RCD_REGISTRY) and the machine's DNS");
-            if (last)
-                return fail(ExitCode::registry,
-                            fmt::format("cannot reach registry {} ({} {}): {} (after {} attempts)",
-                                        registry_, method, detail::printable_url(path),
-                                        e.message, attempt + 1),
-                            "check that the registry is running and its address is right "
-                            "(registry: in rcd.yaml, --registry or RCD_REGISTRY)");
             auto wait = backoff(attempt, options_.base_delay, "");
+            if (last || out_of_time(wait))
+                return fail(ExitCode::registry,
+                            fmt::format("{} registry {} ({}): {} (after {} attempt{})",
+                                        e.timed_out ? "no timely answer from" : "cannot reach",
+                                        registry_, what, e.message, attempt + 1,
+                                        attempt == 0 ? "" : "s"),
+                            e.timed_out ? "the registry accepts connections but does not answer "
+                                          "in time; check its health and the network"
+                                        : "check that the registry is running and its address "
+                                          "is right (registry: in rcd.yaml, --registry or "
+                                          "RCD_REGISTRY)");
             if (options_.log)
-                options_.log(fmt::format("registry {}: {} {}: {}; retrying in {} ms", registry_,
-                                         method, detail::printable_url(path), e.message,
-                                         wait.count()));
+                options_.log(fmt::format("registry {}: {}: {}; retrying in {} ms", registry_, what,
+                                         e.message, wait.count()));
             std::this_thread::sleep_for(wait);
             continue;
         }
@@ -326,12 +355,13 @@ Result<Client::Response> Client::send(const std::string& method, const std::stri
         }
         if (retryable_status(response->status) && !last) {
             auto wait = backoff(attempt, options_.base_delay, response->header("retry-after"));
-            if (options_.log)
-                options_.log(fmt::format("registry {}: {} {}: HTTP {}; retrying in {} ms",
-                                         registry_, method, detail::printable_url(path),
-                                         response->status, wait.count()));
-            std::this_thread::sleep_for(wait);
-            continue;
+            if (!out_of_time(wait)) {
+                if (options_.log)
+                    options_.log(fmt::format("registry {}: {}: HTTP {}; retrying in {} ms",
+                                             registry_, what, response->status, wait.count()));
+                std::this_thread::sleep_for(wait);
+                continue;
+            }
         }
         return Response{std::move(*response)};
     }
@@ -537,7 +567,8 @@ Result<std::int64_t> Client::download_blob(const std::string& repo, const std::s
                               if (growing)
                                   growing->grew(size);
                               return true;
-                          }};
+                          },
+                          expected};
     auto r = send("GET", fmt::format("/v2/{}/blobs/{}", repo, digest), {}, {},
                   repo_scope(repo, "pull"), progress ? &progress : nullptr, &sink);
     auto failed = [&](Error error) -> Result<std::int64_t> {

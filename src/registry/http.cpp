@@ -1,8 +1,8 @@
 #include "http.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cctype>
+#include <charconv>
 #include <cstdlib>
 #include <curl/curl.h>
 #include <filesystem>
@@ -163,9 +163,15 @@ perform(const HttpRequest& request, const TlsOptions& tls, const TransferProgres
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &receiver);
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L); // perform_following decides
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
-    // A stalled transfer (under 1 byte/s for 60 s) fails rather than hangs.
+    // A stalled transfer (under 1 byte/s for 30 s) fails rather than hangs, and so does one
+    // that trickles past its deadline.
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 30L);
+    if (request.deadline) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            *request.deadline - std::chrono::steady_clock::now());
+        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<long>(left.count(), 1)));
+    }
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "rcd/0.1");
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, tls.verify ? 1L : 0L);
@@ -203,14 +209,18 @@ perform(const HttpRequest& request, const TlsOptions& tls, const TransferProgres
         curl_easy_setopt(c, CURLOPT_XFERINFODATA, progress);
     }
 
+    char detail[CURL_ERROR_SIZE] = {};
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, detail);
     CURLcode rc = curl_easy_perform(c);
     if (rc != CURLE_OK) {
-        TransportError error{static_cast<int>(rc), curl_easy_strerror(rc), false, false};
+        TransportError error{static_cast<int>(rc), *detail ? detail : curl_easy_strerror(rc), false,
+                             false};
         error.tls_untrusted =
             rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE;
         error.tls_mismatch = rc == CURLE_SSL_CONNECT_ERROR;
         error.sink_refused = receiver.sink_refused;
         error.unresolvable = rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_COULDNT_RESOLVE_PROXY;
+        error.timed_out = rc == CURLE_OPERATION_TIMEDOUT;
         return std::unexpected(error);
     }
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);
@@ -257,7 +267,8 @@ Origin origin_of(std::string_view url) {
     std::string_view port;
     if (authority.starts_with("[")) { // [::1]:5000
         auto close = authority.find(']');
-        o.host = std::string(authority.substr(0, close == std::string_view::npos ? close : close + 1));
+        o.host =
+            std::string(authority.substr(0, close == std::string_view::npos ? close : close + 1));
         if (close != std::string_view::npos && close + 1 < authority.size() &&
             authority[close + 1] == ':')
             port = authority.substr(close + 2);

@@ -1,6 +1,8 @@
 // One HTTP exchange over libcurl. curl's types stay in http.cpp.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <expected>
 #include <functional>
 #include <map>
@@ -16,6 +18,7 @@ namespace rcd::registry::detail {
 struct BodySink {
     std::function<void()> begin;                 // before each exchange: start over
     std::function<bool(std::string_view)> write; // false stops the transfer
+    std::int64_t expected = 0;                   // bytes it should get, for the deadline
 };
 
 struct HttpRequest {
@@ -24,6 +27,9 @@ struct HttpRequest {
     std::vector<std::string> headers; // "Name: value"
     std::string_view body;
     const BodySink* sink = nullptr;
+    // When the whole exchange must be over, or none; besides, a connection must open within
+    // 10 s and no 30 s may pass without a byte.
+    std::optional<std::chrono::steady_clock::time_point> deadline;
 };
 
 struct HttpResponse {
@@ -41,6 +47,7 @@ struct TransportError {
     bool tls_mismatch = false;  // the server does not speak TLS
     bool sink_refused = false;  // the body sink could not take the data: not worth a retry
     bool unresolvable = false;  // the host name does not resolve: not worth a retry either
+    bool timed_out = false;     // the deadline passed, or no byte came for 30 s
 };
 
 struct TlsOptions {

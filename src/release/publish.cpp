@@ -374,6 +374,15 @@ Result<std::shared_ptr<registry::Client>> connect_registry(const std::string& re
     client_options.ca_file = options.ca_file;
     client_options.max_attempts = options.attempts;
     client_options.log = options.decisions ? options.decisions : notify;
+    if (auto timeout = env("RCD_REGISTRY_TIMEOUT")) {
+        auto limit = util::parse_duration(*timeout);
+        if (!limit || limit->count() <= 0)
+            return fail(ExitCode::usage,
+                        fmt::format("RCD_REGISTRY_TIMEOUT='{}' is not a duration",
+                                    util::printable(*timeout, 40)),
+                        "give a duration such as 90s or 2m");
+        client_options.deadline = *limit;
+    }
     return registry::Client::connect(registry_name, credentials, client_options);
 }
 

@@ -10,6 +10,8 @@
 #include <fmt/format.h>
 #include <fmt/std.h>
 #include <future>
+#include <mutex>
+#include <optional>
 
 namespace rcd::release {
 
@@ -34,9 +36,45 @@ report::RunReport new_report(const Project& project, const std::string& command)
     return report;
 }
 
+namespace {
+
+// The run begun and not yet recorded, if any.
+std::mutex g_pending_mutex;
+std::optional<std::pair<std::filesystem::path, report::RunReport>> g_pending;
+
+Status write_record(const std::filesystem::path& file, const report::RunReport& report) {
+    return util::write_file_atomic(file, report::to_json(report).dump(2) + "\n");
+}
+
+} // namespace
+
 Status write_result(const Project& project, const report::RunReport& report) {
-    return util::write_file_atomic(project.rcd_dir() / "result.json",
-                                   report::to_json(report).dump(2) + "\n");
+    std::lock_guard lock(g_pending_mutex);
+    g_pending.reset();
+    return write_record(project.rcd_dir() / "result.json", report);
+}
+
+void begin_result(const Project& project, const std::string& command, bool checks_passed) {
+    auto report = new_report(project, command);
+    report.checks_passed = checks_passed;
+    report.exit_code = static_cast<int>(ExitCode::filesystem);
+    report.error = Error{ExitCode::filesystem,
+                         fmt::format("rcd {} did not finish: it was killed or crashed", command),
+                         "run it again"};
+    std::lock_guard lock(g_pending_mutex);
+    g_pending.emplace(project.rcd_dir() / "result.json", report);
+    (void)util::create_directories(project.rcd_dir());
+    (void)write_record(g_pending->first, report);
+}
+
+void finish_result(const Error& error) {
+    std::lock_guard lock(g_pending_mutex);
+    if (!g_pending)
+        return;
+    g_pending->second.exit_code = static_cast<int>(error.code);
+    g_pending->second.error = error;
+    (void)write_record(g_pending->first, g_pending->second);
+    g_pending.reset();
 }
 
 namespace {

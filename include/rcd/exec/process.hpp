@@ -63,6 +63,10 @@ class Process {
     std::optional<int> exit_code_;
 };
 
+// Sends `signal` to the process group of every child that is still running: for the process
+// guard (signals.hpp), when rcd must stop at once.
+void signal_children(int signal);
+
 struct Captured {
     int exit_code = 0;
     std::string output; // stdout and stderr, merged

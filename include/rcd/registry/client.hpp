@@ -32,6 +32,9 @@ struct ClientOptions {
     std::string ca_file;   // an extra CA for HTTPS
     int max_attempts = 5;  // per request, for connection errors, 408, 429 and 5xx
     std::chrono::milliseconds base_delay{250};
+    // How long one operation (a request with its retries) may take, plus 1 s per MiB it
+    // moves: a registry that never answers fails in this time, not in minutes.
+    std::chrono::milliseconds deadline{60'000};
     std::function<void(const std::string&)> log; // -v: decisions such as the scheme chosen
 };
 

@@ -33,7 +33,17 @@ report::RepoSummary repo_summary(const Project& project);
 // A run record for `command` on this project: its name, directory and commit.
 report::RunReport new_report(const Project& project, const std::string& command);
 
-// target/rcd/result.json, written atomically.
+// target/rcd/result.json, written atomically; the run it records is over.
 Status write_result(const Project& project, const report::RunReport& report);
+
+// Starts the record of a run: result.json says at once that a run of `command` began and did
+// not finish (exit 5), so that no way out, a kill or a crash included, leaves the record of an
+// earlier run behind. write_result, or finish_result, then says how it ended.
+// `checks_passed` carries over what an earlier check run recorded (rcd image).
+void begin_result(const Project& project, const std::string& command, bool checks_passed = false);
+
+// How a begun run ended when no report was made: an error, an interrupt, an exception. Does
+// nothing when no run was begun or its record was written. Safe from any thread.
+void finish_result(const Error& error);
 
 } // namespace rcd::release
