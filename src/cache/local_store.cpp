@@ -168,7 +168,13 @@ void LocalStore::remove(const CacheEntry& entry) const {
     std::filesystem::remove(key_path(entry.key), ec);
 }
 
+void LocalStore::remove_leftovers() const {
+    util::remove_stale(root_ / "blobs", "incoming-");
+    util::remove_stale(std::filesystem::temp_directory_path(), "rcd-cook-");
+}
+
 Result<std::int64_t> LocalStore::prune(std::int64_t max_bytes) const {
+    remove_leftovers();
     struct Item {
         std::filesystem::path key_file;
         std::filesystem::file_time_type used;

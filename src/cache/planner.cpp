@@ -96,6 +96,9 @@ Result<Planner> Planner::create(const cargo::Workspace& workspace,
     RCD_ASSIGN(auto input, read_recipe_input(workspace));
     RCD_ASSIGN(auto recipe, build_recipe(input));
     Planner planner(workspace, std::move(recipe), std::move(store), std::move(notify));
+    // What a killed run left is never mistaken for an entry, and does not pile up.
+    planner.store_.remove_leftovers();
+    util::remove_stale(workspace.target_directory, ".rcd-unpack-");
     const bool external = has_external_packages(input.lockfile);
     if (external && !requests.empty()) {
         RCD_ASSIGN(planner.toolchain_, probe_toolchain(workspace.root));
@@ -332,15 +335,17 @@ Status Planner::cook(ProfileCache& profile) {
     std::error_code ec;
     std::filesystem::remove_all(stripped, ec);
     if (!saved) {
+        // Not fresh: the next run finds no entry, cooks (quickly, in this warm target
+        // directory) and saves it then.
         say(fmt::format("cache: {}: not saved: {}", profile.profile, saved.error().message));
-    } else {
-        profile.save_ms = util::elapsed_ms(save_started);
-        profile.bytes = saved->size;
-        say(fmt::format("cache: {}: cooked in {}; saved {} in {} ({})", profile.profile,
-                        util::format_duration_ms(cook_ms), util::format_bytes(saved->size),
-                        util::format_duration_ms(profile.save_ms),
-                        util::format_rate(saved->size, profile.save_ms)));
+        return {};
     }
+    profile.save_ms = util::elapsed_ms(save_started);
+    profile.bytes = saved->size;
+    say(fmt::format("cache: {}: cooked in {}; saved {} in {} ({})", profile.profile,
+                    util::format_duration_ms(cook_ms), util::format_bytes(saved->size),
+                    util::format_duration_ms(profile.save_ms),
+                    util::format_rate(saved->size, profile.save_ms)));
     mark_fresh(profile);
     return {};
 }

@@ -31,7 +31,8 @@ Result<std::vector<std::string>> dirty_paths(git_repository* repo) {
     auto list = [&](bool recurse) -> Result<std::vector<std::string>> {
         git_status_options options = GIT_STATUS_OPTIONS_INIT;
         options.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
-        options.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
+        // A submodule with changes of its own (a new commit, edits, new files) is dirty too.
+        options.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED;
         if (recurse)
             options.flags |= GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS;
         git_status_list* raw_status = nullptr;

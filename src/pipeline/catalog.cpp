@@ -48,7 +48,7 @@ Result<PipelineSource> Catalog::find(const std::string& language) const {
         auto file = dir / (language + ".yaml");
         std::error_code ec;
         if (std::filesystem::exists(file, ec)) {
-            RCD_ASSIGN(auto text, util::read_file(file));
+            RCD_ASSIGN(auto text, util::read_config_file(file));
             return PipelineSource{language, file.string(), std::move(text)};
         }
     }

@@ -253,7 +253,7 @@ Result<RepoConfig> load_repo_config(const std::filesystem::path& file) {
     if (!std::filesystem::exists(file, ec))
         return fail(ExitCode::usage, fmt::format("no rcd.yaml found at {}", file.string()),
                     "run 'rcd init' to write one, or point at it with -C DIR or -f FILE");
-    RCD_ASSIGN(auto text, util::read_file(file));
+    RCD_ASSIGN(auto text, util::read_config_file(file));
     return parse_repo_config(text, file.string());
 }
 

@@ -318,6 +318,10 @@ Result<Client::Response> Client::send(const std::string& method, const std::stri
                 return fail(ExitCode::filesystem,
                             fmt::format("cannot store what registry {} sent ({})", registry_, what),
                             "check free disk space and the cache directory's permissions");
+            if (e.too_large)
+                return fail(ExitCode::registry,
+                            fmt::format("registry {} ({}): {}", registry_, what, e.message),
+                            "the registry's answer is not what a registry sends; check it");
             if (e.unresolvable)
                 return fail(ExitCode::registry,
                             fmt::format("cannot reach registry {}: {}", registry_, e.message),

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <curl/curl.h>
 #include <filesystem>
+#include <fmt/format.h>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -28,6 +29,7 @@ struct Receiver {
     const BodySink* sink;
     long status = 0;
     bool sink_refused = false;
+    bool too_large = false;
 };
 
 size_t on_body(char* data, size_t size, size_t count, void* user) {
@@ -37,6 +39,12 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
             return size * count;
         r->sink_refused = true;
         return 0; // curl stops with CURLE_WRITE_ERROR
+    }
+    // What is kept in memory is bounded: a manifest, an index or a token, or an error.
+    const std::size_t limit = r->status >= 200 && r->status < 300 ? kMaxBody : kMaxErrorBody;
+    if (r->response.body.size() + size * count > limit) {
+        r->too_large = true;
+        return 0;
     }
     r->response.body.append(data, size * count);
     return size * count;
@@ -221,6 +229,11 @@ perform(const HttpRequest& request, const TlsOptions& tls, const TransferProgres
         error.sink_refused = receiver.sink_refused;
         error.unresolvable = rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_COULDNT_RESOLVE_PROXY;
         error.timed_out = rc == CURLE_OPERATION_TIMEDOUT;
+        error.too_large = receiver.too_large;
+        if (error.too_large)
+            error.message =
+                fmt::format("its answer (HTTP {}) is larger than {} bytes", receiver.status,
+                            receiver.status < 300 ? kMaxBody : kMaxErrorBody);
         return std::unexpected(error);
     }
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);

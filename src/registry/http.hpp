@@ -32,6 +32,11 @@ struct HttpRequest {
     std::optional<std::chrono::steady_clock::time_point> deadline;
 };
 
+// The most a body kept in memory may hold: a manifest, an index, a tag list or a token; and
+// an error's.
+inline constexpr std::size_t kMaxBody = 4 << 20;
+inline constexpr std::size_t kMaxErrorBody = 64 << 10;
+
 struct HttpResponse {
     long status = 0;
     std::map<std::string, std::string> headers; // names in lower case
@@ -48,6 +53,7 @@ struct TransportError {
     bool sink_refused = false;  // the body sink could not take the data: not worth a retry
     bool unresolvable = false;  // the host name does not resolve: not worth a retry either
     bool timed_out = false;     // the deadline passed, or no byte came for 30 s
+    bool too_large = false;     // a body kept in memory passed its bound: never retried
 };
 
 struct TlsOptions {

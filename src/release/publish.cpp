@@ -1,6 +1,7 @@
 #include "rcd/release/publish.hpp"
 
 #include "rcd/cache/planner.hpp"
+#include "rcd/exec/lock.hpp"
 #include "rcd/exec/process.hpp"
 #include "rcd/image/elf.hpp"
 #include "rcd/image/layout.hpp"
@@ -11,6 +12,7 @@
 #include "rcd/util/fs.hpp"
 #include "rcd/util/strings.hpp"
 
+#include <charconv>
 #include <chrono>
 #include <cstdlib>
 #include <fmt/format.h>
@@ -100,9 +102,17 @@ Result<image::ImageSpec> image_spec(const Project& project, const image::Platfor
     spec.platform = platform;
     spec.compression = options.compression;
     spec.mtime = repo.commit_time;
-    if (auto epoch = env("SOURCE_DATE_EPOCH");
-        epoch && epoch->find_first_not_of("0123456789") == std::string::npos)
-        spec.mtime = std::stoll(*epoch);
+    if (auto epoch = env("SOURCE_DATE_EPOCH")) {
+        long long seconds = 0;
+        auto [end, ec] = std::from_chars(epoch->data(), epoch->data() + epoch->size(), seconds);
+        if (epoch->empty() || ec != std::errc() || end != epoch->data() + epoch->size() ||
+            seconds < 0)
+            return fail(ExitCode::usage,
+                        fmt::format("SOURCE_DATE_EPOCH='{}' is not a number of seconds since 1970",
+                                    util::printable(*epoch, 40)),
+                        "unset it (rcd then uses the commit's time) or give whole seconds");
+        spec.mtime = seconds;
+    }
     const std::string& name = project.config.binary_name();
     const std::string in_image = binary_in_image(project.config);
     spec.app.push_back({in_image, std::move(binary), 0755});
@@ -512,6 +522,22 @@ Status check_clean(const Project& project, const PublishOptions& options) {
                 "commit or stash them, or pass --allow-dirty to tag <sha>-dirty");
 }
 
+Status check_unchanged(const Project& project, const PublishOptions& options) {
+    if (!project.repo || options.allow_dirty)
+        return {};
+    RCD_ASSIGN(auto now, git::inspect(project.dir));
+    if (now.commit == project.repo->commit && now.dirty_files == project.repo->dirty_files)
+        return {};
+    return fail(ExitCode::repository,
+                now.commit != project.repo->commit
+                    ? fmt::format("HEAD moved from {} to {} while rcd ran",
+                                  project.repo->commit.substr(0, 12), now.commit.substr(0, 12))
+                    : fmt::format("the working tree changed while rcd ran:\n  {}",
+                                  util::join(now.dirty_files, "\n  ")),
+                "the binary may not be the commit, so nothing was tagged or pushed; commit the "
+                "change and release again");
+}
+
 Result<std::filesystem::path> locate_binary(const Project& project) {
     RCD_ASSIGN(auto job, binary_stage(project));
     exec::Command command = job.command;
@@ -550,6 +576,14 @@ Result<BuiltImage> build_image(const Project& project, const PublishOptions& opt
     const auto started = Clock::now();
     BuiltImage built;
     RCD_ASSIGN(built.repository, image_repository(project, options));
+    // The binary is found (cargo may build it) with the target directory to itself, as the
+    // stages had it.
+    RCD_ASSIGN(auto lock,
+               exec::DirectoryLock::acquire(project.rcd_dir() / "lock", true, [&](long pid) {
+                   notify(fmt::format("waiting for another rcd (pid {}) "
+                                      "that is using {} ...",
+                                      pid, project.target_dir));
+               }));
     RCD_ASSIGN(auto binary, locate_binary(project));
     RCD_ASSIGN(auto triple, target_triple(project, binary));
     RCD_ASSIGN(auto platform, image::platform_from_triple(triple));
@@ -558,6 +592,7 @@ Result<BuiltImage> build_image(const Project& project, const PublishOptions& opt
     if (!executable)
         return std::unexpected(executable.error().with_context(binary.string()));
     RCD_ASSIGN(auto spec, image_spec(project, platform, std::move(bytes), options));
+    RCD_CHECK(check_unchanged(project, options));
     if (project.config.image.base != "scratch") {
         RCD_ASSIGN(built.base, pull_base(project.config.image.base, platform, options, notify));
         spec.base = built.base->base;

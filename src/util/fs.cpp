@@ -1,12 +1,15 @@
 #include "rcd/util/fs.hpp"
 
 #include <cerrno>
+#include <charconv>
+#include <csignal>
 #include <cstring>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <fmt/std.h>
 #include <fstream>
 #include <sstream>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace rcd::util {
@@ -25,6 +28,66 @@ Result<std::string> read_file(const std::filesystem::path& path) {
     std::ostringstream buffer;
     buffer << in.rdbuf();
     return buffer.str();
+}
+
+Result<std::string> read_config_file(const std::filesystem::path& path, std::size_t max_bytes) {
+    // O_NONBLOCK: opening a FIFO for reading would wait for a writer.
+    int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return fs_error("cannot read", path, errno);
+    struct stat st {};
+    ::fstat(fd, &st);
+    if (!S_ISREG(st.st_mode)) {
+        ::close(fd);
+        return fail(ExitCode::usage,
+                    fmt::format("{} is not a regular file (it is a {})", path,
+                                S_ISDIR(st.st_mode)    ? "directory"
+                                : S_ISFIFO(st.st_mode) ? "FIFO"
+                                                       : "special file"),
+                    "point at a YAML file");
+    }
+    if (static_cast<std::size_t>(st.st_size) > max_bytes) {
+        ::close(fd);
+        return fail(ExitCode::usage,
+                    fmt::format("{} is {} bytes, more than the {} a configuration file may have",
+                                path, st.st_size, max_bytes),
+                    "check that it is the right file");
+    }
+    std::string text(static_cast<std::size_t>(st.st_size), '\0');
+    std::size_t got = 0;
+    while (got < text.size()) {
+        ssize_t n = ::read(fd, text.data() + got, text.size() - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += static_cast<std::size_t>(n);
+    }
+    ::close(fd);
+    text.resize(got);
+    return text;
+}
+
+int remove_stale(const std::filesystem::path& dir, std::string_view prefix) {
+    int removed = 0;
+    std::error_code ec;
+    for (auto it = std::filesystem::directory_iterator(dir, ec);
+         !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (!name.starts_with(prefix))
+            continue;
+        long pid = 0;
+        auto digits = std::string_view(name).substr(prefix.size());
+        auto [end, parsed] = std::from_chars(digits.data(), digits.data() + digits.size(), pid);
+        if (parsed != std::errc() || end == digits.data() || *end != '-' || pid <= 0)
+            continue;
+        if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM)
+            continue; // that run is still at work
+        std::error_code ignored;
+        if (std::filesystem::remove_all(it->path(), ignored) > 0)
+            ++removed;
+    }
+    return removed;
 }
 
 Status create_directories(const std::filesystem::path& path) {

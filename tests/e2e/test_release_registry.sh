@@ -156,6 +156,11 @@ test_commit_tag_naming_another_revision_is_refused_until_force() {
   release_json "$x" --force || { cat "$WORK/err"; return 1; }
   assert_eq pushed "$(json "$WORK/doc" .image.status)" "status with --force"
   assert_eq "$(json "$WORK/doc" .image.digest)" "$(skopeo inspect --tls-verify=false "docker://$REG/team/fixture-service:$sha" | jq -r .Digest)" "forced"
+  # A --tag that looks like a commit is as immutable as the commit tag.
+  rc=0
+  release_json "$y" --no-latest --tag "$sha" || rc=$?
+  assert_eq 4 "$rc" "--tag <sha> naming another image"
+  assert_contains "$(cat "$WORK/err")" "$REG/team/fixture-service:$sha already names" "--tag <sha> message"
 }
 
 test_failed_check_moves_nothing() {

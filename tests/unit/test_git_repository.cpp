@@ -106,3 +106,26 @@ TEST_CASE("an untracked directory is one dirty entry with its number of files") 
     CHECK(dirty->dirty_files ==
           std::vector<std::string>{"a.txt", "image/ (37 files)", "single/ (1 file)"});
 }
+
+TEST_CASE("a submodule with changes of its own makes the tree dirty") {
+    TempRepo sub;
+    REQUIRE(sub.git("init -q") == 0);
+    sub.write("lib.rs", "pub fn f() {}\n");
+    REQUIRE(sub.git("add lib.rs") == 0);
+    REQUIRE(sub.git("commit -qm sub") == 0);
+    TempRepo temp;
+    REQUIRE(temp.git("init -q") == 0);
+    temp.write("a.txt", "a\n");
+    REQUIRE(temp.git("add a.txt") == 0);
+    REQUIRE(temp.git("-c protocol.file.allow=always submodule add -q '" + sub.dir.string() +
+                     "' vendor/sub") == 0);
+    REQUIRE(temp.git("commit -qm with-submodule") == 0);
+    auto clean = git::inspect(temp.dir);
+    REQUIRE(clean);
+    CHECK_FALSE(clean->dirty());
+
+    std::ofstream(temp.dir / "vendor/sub/lib.rs") << "pub fn f() { changed() }\n";
+    auto dirty = git::inspect(temp.dir);
+    REQUIRE(dirty);
+    CHECK(dirty->dirty_files == std::vector<std::string>{"vendor/sub"});
+}

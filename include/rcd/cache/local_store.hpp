@@ -68,6 +68,10 @@ class LocalStore {
     // Returns the bytes freed.
     Result<std::int64_t> prune(std::int64_t max_bytes) const;
 
+    // Removes what killed runs left: incoming downloads and saves, and cook directories in the
+    // temporary directory. prune() does it first.
+    void remove_leftovers() const;
+
   private:
     std::filesystem::path blob_path(const std::string& digest) const;
     std::filesystem::path key_path(const std::string& key) const;

@@ -62,6 +62,10 @@ std::vector<std::string> release_tags(const git::RepoState& repo, const PublishO
 // Refuses a dirty tree (exit 3, listing at most 20 paths) unless --allow-dirty.
 Status check_clean(const Project& project, const PublishOptions& options);
 
+// The tree is still what rcd saw when it started (the same HEAD, the same changes): exit 3
+// otherwise, unless --allow-dirty. build_image asks after the binary is found, before any tag.
+Status check_unchanged(const Project& project, const PublishOptions& options);
+
 // Where the binary goes in the image: /usr/local/bin/<binary>.
 std::string binary_in_image(const pipeline::RepoConfig& config);
 
