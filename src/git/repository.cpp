@@ -125,6 +125,41 @@ std::string strip_credentials(const std::string& url) {
     return url.substr(0, authority_start) + url.substr(at + 1);
 }
 
+Result<std::vector<std::string>> untracked_files(const std::filesystem::path& root,
+                                                 const std::string& path) {
+    static Library library;
+    git_repository* raw_repo = nullptr;
+    if (git_repository_open_ext(&raw_repo, root.c_str(), 0, nullptr) != 0)
+        return fail(ExitCode::repository, fmt::format("{} is not inside a git repository", root),
+                    "run 'git init' and commit");
+    Owned<git_repository, git_repository_free> repo(raw_repo);
+    git_status_options options = GIT_STATUS_OPTIONS_INIT;
+    options.show = GIT_STATUS_SHOW_WORKDIR_ONLY;
+    options.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_INCLUDE_IGNORED |
+                    GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS | GIT_STATUS_OPT_RECURSE_IGNORED_DIRS |
+                    GIT_STATUS_OPT_DISABLE_PATHSPEC_MATCH;
+    std::string spec = path == "." ? "" : path;
+    char* specs[] = {spec.data()};
+    options.pathspec = {specs, spec.empty() ? 0U : 1U};
+    git_status_list* raw_status = nullptr;
+    if (git_status_list_new(&raw_status, repo.get(), &options) != 0)
+        return fail(ExitCode::repository, fmt::format("cannot read git status: {}", last_error()),
+                    "check the repository with 'git status'");
+    Owned<git_status_list, git_status_list_free> status(raw_status);
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < git_status_list_entrycount(status.get()); ++i) {
+        const git_status_entry* entry = git_status_byindex(status.get(), i);
+        if (!(entry->status & (GIT_STATUS_WT_NEW | GIT_STATUS_IGNORED)) ||
+            !entry->index_to_workdir || !entry->index_to_workdir->new_file.path)
+            continue;
+        std::string name = entry->index_to_workdir->new_file.path;
+        if (spec.empty() || name == spec || name.starts_with(spec + "/") ||
+            (spec.ends_with('/') && name.starts_with(spec)))
+            out.push_back(std::move(name));
+    }
+    return out;
+}
+
 Result<RepoState> inspect(const std::filesystem::path& dir) {
     static Library library;
     git_repository* raw_repo = nullptr;

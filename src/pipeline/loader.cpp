@@ -167,6 +167,15 @@ Result<ImageConfig> parse_image(const YamlReader& reader, const YAML::Node& node
                 FileCopy copy;
                 RCD_ASSIGN(copy.src, reader.string(item["src"], "src"));
                 RCD_ASSIGN(copy.dst, reader.string(item["dst"], "dst"));
+                const std::filesystem::path src(copy.src);
+                const bool climbs = std::any_of(src.begin(), src.end(),
+                                                [](const auto& part) { return part == ".."; });
+                if (copy.src.empty() || src.is_absolute() || climbs)
+                    return reader.error_at(
+                        item["src"],
+                        fmt::format("'src' must be a path inside the repository, not '{}'",
+                                    copy.src),
+                        "give it relative to the repository's root, without '..'");
                 if (copy.dst.empty() || copy.dst.front() != '/')
                     return reader.error_at(item["dst"],
                                            fmt::format("'dst' must be an absolute path in the "

@@ -96,7 +96,8 @@ std::vector<image::ImageFile> user_database() {
 
 // What goes into the image, from rcd.yaml, the commit and the built binary.
 Result<image::ImageSpec> image_spec(const Project& project, const image::Platform& platform,
-                                    std::string binary, const PublishOptions& options) {
+                                    std::string binary, const PublishOptions& options,
+                                    const Notify& notify) {
     const git::RepoState& repo = *project.repo;
     image::ImageSpec spec;
     spec.platform = platform;
@@ -121,6 +122,22 @@ Result<image::ImageSpec> image_spec(const Project& project, const image::Platfor
         for (auto& file : user_database())
             spec.app.push_back(std::move(file));
     for (const auto& copy : config.files) {
+        // A link may still lead out of the repository: where it resolves is what counts.
+        std::error_code ec;
+        const auto inside = std::filesystem::weakly_canonical(repo.root, ec);
+        const auto resolved = std::filesystem::weakly_canonical(project.dir / copy.src, ec);
+        auto rel = resolved.lexically_relative(inside);
+        if (ec || rel.empty() || *rel.begin() == "..")
+            return fail(ExitCode::usage,
+                        fmt::format("image.files: '{}' resolves to {}, outside the repository",
+                                    copy.src, resolved),
+                        "copy what the image needs into the repository and commit it");
+        if (auto untracked = git::untracked_files(repo.root, rel.generic_string());
+            untracked && !untracked->empty() && notify)
+            notify(fmt::format("warning: image.files: {} {} not committed (untracked or ignored "
+                               "by git), so the image is not only the commit",
+                               util::join(*untracked, ", "),
+                               untracked->size() == 1 ? "is" : "are"));
         RCD_ASSIGN(auto files, image::collect_files(project.dir / copy.src, copy.dst));
         spec.files.insert(spec.files.end(), files.begin(), files.end());
     }
@@ -591,7 +608,7 @@ Result<BuiltImage> build_image(const Project& project, const PublishOptions& opt
     auto executable = image::read_executable(bytes);
     if (!executable)
         return std::unexpected(executable.error().with_context(binary.string()));
-    RCD_ASSIGN(auto spec, image_spec(project, platform, std::move(bytes), options));
+    RCD_ASSIGN(auto spec, image_spec(project, platform, std::move(bytes), options, notify));
     RCD_CHECK(check_unchanged(project, options));
     if (project.config.image.base != "scratch") {
         RCD_ASSIGN(built.base, pull_base(project.config.image.base, platform, options, notify));

@@ -2,6 +2,7 @@
 
 #include "temp_dir.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fstream>
@@ -128,4 +129,25 @@ TEST_CASE("a submodule with changes of its own makes the tree dirty") {
     auto dirty = git::inspect(temp.dir);
     REQUIRE(dirty);
     CHECK(dirty->dirty_files == std::vector<std::string>{"vendor/sub"});
+}
+
+TEST_CASE("files git does not track are found beneath a path: untracked and ignored") {
+    TempRepo temp;
+    REQUIRE(temp.git("init -q") == 0);
+    std::filesystem::create_directories(temp.dir / "config");
+    temp.write("config/app.toml", "a\n");
+    temp.write(".gitignore", "*.secret\n");
+    REQUIRE(temp.git("add config/app.toml .gitignore") == 0);
+    REQUIRE(temp.git("commit -qm c") == 0);
+    CHECK(git::untracked_files(temp.dir, "config").value().empty());
+    temp.write("config/new.toml", "n\n");
+    temp.write("config/key.secret", "k\n");
+    temp.write("other.txt", "o\n");
+    auto found = git::untracked_files(temp.dir, "config");
+    REQUIRE(found);
+    std::sort(found->begin(), found->end());
+    CHECK(*found == std::vector<std::string>{"config/key.secret", "config/new.toml"});
+    CHECK(git::untracked_files(temp.dir, "config/app.toml").value().empty());
+    CHECK(git::untracked_files(temp.dir, "config/key.secret").value() ==
+          std::vector<std::string>{"config/key.secret"});
 }

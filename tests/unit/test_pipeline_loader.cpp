@@ -1,6 +1,7 @@
 #include "rcd/pipeline/loader.hpp"
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 using namespace rcd;
 using namespace rcd::pipeline;
@@ -244,4 +245,21 @@ TEST_CASE("a missing rcd.yaml points at rcd init") {
     CHECK(config.error().code == ExitCode::usage);
     CHECK(config.error().message == "no rcd.yaml found at /nonexistent/dir/rcd.yaml");
     CHECK(config.error().hint.find("rcd init") != std::string::npos);
+}
+
+TEST_CASE("image.files sources stay inside the repository") {
+    for (const char* src : {"/etc/shadow", "../secrets", "config/../../x", "''"}) {
+        INFO(src);
+        auto config = parse_repo_config(
+            fmt::format(
+                "name: x\nlanguage: rust\nimage:\n  files:\n    - {{src: {}, dst: /etc/x}}\n", src),
+            "rcd.yaml");
+        REQUIRE_FALSE(config);
+        CHECK(config.error().code == ExitCode::usage);
+        CHECK(config.error().message.find("rcd.yaml:5") != std::string::npos);
+        CHECK(config.error().message.find("inside the repository") != std::string::npos);
+    }
+    CHECK(parse_repo_config(
+        "name: x\nlanguage: rust\nimage:\n  files:\n    - {src: config/app.toml, dst: /etc/x}\n",
+        "rcd.yaml"));
 }

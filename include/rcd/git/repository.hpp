@@ -27,6 +27,11 @@ struct RepoState {
 // Exit code 3 when `dir` is not inside a git work tree or HEAD has no commit yet.
 Result<RepoState> inspect(const std::filesystem::path& dir);
 
+// The files at or beneath `path` (relative to the work tree `root`) that git does not track:
+// untracked or ignored.
+Result<std::vector<std::string>> untracked_files(const std::filesystem::path& root,
+                                                 const std::string& path);
+
 // "https://user:token@host/x.git" -> "https://host/x.git"; other forms unchanged.
 std::string strip_credentials(const std::string& url);
 
