@@ -157,6 +157,12 @@ Result<std::shared_ptr<Client>> Client::connect(const std::string& registry,
                                         nullptr,
                                         std::chrono::steady_clock::now() + options.deadline},
                             tls);
+        if (!probe && probe.error().timed_out) // it accepts connections but does not answer
+            return fail(ExitCode::registry,
+                        fmt::format("no timely answer from registry {} (GET /v2/): {}", registry,
+                                    probe.error().message),
+                        "the registry accepts connections but does not answer in time; check "
+                        "its health and the network");
         if (!probe && probe.error().tls_mismatch) {
             base_url = "http://" + host;
             if (options.log)
