@@ -6,8 +6,12 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
 scripts/install-deps.sh
-cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DRCD_TESTS=OFF >/dev/null
-cmake --build build/release
+# RCD_DEMO_BIN: an rcd built already (the test suite's), instead of a Release build.
+rcd=${RCD_DEMO_BIN:-build/release/rcd}
+if [ -z "${RCD_DEMO_BIN:-}" ]; then
+  cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DRCD_TESTS=OFF >/dev/null
+  cmake --build build/release
+fi
 
 work=$(mktemp -d /tmp/rcd-demo.XXXXXX)
 port=${RCD_DEMO_PORT:-5000}
@@ -34,7 +38,7 @@ git -C "$work/hello-api" add -A
 git -C "$work/hello-api" -c user.name=rcd -c user.email=rcd@example.com commit -q -m "hello-api"
 
 echo "rcd demo: releasing $work/hello-api into 127.0.0.1:$port" >&2
-build/release/rcd -C "$work/hello-api" release --registry "127.0.0.1:$port/demo"
+"$rcd" -C "$work/hello-api" release --registry "127.0.0.1:$port/demo"
 echo "rcd demo: the registry now has:" >&2
 curl -s "http://127.0.0.1:$port/v2/demo/hello-api/tags/list"
 echo

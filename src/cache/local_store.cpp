@@ -47,10 +47,7 @@ std::filesystem::path LocalStore::key_path(const std::string& key) const {
     return root_ / "keys" / (key + ".json");
 }
 
-namespace {
-
-// An index file's entry, every field checked: its digest names a file.
-std::optional<CacheEntry> parse_index(const std::string& key, const std::string& text) {
+std::optional<CacheEntry> parse_index_entry(const std::string& key, const std::string& text) {
     auto doc = nlohmann::json::parse(text, nullptr, false);
     if (!doc.is_object())
         return std::nullopt;
@@ -65,8 +62,6 @@ std::optional<CacheEntry> parse_index(const std::string& key, const std::string&
                       profile == doc.end() ? "" : profile->get<std::string>()};
 }
 
-} // namespace
-
 Result<std::optional<CacheEntry>> LocalStore::find(const std::string& key, bool mark_used) const {
     std::error_code ec;
     if (!util::is_sha256_hex(key))
@@ -76,7 +71,7 @@ Result<std::optional<CacheEntry>> LocalStore::find(const std::string& key, bool 
     if (!std::filesystem::exists(file, ec))
         return std::optional<CacheEntry>{};
     RCD_ASSIGN(auto text, util::read_file(file));
-    auto entry = parse_index(key, text);
+    auto entry = parse_index_entry(key, text);
     if (!entry) {
         std::filesystem::remove(file, ec); // the file is this key's own: nothing else goes
         return fail(ExitCode::filesystem,
@@ -185,7 +180,7 @@ Result<std::int64_t> LocalStore::prune(std::int64_t max_bytes) const {
     std::error_code ec;
     for (const auto& entry : std::filesystem::directory_iterator(root_ / "keys", ec)) {
         auto text = util::read_file(entry.path());
-        auto parsed = parse_index(entry.path().stem().string(), text.value_or(""));
+        auto parsed = parse_index_entry(entry.path().stem().string(), text.value_or(""));
         if (!parsed) // what an index file says never names a file to delete
             continue;
         items.push_back({entry.path(), entry.last_write_time(ec), parsed->digest, parsed->size});

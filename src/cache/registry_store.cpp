@@ -127,19 +127,13 @@ std::string merge_cache_index(const std::string& current, const nlohmann::json& 
         .dump();
 }
 
-Result<std::optional<RemoteLayer>> find_remote(registry::Client& client, const std::string& repo,
-                                               const std::string& key) {
-    using Found = std::optional<RemoteLayer>;
-    RCD_ASSIGN(auto digest, client.manifest_digest(repo, cache_tag(key)));
-    if (!digest)
-        return Found{};
-    RCD_ASSIGN(auto manifest, client.get_manifest(repo, cache_tag(key)));
-    auto doc = nlohmann::json::parse(manifest.body, nullptr, false);
+std::optional<RemoteLayer> parse_cache_manifest(const std::string& body, const std::string& key) {
+    auto doc = nlohmann::json::parse(body, nullptr, false);
     auto meta = annotations_of(doc);
     // A tag names a key prefix: another key with the same prefix is a miss, not a hit.
     if (!meta || meta->key != key || !doc.contains("layers") || !doc["layers"].is_array() ||
         doc["layers"].size() != 1 || !doc["layers"][0].is_object())
-        return Found{};
+        return std::nullopt;
     // The digest names a file and the size bounds the download: both are checked first.
     const auto& layer = doc["layers"][0];
     auto layer_digest = layer.find("digest");
@@ -147,8 +141,17 @@ Result<std::optional<RemoteLayer>> find_remote(registry::Client& client, const s
     if (layer_digest == layer.end() || !layer_digest->is_string() ||
         !util::is_sha256_digest(layer_digest->get<std::string>()) || size == layer.end() ||
         !size->is_number_unsigned())
-        return Found{};
-    return Found{{*meta, layer_digest->get<std::string>(), size->get<std::int64_t>()}};
+        return std::nullopt;
+    return RemoteLayer{*meta, layer_digest->get<std::string>(), size->get<std::int64_t>()};
+}
+
+Result<std::optional<RemoteLayer>> find_remote(registry::Client& client, const std::string& repo,
+                                               const std::string& key) {
+    RCD_ASSIGN(auto digest, client.manifest_digest(repo, cache_tag(key)));
+    if (!digest)
+        return std::optional<RemoteLayer>{};
+    RCD_ASSIGN(auto manifest, client.get_manifest(repo, cache_tag(key)));
+    return parse_cache_manifest(manifest.body, key);
 }
 
 Result<bool> has_remote(registry::Client& client, const std::string& repo, const std::string& key) {

@@ -36,37 +36,6 @@ bool retryable_status(long status) {
     return status == 408 || status == 429 || status >= 500;
 }
 
-// WWW-Authenticate: Bearer realm="https://auth/token",service="registry",scope="..."
-std::map<std::string, std::string> challenge_params(const std::string& header) {
-    std::map<std::string, std::string> out;
-    auto space = header.find(' ');
-    out["scheme"] = header.substr(0, space);
-    std::size_t i = space == std::string::npos ? header.size() : space + 1;
-    while (i < header.size()) {
-        auto eq = header.find('=', i);
-        if (eq == std::string::npos)
-            break;
-        std::string key = header.substr(i, eq - i);
-        key.erase(0, key.find_first_not_of(" ,"));
-        std::string value;
-        std::size_t j = eq + 1;
-        if (j < header.size() && header[j] == '"') {
-            auto close = header.find('"', j + 1);
-            value = header.substr(j + 1, close - j - 1);
-            j = close == std::string::npos ? header.size() : close + 1;
-        } else {
-            auto comma = header.find(',', j);
-            value = header.substr(j, comma - j);
-            j = comma == std::string::npos ? header.size() : comma;
-        }
-        std::transform(key.begin(), key.end(), key.begin(),
-                       [](unsigned char c) { return std::tolower(c); });
-        out[key] = value;
-        i = j + 1;
-    }
-    return out;
-}
-
 // The registry's own words, from its JSON error body, made safe for a terminal.
 std::string error_text(long status, const std::string& body) {
     auto doc = nlohmann::json::parse(body, nullptr, false);
@@ -225,7 +194,7 @@ std::optional<std::string> Client::auth_header(const std::string& scope) {
 }
 
 Status Client::authenticate(const std::string& challenge, const std::string& scope) {
-    auto params = challenge_params(challenge);
+    auto params = detail::parse_challenge(challenge);
     std::string scheme = params["scheme"];
     std::transform(scheme.begin(), scheme.end(), scheme.begin(),
                    [](unsigned char c) { return std::tolower(c); });

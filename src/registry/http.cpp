@@ -328,6 +328,37 @@ std::string printable_url(std::string_view url) {
     return out;
 }
 
+// WWW-Authenticate: Bearer realm="https://auth/token",service="registry",scope="..."
+std::map<std::string, std::string> parse_challenge(const std::string& header) {
+    std::map<std::string, std::string> out;
+    auto space = header.find(' ');
+    out["scheme"] = header.substr(0, space);
+    std::size_t i = space == std::string::npos ? header.size() : space + 1;
+    while (i < header.size()) {
+        auto eq = header.find('=', i);
+        if (eq == std::string::npos)
+            break;
+        std::string key = header.substr(i, eq - i);
+        key.erase(0, key.find_first_not_of(" ,"));
+        std::string value;
+        std::size_t j = eq + 1;
+        if (j < header.size() && header[j] == '"') {
+            auto close = header.find('"', j + 1);
+            value = header.substr(j + 1, close - j - 1);
+            j = close == std::string::npos ? header.size() : close + 1;
+        } else {
+            auto comma = header.find(',', j);
+            value = header.substr(j, comma - j);
+            j = comma == std::string::npos ? header.size() : comma;
+        }
+        std::transform(key.begin(), key.end(), key.begin(),
+                       [](unsigned char c) { return std::tolower(c); });
+        out[key] = value;
+        i = j + 1;
+    }
+    return out;
+}
+
 std::string base64(std::string_view data) {
     std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
     int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),

@@ -93,6 +93,10 @@ std::string resolve_url(const std::string& base, const std::string& location);
 // `url` without userinfo and without its query string: fit to print.
 std::string printable_url(std::string_view url);
 
+// A WWW-Authenticate header's scheme (as "scheme") and its parameters, names in lower case:
+// Bearer realm="https://auth/token",service="registry",scope="..."
+std::map<std::string, std::string> parse_challenge(const std::string& header);
+
 std::string base64(std::string_view data);
 std::string url_escape(std::string_view text);
 

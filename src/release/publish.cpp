@@ -10,6 +10,7 @@
 #include "rcd/release/startable.hpp"
 #include "rcd/util/duration.hpp"
 #include "rcd/util/fs.hpp"
+#include "rcd/util/hash.hpp"
 #include "rcd/util/strings.hpp"
 
 #include <charconv>
@@ -429,6 +430,12 @@ Result<PulledBase> pull_base(const std::string& reference, const image::Platform
                 if (p.value("os", "") == platform.os &&
                     p.value("architecture", "") == platform.architecture) {
                     chosen = m.at("digest");
+                    if (!util::is_sha256_digest(*chosen))
+                        return fail(ExitCode::registry,
+                                    fmt::format("base image {}: its index names '{}', not a "
+                                                "digest",
+                                                reference, util::printable(*chosen, 80)),
+                                    "check the base image reference");
                     break;
                 }
             }
@@ -442,11 +449,22 @@ Result<PulledBase> pull_base(const std::string& reference, const image::Platform
         }
         PulledBase pulled{{}, ref, client};
         pulled.base.reference = reference;
-        for (const auto& layer : doc.at("layers"))
-            pulled.base.layers.push_back(
-                {layer.at("mediaType"), layer.at("digest"), layer.at("size")});
-        RCD_ASSIGN(auto config_text,
-                   client->get_blob(ref.repository, doc.at("config").at("digest")));
+        // Digests from the registry name URLs and files: each is checked before it is used.
+        auto checked_digest = [&](const nlohmann::json& descriptor) -> Result<std::string> {
+            std::string digest = descriptor.at("digest").get<std::string>();
+            if (!util::is_sha256_digest(digest) || descriptor.at("size").get<std::int64_t>() < 0)
+                return fail(ExitCode::registry,
+                            fmt::format("base image {}: a descriptor names '{}', not a digest",
+                                        reference, util::printable(digest, 80)),
+                            "check the base image reference");
+            return digest;
+        };
+        for (const auto& layer : doc.at("layers")) {
+            RCD_ASSIGN(auto digest, checked_digest(layer));
+            pulled.base.layers.push_back({layer.at("mediaType"), digest, layer.at("size")});
+        }
+        RCD_ASSIGN(auto config_digest, checked_digest(doc.at("config")));
+        RCD_ASSIGN(auto config_text, client->get_blob(ref.repository, config_digest));
         auto config = nlohmann::json::parse(config_text);
         pulled.base.diff_ids = config.at("rootfs").at("diff_ids").get<std::vector<std::string>>();
         if (config.contains("config") && config["config"].contains("Env") &&

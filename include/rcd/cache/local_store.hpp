@@ -21,6 +21,10 @@ struct CacheEntry {
     std::string profile;
 };
 
+// An index file's entry (keys/<key>.json), every field checked, since its digest names a file;
+// nothing when it is damaged.
+std::optional<CacheEntry> parse_index_entry(const std::string& key, const std::string& text);
+
 class LocalStore {
   public:
     explicit LocalStore(std::filesystem::path root) : root_(std::move(root)) {}

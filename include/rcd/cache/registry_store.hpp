@@ -49,6 +49,10 @@ struct RemoteLayer {
     std::int64_t size = 0;
 };
 
+// What a cache manifest says, if it is one of exactly this key, with a layer whose digest and
+// size are well-formed (they name a file and bound a download).
+std::optional<RemoteLayer> parse_cache_manifest(const std::string& body, const std::string& key);
+
 // `cache-<key prefix>`, if it holds exactly this key.
 Result<std::optional<RemoteLayer>> find_remote(registry::Client& client, const std::string& repo,
                                                const std::string& key);
