@@ -13,6 +13,8 @@ PACKAGES=(
   skopeo umoci oci-image-tool podman runc python3-jwt python3-cryptography zstd libxml2-utils man-db
   # tests/e2e/doc_examples.py reads the CI examples' YAML
   python3-yaml
+  # the libFuzzer targets (scripts/fuzz.sh): clang 16 and its fuzzer runtime
+  clang-16 libclang-rt-16-dev
   # objcopy: the dependency cache stores build scripts and proc macros without debug info
   binutils
   # crates of the dependency-cache fixture (tests/fixtures/deps-workspace), from Debian

@@ -372,8 +372,11 @@ class FileWriters {
     // False once a write failed: finish() says why.
     bool write(File file) {
         std::unique_lock lock(mutex_);
+        // Bounded in files too: each holds its directory open until it is written.
+        constexpr std::size_t kMaxFiles = 256;
         changed_.wait(lock, [&] {
-            return error_ || queued_ == 0 || queued_ + file.data.size <= max_queued_;
+            return error_ || queued_ == 0 ||
+                   (queued_ + file.data.size <= max_queued_ && pending_ < kMaxFiles);
         });
         if (error_)
             return false;
