@@ -35,3 +35,5 @@ scripts/fuzz.sh 60
 
 echo "== unit, end-to-end and fault tests"
 ctest --test-dir build/ci --output-on-failure -j 2
+echo "== the fault suite's table"
+cat build/ci/fault-table.txt

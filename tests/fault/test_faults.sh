@@ -281,7 +281,9 @@ wait "$HANG"
 cat "$WORK/hang.txt"
 if [ "$(cat "$WORK/hang.rc")" = 0 ]; then PASSES=$((PASSES + 1)); else FAILURES=$((FAILURES + 1)); fi
 echo
-printf '%-44s %6s  %-44s %s\n' "part" "runs" "outcomes" "losses" "----" "----" "--------" "------"
-cat "$TABLE"
+{
+  printf '%-44s %6s  %-44s %s\n' "part" "runs" "outcomes" "losses" "----" "----" "--------" "------"
+  cat "$TABLE"
+} | tee "${FAULT_TABLE:-/dev/null}"
 echo
 finish
