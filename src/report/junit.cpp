@@ -71,17 +71,20 @@ std::string xml_escape(std::string_view text) {
 
 std::vector<TestSuite> parse_libtest(std::string_view output) {
     std::vector<TestSuite> suites;
-    TestCase* capturing = nullptr; // the failure whose "---- NAME stdout ----" block is open
+    // The failure whose "---- NAME stdout ----" block is open, by its index in the last suite:
+    // a test line may still follow and grow the vector.
+    constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+    std::size_t capturing = kNone;
     for (const auto& raw : util::split(output, '\n')) {
         std::string line = raw.ends_with('\r') ? raw.substr(0, raw.size() - 1) : raw;
         if (auto suite = running_suite(line)) {
             suites.push_back({*suite, {}, std::nullopt});
-            capturing = nullptr;
+            capturing = kNone;
             continue;
         }
         if (auto trimmed = util::trim(line); trimmed.starts_with("Doc-tests ")) {
             suites.push_back({trimmed.substr(10) + " (doc tests)", {}, std::nullopt});
-            capturing = nullptr;
+            capturing = kNone;
             continue;
         }
         if (suites.empty())
@@ -99,20 +102,20 @@ std::vector<TestSuite> parse_libtest(std::string_view output) {
             for (const char* tail : {" stdout", " stderr"})
                 if (name.ends_with(tail))
                     name.resize(name.size() - 7);
-            capturing = nullptr;
-            for (auto& c : suite.cases)
-                if (c.name == name)
-                    capturing = &c;
+            capturing = kNone;
+            for (std::size_t i = 0; i < suite.cases.size(); ++i)
+                if (suite.cases[i].name == name)
+                    capturing = i;
             continue;
         }
         if (line == "failures:" || line.starts_with("test result:")) {
-            capturing = nullptr;
+            capturing = kNone;
             if (auto at = line.find("finished in "); at != std::string::npos)
                 suite.seconds = std::strtod(line.c_str() + at + 12, nullptr);
             continue;
         }
-        if (capturing)
-            capturing->output += line + "\n";
+        if (capturing != kNone)
+            suite.cases[capturing].output += line + "\n";
     }
     return suites;
 }

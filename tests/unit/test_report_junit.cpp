@@ -73,3 +73,19 @@ TEST_CASE("text XML cannot hold is dropped, and nothing at all is an empty docum
     CHECK(xml.find("red") != std::string::npos);
     CHECK(junit_xml({}).find("tests=\"0\"") != std::string::npos);
 }
+
+TEST_CASE("a test line after a failure's output block is kept apart from that output") {
+    // Found by fuzz_libtest: a result line between "---- x stdout ----" and its output grew
+    // the list the open block pointed into.
+    std::string out = "     Running unittests src/lib.rs (target/debug/deps/app-1)\n"
+                      "test a ... FAILED\n"
+                      "---- a stdout ----\n"
+                      "first line\n";
+    for (int i = 0; i < 64; ++i)
+        out += "test t" + std::to_string(i) + " ... ok\n";
+    out += "second line\n";
+    auto suites = report::parse_libtest(out);
+    REQUIRE(suites.size() == 1);
+    REQUIRE(suites[0].cases.size() == 65);
+    CHECK(suites[0].cases[0].output.starts_with("first line\nsecond line\n"));
+}
