@@ -69,7 +69,8 @@ TEST_CASE("text from outside reaches a terminal with its controls shown, not obe
     CHECK(rcd::util::printable("plain words: fine") == "plain words: fine");
     CHECK(rcd::util::printable("red \x1b[31mALERT\x1b[0m") == "red \\x1b[31mALERT\\x1b[0m");
     CHECK(rcd::util::printable("two\nlines\rback") == "two\\nlines\\x0dback");
-    CHECK(rcd::util::printable("\xc2\x9b" "2J clear") == "\\u009b2J clear"); // CSI as UTF-8
-    CHECK(rcd::util::printable("caf\xc3\xa9") == "caf\xc3\xa9");            // other UTF-8 passes
+    CHECK(rcd::util::printable("\xc2\x9b"
+                               "2J clear") == "\\u009b2J clear"); // CSI as UTF-8
+    CHECK(rcd::util::printable("caf\xc3\xa9") == "caf\xc3\xa9");  // other UTF-8 passes
     CHECK(rcd::util::printable(std::string(1000, 'x'), 10) == "xxxxxxxxxx...");
 }
