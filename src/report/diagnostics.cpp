@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <type_traits>
 
 namespace rcd::report {
 
@@ -43,6 +44,29 @@ std::string escape_annotation_property(std::string_view text) {
     return escape(text, true);
 }
 
+namespace {
+
+// A field of cargo's JSON, or `fallback` when it is missing or of another type: the fuzzer
+// found that a mistyped field threw.
+template <typename T> T field(const nlohmann::json& object, const char* name, T fallback) {
+    auto it = object.find(name);
+    if (it == object.end())
+        return fallback;
+    if constexpr (std::is_same_v<T, std::string>) {
+        if (!it->is_string())
+            return fallback;
+    } else if constexpr (std::is_same_v<T, bool>) {
+        if (!it->is_boolean())
+            return fallback;
+    } else {
+        if (!it->is_number_integer())
+            return fallback;
+    }
+    return it->get<T>();
+}
+
+} // namespace
+
 CargoLine parse_cargo_line(std::string_view line) {
     if (!line.starts_with("{\"reason\""))
         return {false, std::string(line), std::nullopt};
@@ -51,27 +75,27 @@ CargoLine parse_cargo_line(std::string_view line) {
         return {false, std::string(line), std::nullopt};
     CargoLine out;
     out.message = true;
-    if (doc.value("reason", "") != "compiler-message" || !doc.contains("message") ||
+    if (field<std::string>(doc, "reason", "") != "compiler-message" || !doc.contains("message") ||
         !doc["message"].is_object())
         return out; // artifacts, build scripts, build-finished: cargo prints none of them
     const auto& message = doc["message"];
     if (message.contains("rendered") && message["rendered"].is_string())
         out.text = message["rendered"].get<std::string>();
     Diagnostic d;
-    d.level = message.value("level", "");
-    d.message = message.value("message", "");
+    d.level = field<std::string>(message, "level", "");
+    d.message = field<std::string>(message, "message", "");
     d.rendered = out.text;
     if (message.contains("code") && message["code"].is_object())
-        d.code = message["code"].value("code", "");
+        d.code = field<std::string>(message["code"], "code", "");
     if (message.contains("spans") && message["spans"].is_array())
         for (const auto& span : message["spans"]) {
-            if (!span.is_object() || !span.value("is_primary", false))
+            if (!span.is_object() || !field(span, "is_primary", false))
                 continue;
-            d.file = span.value("file_name", "");
-            d.line = span.value("line_start", 0);
-            d.column = span.value("column_start", 0);
-            d.end_line = span.value("line_end", 0);
-            d.end_column = span.value("column_end", 0);
+            d.file = field<std::string>(span, "file_name", "");
+            d.line = field(span, "line_start", 0);
+            d.column = field(span, "column_start", 0);
+            d.end_line = field(span, "line_end", 0);
+            d.end_column = field(span, "column_end", 0);
             out.diagnostic = d;
             break;
         }

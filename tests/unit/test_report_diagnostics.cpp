@@ -85,3 +85,15 @@ TEST_CASE("libtest's panic lines give the test, the file and the position") {
     REQUIRE(dependency);
     CHECK_FALSE(panic_annotation(*dependency, ""));
 }
+
+TEST_CASE("a cargo message with fields of other types is read as far as it goes") {
+    // Found by fuzz_libtest: "level" as an array threw out of parse_cargo_line.
+    auto line = rcd::report::parse_cargo_line(
+        R"({"reason":"compiler-message","message":{"level":[1],"message":7,"spans":[{"is_primary":true,"file_name":["x"],"line_start":"3"}],"rendered":"error"}})");
+    CHECK(line.message);
+    CHECK(line.text == "error");
+    REQUIRE(line.diagnostic);
+    CHECK(line.diagnostic->level.empty());
+    CHECK(line.diagnostic->file.empty());
+    CHECK(line.diagnostic->line == 0);
+}
