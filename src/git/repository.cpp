@@ -125,14 +125,24 @@ std::string strip_credentials(const std::string& url) {
     return url.substr(0, authority_start) + url.substr(at + 1);
 }
 
-Result<std::vector<std::string>> untracked_files(const std::filesystem::path& root,
-                                                 const std::string& path) {
+namespace {
+
+// The repository `dir` is in (exit 3 when it is in none).
+Result<Owned<git_repository, git_repository_free>>
+open_repository(const std::filesystem::path& dir) {
     static Library library;
     git_repository* raw_repo = nullptr;
-    if (git_repository_open_ext(&raw_repo, root.c_str(), 0, nullptr) != 0)
-        return fail(ExitCode::repository, fmt::format("{} is not inside a git repository", root),
-                    "run 'git init' and commit");
-    Owned<git_repository, git_repository_free> repo(raw_repo);
+    if (git_repository_open_ext(&raw_repo, dir.c_str(), 0, nullptr) != 0)
+        return fail(ExitCode::repository, fmt::format("{} is not inside a git repository", dir),
+                    "run 'git init' and commit, or point rcd at a repository with -C DIR");
+    return Owned<git_repository, git_repository_free>(raw_repo);
+}
+
+} // namespace
+
+Result<std::vector<std::string>> untracked_files(const std::filesystem::path& root,
+                                                 const std::string& path) {
+    RCD_ASSIGN(auto repo, open_repository(root));
     git_status_options options = GIT_STATUS_OPTIONS_INIT;
     options.show = GIT_STATUS_SHOW_WORKDIR_ONLY;
     options.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_INCLUDE_IGNORED |
@@ -161,12 +171,7 @@ Result<std::vector<std::string>> untracked_files(const std::filesystem::path& ro
 }
 
 Result<RepoState> inspect(const std::filesystem::path& dir) {
-    static Library library;
-    git_repository* raw_repo = nullptr;
-    if (git_repository_open_ext(&raw_repo, dir.c_str(), 0, nullptr) != 0)
-        return fail(ExitCode::repository, fmt::format("{} is not inside a git repository", dir),
-                    "run 'git init' and commit, or point rcd at a repository with -C DIR");
-    Owned<git_repository, git_repository_free> repo(raw_repo);
+    RCD_ASSIGN(auto repo, open_repository(dir));
     if (git_repository_is_bare(repo.get()))
         return fail(ExitCode::repository, fmt::format("{} is a bare repository", dir),
                     "run rcd in a checkout with a work tree");
