@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   # build
   cmake ninja-build pkg-config g++ clang-format
-  libcli11-dev libyaml-cpp-dev libgit2-dev libfmt-dev nlohmann-json3-dev catch2
+  libcli11-dev libyaml-cpp-dev libgit2-dev libfmt-dev libspdlog-dev nlohmann-json3-dev catch2
   libcurl4-openssl-dev libarchive-dev libssl-dev zlib1g-dev libzstd-dev libtomlplusplus-dev
   # the local registry of the demo and the tests, and the clients that check rcd's images
   docker-registry apache2-utils curl openssl git jq

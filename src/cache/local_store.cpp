@@ -1,6 +1,6 @@
 #include "rcd/cache/local_store.hpp"
 
-#include "rcd/util/archive.hpp"
+#include "rcd/cache/archive.hpp"
 #include "rcd/util/fs.hpp"
 #include "rcd/util/hash.hpp"
 
@@ -93,7 +93,7 @@ LocalStore::save(const std::string& key, const std::string& profile,
                  const std::map<std::string, std::filesystem::path>& content) const {
     RCD_ASSIGN(auto temp, incoming());
     auto digest = [&]() -> Result<std::string> {
-        RCD_CHECK(util::pack_tree(target_dir, paths, temp, content));
+        RCD_CHECK(cache::pack_tree(target_dir, paths, temp, content));
         return file_digest(temp);
     }();
     if (!digest) {
@@ -154,7 +154,7 @@ Status LocalStore::restore(const CacheEntry& entry, const std::filesystem::path&
                            bool check_digest) const {
     if (check_digest)
         RCD_CHECK(verify(entry));
-    return util::unpack_tree(blob_path(entry.digest), target_dir);
+    return cache::unpack_tree(blob_path(entry.digest), target_dir);
 }
 
 void LocalStore::remove(const CacheEntry& entry) const {
@@ -209,6 +209,13 @@ Result<std::int64_t> LocalStore::prune(std::int64_t max_bytes) const {
         }
     }
     return freed;
+}
+
+Result<std::optional<CacheEntry>> LocalStore::locate(const std::string& key) {
+    RCD_ASSIGN(auto entry, find(key));
+    if (entry)
+        RCD_CHECK(verify(*entry));
+    return entry;
 }
 
 } // namespace rcd::cache

@@ -1,16 +1,18 @@
 #include "rcd/cache/planner.hpp"
 
+#include "rcd/cache/archive.hpp"
 #include "rcd/cache/cook.hpp"
 #include "rcd/cache/key.hpp"
-#include "rcd/cache/registry_store.hpp"
+#include "rcd/cache/lanes.hpp"
+#include "rcd/cache/recipe.hpp"
+#include "rcd/cargo/toolchain.hpp"
 #include "rcd/exec/process.hpp"
-#include "rcd/util/archive.hpp"
+#include "rcd/image/oci.hpp"
 #include "rcd/util/duration.hpp"
 #include "rcd/util/fs.hpp"
 #include "rcd/util/growing_file.hpp"
-#include "rcd/util/hash.hpp"
+#include "rcd/util/log.hpp"
 #include "rcd/util/strings.hpp"
-#include "rcd/util/turns.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -27,15 +29,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr const char* kNotStarted = "interrupted before cooking";
-
-Result<std::string> version_of(const std::vector<std::string>& argv,
-                               const std::filesystem::path& dir) {
-    auto out = exec::capture(exec::Command{argv, {}, dir, std::nullopt});
-    if (!out || out->exit_code != 0)
-        return fail(ExitCode::usage, fmt::format("'{}' failed", util::shell_join(argv)),
-                    "install the Rust toolchain (rustup, or Debian's rustc and cargo)");
-    return util::trim(out->output);
-}
 
 // Lockfile entries with a `source` are external packages: without any there is nothing to cache.
 bool has_external_packages(const std::optional<std::string>& lockfile) {
@@ -55,6 +48,51 @@ std::string profile_directory(const std::vector<std::string>& command) {
     return "debug";
 }
 
+// The real Cook: the recipe's skeleton built against the target directory, then saved.
+Result<std::optional<CacheEntry>> cook_skeleton(const Recipe& recipe,
+                                                const cargo::Workspace& workspace,
+                                                ProfileCache& profile, LocalStore& local,
+                                                int interrupt_fd) {
+    using Saved = std::optional<CacheEntry>;
+    const auto started = Clock::now();
+    const auto& target = workspace.target_directory;
+    // Outside the project: cargo merges the array values of every .cargo/config.toml from the
+    // working directory up, so the skeleton's copy and the project's own would double RUSTFLAGS.
+    auto scratch = std::filesystem::temp_directory_path() /
+                   fmt::format("rcd-cook-{}-{}", ::getpid(), profile.profile);
+    auto cooked =
+        cook(recipe, workspace, profile.command, profile.env, scratch,
+             target / "rcd" / "logs" / ("cook-" + profile.profile + ".log"), interrupt_fd);
+    if (!cooked && cooked.error().code == ExitCode::interrupted)
+        return std::unexpected(cooked.error());
+    if (!cooked) {
+        log::info("cache: {}: {}; the stages build the dependencies instead ({})", profile.profile,
+                  cooked.error().message, cooked.error().hint);
+        return Saved{};
+    }
+    const long long cook_ms = util::elapsed_ms(started);
+    const auto save_started = Clock::now();
+    auto stripped = scratch;
+    stripped += "-stripped";
+    auto saved = local.save(profile.key, profile.profile, target, cooked->paths,
+                            strip_debug_copies(target, cooked->host_tools, stripped));
+    std::error_code ec;
+    std::filesystem::remove_all(stripped, ec);
+    if (!saved) {
+        // Not fresh: the next run finds no entry, cooks (quickly, in this warm target
+        // directory) and saves it then.
+        log::info("cache: {}: not saved: {}", profile.profile, saved.error().message);
+        return Saved{};
+    }
+    profile.save_ms = util::elapsed_ms(save_started);
+    profile.bytes = saved->size;
+    log::info("cache: {}: cooked in {}; saved {} in {} ({})", profile.profile,
+              util::format_duration_ms(cook_ms), util::format_bytes(saved->size),
+              util::format_duration_ms(profile.save_ms),
+              util::format_rate(saved->size, profile.save_ms));
+    return Saved{*saved};
+}
+
 } // namespace
 
 const char* status_name(CacheStatus status) {
@@ -68,44 +106,36 @@ const char* status_name(CacheStatus status) {
     case CacheStatus::partial:
         return "partial";
     case CacheStatus::miss:
-        return "miss";
+        break;
     }
     return "miss";
 }
 
-std::string Toolchain::id() const {
-    return util::sha256_hex(rustc + "\n" + cargo).substr(0, 16);
-}
-
-Result<Toolchain> probe_toolchain(const std::filesystem::path& dir) {
-    Toolchain toolchain;
-    // At once: each goes through rustup's proxy, 50 ms apiece before the first lookup.
-    auto cargo =
-        std::async(std::launch::async, version_of, std::vector<std::string>{"cargo", "-V"}, dir);
-    RCD_ASSIGN(toolchain.rustc, version_of({"rustc", "-vV"}, dir));
-    RCD_ASSIGN(toolchain.cargo, cargo.get());
-    for (const auto& line : util::split(toolchain.rustc, '\n'))
-        if (line.starts_with("host: "))
-            toolchain.host = util::trim(line.substr(6));
-    return toolchain;
-}
-
-Result<Planner> Planner::create(const cargo::Workspace& workspace,
-                                const std::vector<ProfileRequest>& requests, LocalStore store,
-                                Notify notify) {
+Result<std::unique_ptr<Planner>> Planner::create(const cargo::Workspace& workspace,
+                                                 const std::vector<ProfileRequest>& requests,
+                                                 LocalStore store) {
     RCD_ASSIGN(auto input, read_recipe_input(workspace));
-    RCD_ASSIGN(auto recipe, build_recipe(input));
-    Planner planner(workspace, std::move(recipe), std::move(store), std::move(notify));
+    RCD_ASSIGN(auto built, build_recipe(input));
+    auto recipe = std::make_shared<const Recipe>(std::move(built));
     // What a killed run left is never mistaken for an entry, and does not pile up.
-    planner.store_.remove_leftovers();
+    store.remove_leftovers();
     util::remove_stale(workspace.target_directory, ".rcd-unpack-");
     const bool external = has_external_packages(input.lockfile);
+    cargo::Toolchain toolchain;
     if (external && !requests.empty()) {
-        RCD_ASSIGN(planner.toolchain_, probe_toolchain(workspace.root));
+        RCD_ASSIGN(toolchain, cargo::probe_toolchain(workspace.root));
     }
+    PlannerSetup setup{workspace.target_directory,
+                       {},
+                       recipe->hash,
+                       toolchain.id(),
+                       std::move(store),
+                       [recipe, &workspace](ProfileCache& profile, LocalStore& local, int fd) {
+                           return cook_skeleton(*recipe, workspace, profile, local, fd);
+                       }};
     for (const auto& request : requests) {
         bool seen = false;
-        for (const auto& p : planner.profiles_)
+        for (const auto& p : setup.profiles)
             seen = seen || p.profile == request.profile;
         if (seen)
             continue; // the first stage of a profile decides its dependency build
@@ -118,20 +148,29 @@ Result<Planner> Planner::create(const cargo::Workspace& workspace,
             profile.detail = "no external dependencies";
         } else {
             auto env = exec::child_environment(request.env);
-            std::string triple = env.contains("CARGO_BUILD_TARGET") ? env["CARGO_BUILD_TARGET"]
-                                                                    : planner.toolchain_.host;
-            profile.key =
-                cache_key({planner.recipe_.hash, planner.toolchain_.rustc, planner.toolchain_.cargo,
-                           triple, request.profile, profile.command, env});
+            std::string triple =
+                env.contains("CARGO_BUILD_TARGET") ? env["CARGO_BUILD_TARGET"] : toolchain.host;
+            profile.key = cache_key({recipe->hash, toolchain.rustc, toolchain.cargo, triple,
+                                     request.profile, profile.command, env});
         }
-        planner.gates_->profiles.try_emplace(profile.profile);
-        planner.profiles_.push_back(std::move(profile));
+        setup.profiles.push_back(std::move(profile));
     }
-    return planner;
+    return std::make_unique<Planner>(std::move(setup));
+}
+
+Planner::Planner(PlannerSetup setup) : setup_(std::move(setup)) {
+    rungs_.push_back({&setup_.local});
+    for (const auto& profile : setup_.profiles)
+        gates_.try_emplace(profile.profile);
+}
+
+void Planner::add_store(std::unique_ptr<Store> store) {
+    rungs_.push_back({store.get()});
+    owned_.push_back(std::move(store));
 }
 
 std::filesystem::path Planner::marker(const ProfileCache& profile) const {
-    return workspace_.target_directory / "rcd" / "cache" / (profile.profile + ".key");
+    return setup_.target_dir / "rcd" / "cache" / (profile.profile + ".key");
 }
 
 // A target directory that lost its marker (cargo clean) is not fresh: nothing is lost by a
@@ -147,23 +186,12 @@ bool Planner::is_fresh(const ProfileCache& profile) const {
 
 CacheStatus Planner::status() const {
     CacheStatus worst = CacheStatus::fresh;
-    for (const auto& p : profiles_)
+    for (const auto& p : setup_.profiles)
         worst = std::max(worst, p.status);
     return worst;
 }
 
-void Planner::say(const std::string& message) const {
-    std::lock_guard lock(*mutex_);
-    notify_(message);
-}
-
-void Planner::tell(const std::string& message) const {
-    std::lock_guard lock(*mutex_);
-    if (detail_)
-        detail_(message);
-}
-
-registry::Progress Planner::transfer(const std::string& profile) const {
+TransferProgress Planner::transfer(const std::string& profile) const {
     if (!progress_)
         return {};
     return [this, what = "cache " + profile](std::int64_t done, std::int64_t total) {
@@ -171,33 +199,78 @@ registry::Progress Planner::transfer(const std::string& profile) const {
     };
 }
 
-std::optional<RemoteStore> Planner::remote() const {
-    std::lock_guard lock(*mutex_);
-    return remote_;
+Store* Planner::usable(std::size_t rung) const {
+    std::lock_guard lock(mutex_);
+    return rungs_[rung].failed ? nullptr : rungs_[rung].store;
 }
 
-void Planner::remote_failed(const Error& error) {
+void Planner::store_failed(Store& store, const Error& error) {
     {
-        std::lock_guard lock(*mutex_);
-        if (!remote_)
-            return; // another lane said so already
-        remote_.reset();
+        std::lock_guard lock(mutex_);
+        for (auto& rung : rungs_)
+            if (rung.store == &store) {
+                if (rung.failed)
+                    return; // another lane said so already
+                rung.failed = true;
+            }
     }
-    say(fmt::format("cache: the registry cache is not used: {}", error.message));
+    log::info("cache: the registry cache is not used: {}", error.message);
 }
 
-std::optional<RemoteCache> Planner::latest(const ProfileCache& profile) {
-    auto remote = this->remote();
-    if (!remote)
-        return std::nullopt;
-    auto latest =
-        latest_remote(*remote->client, remote->repository, profile.profile, toolchain_.id());
-    if (!latest) {
-        remote_failed(latest.error());
+std::optional<std::pair<Store*, CacheEntry>> Planner::locate(const ProfileCache& profile, bool peek,
+                                                             bool remote_only) {
+    for (std::size_t i = 0; i < rungs_.size(); ++i) {
+        Store* store = usable(i);
+        if (!store || (remote_only && store->is_local()))
+            continue;
+        auto found = peek ? store->peek(profile.key) : store->locate(profile.key);
+        if (!found && store->is_local()) {
+            // A damaged local entry is a miss for this profile; the store serves the others.
+            log::info("cache: {}: {}", profile.profile, found.error().message);
+            continue;
+        }
+        if (!found) {
+            store_failed(*store, found.error());
+            continue;
+        }
+        if (*found)
+            return std::pair{store, **found};
+    }
+    return std::nullopt;
+}
+
+std::optional<CacheEntry> Planner::bring(Store& store, const CacheEntry& located,
+                                         ProfileCache& profile, util::GrowingFile* growing) {
+    const auto started = Clock::now();
+    auto entry = store.fetch(located, transfer(profile.profile), growing);
+    if (!entry) {
+        store_failed(store, entry.error());
         return std::nullopt;
     }
-    if (*latest && (*latest)->key != profile.key)
-        return *latest;
+    if (store.is_local())
+        return *entry;
+    auto ms = util::elapsed_ms(started);
+    if (!growing) // a restore that follows the download counts it in its own time
+        profile.restore_ms += ms;
+    log::debug("cache: {}: pulled {} from {} in {} ({})", profile.profile,
+               util::format_bytes(entry->size), store.name(), util::format_duration_ms(ms),
+               util::format_rate(entry->size, ms));
+    return *entry;
+}
+
+std::optional<EntryMeta> Planner::latest(const ProfileCache& profile) {
+    for (std::size_t i = 0; i < rungs_.size(); ++i) {
+        Store* store = usable(i);
+        if (!store)
+            continue;
+        auto latest = store->latest(profile.profile, setup_.toolchain_id);
+        if (!latest) {
+            store_failed(*store, latest.error());
+            continue;
+        }
+        if (*latest && (*latest)->key != profile.key)
+            return *latest;
+    }
     return std::nullopt;
 }
 
@@ -212,23 +285,16 @@ bool Planner::needs_restore(ProfileCache& profile) const {
 }
 
 void Planner::look() {
-    for (auto& profile : profiles_) {
+    for (auto& profile : setup_.profiles) {
         if (!needs_restore(profile))
             continue;
-        if (auto local = store_.find(profile.key, false); local && *local) {
-            profile.status = CacheStatus::hit_local;
-            profile.bytes = (*local)->size;
-            continue;
-        }
         profile.status = CacheStatus::miss;
-        auto remote = this->remote();
-        if (!remote)
-            continue;
-        if (auto has = has_remote(*remote->client, remote->repository, profile.key); !has)
-            remote_failed(has.error());
-        else if (*has)
-            profile.status = CacheStatus::hit_registry;
-        else if (auto older = latest(profile)) {
+        if (auto found = locate(profile, true, false)) {
+            profile.status =
+                found->first->is_local() ? CacheStatus::hit_local : CacheStatus::hit_registry;
+            if (found->first->is_local())
+                profile.bytes = found->second.size;
+        } else if (auto older = latest(profile)) {
             profile.status = CacheStatus::partial;
             profile.detail = "from cache " + older->key.substr(0, 16);
         }
@@ -237,9 +303,9 @@ void Planner::look() {
 
 bool Planner::restore(ProfileCache& profile, const CacheEntry& entry) {
     const auto started = Clock::now();
-    // Checked already: as it downloaded, or by fetch().
-    if (auto restored = store_.restore(entry, workspace_.target_directory, false); !restored) {
-        say(fmt::format("cache: {}: {}", profile.profile, restored.error().message));
+    // Checked already: as it downloaded, or by locate().
+    if (auto restored = setup_.local.restore(entry, setup_.target_dir, false); !restored) {
+        log::info("cache: {}: {}", profile.profile, restored.error().message);
         return false;
     }
     profile.restore_ms += util::elapsed_ms(started);
@@ -249,110 +315,40 @@ bool Planner::restore(ProfileCache& profile, const CacheEntry& entry) {
 
 bool Planner::restore(ProfileCache& profile, const util::GrowingFile& download) {
     const auto started = Clock::now();
-    if (auto restored = util::unpack_tree(download, fetched_.at(profile.profile).size,
-                                          workspace_.target_directory);
-        !restored) {
+    const auto size = fetched_.at(profile.profile).size;
+    if (auto restored = unpack_tree(download, size, setup_.target_dir); !restored) {
         if (!download.wait_finished().broken) // a failed download speaks for itself
-            say(fmt::format("cache: {}: {}", profile.profile, restored.error().message));
+            log::info("cache: {}: {}", profile.profile, restored.error().message);
         return false;
     }
     profile.restore_ms += util::elapsed_ms(started);
-    profile.bytes = fetched_.at(profile.profile).size;
+    profile.bytes = size;
     return true;
-}
-
-std::optional<RemoteLayer> Planner::find(const std::string& key) {
-    auto remote = this->remote();
-    if (!remote)
-        return std::nullopt;
-    auto found = find_remote(*remote->client, remote->repository, key);
-    if (!found) {
-        remote_failed(found.error());
-        return std::nullopt;
-    }
-    return *found;
-}
-
-std::optional<CacheEntry> Planner::download(const RemoteLayer& layer, ProfileCache& profile,
-                                            util::GrowingFile* growing) {
-    auto remote = this->remote();
-    if (!remote)
-        return std::nullopt;
-    const auto started = Clock::now();
-    auto entry = download_remote(*remote->client, remote->repository, layer, store_,
-                                 transfer(profile.profile), growing);
-    if (!entry) {
-        remote_failed(entry.error());
-        return std::nullopt;
-    }
-    auto ms = util::elapsed_ms(started);
-    if (!growing) // a restore that follows the download counts it in its own time
-        profile.restore_ms += ms;
-    tell(fmt::format("cache: {}: pulled {} from {} in {} ({})", profile.profile,
-                     util::format_bytes(entry->size), remote->repository,
-                     util::format_duration_ms(ms), util::format_rate(entry->size, ms)));
-    return *entry;
-}
-
-std::optional<CacheEntry> Planner::pull(const std::string& key, ProfileCache& profile) {
-    auto layer = find(key);
-    return layer ? download(*layer, profile) : std::nullopt;
 }
 
 Status Planner::cook(ProfileCache& profile) {
     // One cook at a time: each purges the workspace's own artifacts from the whole target
     // directory, which would pull them from under another cook's cargo.
-    std::lock_guard one_at_a_time(*cook_mutex_);
-    if (*interrupted_) // another lane's cook was interrupted: start nothing new
+    std::lock_guard one_at_a_time(cook_mutex_);
+    if (interrupted_) // another lane's cook was interrupted: start nothing new
         return fail(ExitCode::interrupted, kNotStarted, "run the command again to start over");
-    say(fmt::format("cache: {}: cooking the dependencies ({})", profile.profile,
-                    util::shell_join(profile.command)));
-    const auto started = Clock::now();
-    auto rcd_dir = workspace_.target_directory / "rcd";
-    // Outside the project: cargo merges the array values of every .cargo/config.toml from the
-    // working directory up, so the skeleton's copy and the project's own would double RUSTFLAGS.
-    auto scratch = std::filesystem::temp_directory_path() /
-                   fmt::format("rcd-cook-{}-{}", ::getpid(), profile.profile);
-    auto cooked =
-        cache::cook(recipe_, workspace_, profile.command, profile.env, scratch,
-                    rcd_dir / "logs" / ("cook-" + profile.profile + ".log"), interrupt_fd_);
-    if (!cooked && cooked.error().code == ExitCode::interrupted) {
-        *interrupted_ = true;
-        return std::unexpected(cooked.error());
-    }
-    if (!cooked) {
-        say(fmt::format("cache: {}: {}; the stages build the dependencies instead ({})",
-                        profile.profile, cooked.error().message, cooked.error().hint));
+    if (!setup_.cook)
         return {};
-    }
-    const long long cook_ms = util::elapsed_ms(started);
-    const auto save_started = Clock::now();
-    auto stripped = scratch;
-    stripped += "-stripped";
-    auto saved =
-        store_.save(profile.key, profile.profile, workspace_.target_directory, cooked->paths,
-                    strip_debug_copies(workspace_.target_directory, cooked->host_tools, stripped));
-    std::error_code ec;
-    std::filesystem::remove_all(stripped, ec);
+    log::info("cache: {}: cooking the dependencies ({})", profile.profile,
+              util::shell_join(profile.command));
+    auto saved = setup_.cook(profile, setup_.local, interrupt_fd_);
     if (!saved) {
-        // Not fresh: the next run finds no entry, cooks (quickly, in this warm target
-        // directory) and saves it then.
-        say(fmt::format("cache: {}: not saved: {}", profile.profile, saved.error().message));
-        return {};
+        interrupted_ = true;
+        return std::unexpected(saved.error());
     }
-    profile.save_ms = util::elapsed_ms(save_started);
-    profile.bytes = saved->size;
-    say(fmt::format("cache: {}: cooked in {}; saved {} in {} ({})", profile.profile,
-                    util::format_duration_ms(cook_ms), util::format_bytes(saved->size),
-                    util::format_duration_ms(profile.save_ms),
-                    util::format_rate(saved->size, profile.save_ms)));
-    mark_fresh(profile);
+    if (*saved)
+        mark_fresh(profile);
     return {};
 }
 
 std::vector<ProfileCache*> Planner::to_prepare() {
     std::vector<ProfileCache*> out;
-    for (auto& profile : profiles_) {
+    for (auto& profile : setup_.profiles) {
         if (!needs_restore(profile))
             continue;
         // A marker of another key is stale whatever happens next.
@@ -364,40 +360,32 @@ std::vector<ProfileCache*> Planner::to_prepare() {
 }
 
 bool Planner::fetch() {
-    std::vector<std::pair<ProfileCache*, std::future<std::optional<RemoteLayer>>>> lookups;
-    for (ProfileCache* profile : to_prepare()) {
-        auto& fetched = fetched_[profile->profile];
-        auto local = store_.find(profile->key);
-        if (!local)
-            say(fmt::format("cache: {}: {}", profile->profile, local.error().message));
-        if (local && *local) {
-            if (auto checked = store_.verify(**local); checked)
-                fetched.entry = **local;
-            else
-                say(fmt::format("cache: {}: {}", profile->profile, checked.error().message));
-        }
-        if (fetched.entry)
-            fetched.size = fetched.entry->size;
-        else
-            lookups.emplace_back(profile, std::async(std::launch::async, [this, profile] {
-                                     return find(profile->key);
-                                 }));
-    }
-    // Every archive's whereabouts are known before anything is restored; the downloads go on
-    // while the lanes restore what is here already.
+    // Every archive's whereabouts are known before anything is restored (the lookups run at
+    // once); the downloads go on while the lanes restore what is here already.
+    std::vector<std::pair<ProfileCache*, std::future<std::optional<std::pair<Store*, CacheEntry>>>>>
+        lookups;
+    for (ProfileCache* profile : to_prepare())
+        lookups.emplace_back(profile, std::async(std::launch::async, [this, profile] {
+                                 return locate(*profile, false, false);
+                             }));
     bool all = true;
     for (auto& [profile, lookup] : lookups) {
-        auto layer = lookup.get();
+        auto found = lookup.get();
         auto& fetched = fetched_[profile->profile];
-        if (!layer) {
+        if (!found) {
             all = false;
             continue;
         }
-        fetched.size = layer->size;
+        auto& [store, located] = *found;
+        fetched.size = located.size;
+        if (store->is_local()) {
+            fetched.entry = located;
+            continue;
+        }
         fetched.growing = std::make_shared<util::GrowingFile>();
-        fetched.download =
-            std::async(std::launch::async, [this, profile, &fetched, layer = *layer] {
-                auto entry = download(layer, *profile, fetched.growing.get());
+        fetched.download = std::async(
+            std::launch::async, [this, profile, &fetched, store = store, located = located] {
+                auto entry = bring(*store, located, *profile, fetched.growing.get());
                 // Changes nothing when the download gave its verdict; else it never got going.
                 fetched.growing->finish(false);
                 return entry;
@@ -408,8 +396,8 @@ bool Planner::fetch() {
 }
 
 int Planner::ready_fd(const std::string& profile) const {
-    auto it = gates_->profiles.find(profile);
-    return it == gates_->profiles.end() ? done_fd() : it->second.fd();
+    auto it = gates_.find(profile);
+    return it == gates_.end() ? done_fd() : it->second.fd();
 }
 
 bool Planner::restore_fetched(ProfileCache& profile, Fetched& fetched) {
@@ -427,10 +415,9 @@ bool Planner::restore_fetched(ProfileCache& profile, Fetched& fetched) {
     if (!restored)
         return false;
     profile.status = pulled ? CacheStatus::hit_registry : CacheStatus::hit_local;
-    tell(fmt::format("cache: {}: restored {} in {} ({})", profile.profile,
-                     util::format_bytes(profile.bytes),
-                     util::format_duration_ms(profile.restore_ms),
-                     util::format_rate(profile.bytes, profile.restore_ms)));
+    log::debug("cache: {}: restored {} in {} ({})", profile.profile,
+               util::format_bytes(profile.bytes), util::format_duration_ms(profile.restore_ms),
+               util::format_rate(profile.bytes, profile.restore_ms));
     mark_fresh(profile);
     return true;
 }
@@ -439,115 +426,105 @@ Status Planner::fall_back(ProfileCache& profile, const Fetched& fetched, bool al
                           bool restore_only) {
     profile.status = CacheStatus::miss;
     if (fetched.entry) // it cannot be restored: no later run may find it again
-        store_.remove(*fetched.entry);
+        setup_.local.remove(*fetched.entry);
     if (restore_only) {
         // Stages may be running beside this restore, and a cook would pull the workspace's
         // own artifacts from under them: they build these dependencies themselves this time.
-        say(fmt::format("cache: {}: the stages build the dependencies themselves this time",
-                        profile.profile));
+        log::info("cache: {}: the stages build the dependencies themselves this time",
+                  profile.profile);
         return {};
     }
     // Partial: the newest cache of this profile and toolchain, then cook the difference.
-    if (auto older_meta = latest(profile))
-        if (auto older = pull(older_meta->key, profile); older && restore(profile, *older)) {
-            profile.status = CacheStatus::partial;
-            profile.detail = "from cache " + older_meta->key.substr(0, 16);
-        }
+    if (auto older_meta = latest(profile)) {
+        ProfileCache older_profile = profile;
+        older_profile.key = older_meta->key;
+        if (auto found = locate(older_profile, false, true))
+            if (auto older = bring(*found->first, found->second, profile);
+                older && restore(profile, *older)) {
+                profile.status = CacheStatus::partial;
+                profile.detail = "from cache " + older_meta->key.substr(0, 16);
+            }
+    }
     return allow_cook ? cook(profile) : Status{};
 }
 
 Status Planner::prepare(bool allow_cook) {
     // Whatever happens, nothing waits for this cache any longer once it returns.
     struct OpenGates {
-        const Gates& gates;
+        Planner& planner;
         ~OpenGates() {
-            for (const auto& [name, gate] : gates.profiles)
+            for (const auto& [name, gate] : planner.gates_)
                 gate.open();
-            gates.done.open();
+            planner.done_.open();
         }
-    } open_gates{*gates_};
+    } open_gates{*this};
     const bool restore_only = found_all_ ? *found_all_ : fetch();
-    // Profiles that build into the same profile directory share files (host build scripts and
-    // proc-macros), so their lane restores them one after the other, and a file already there is
-    // not written twice; a cook in one lane does not hold up another lane's restore.
-    using Lane = std::vector<std::pair<ProfileCache*, std::size_t>>; // each with its turn
-    std::map<std::string, Lane> lanes;
-    std::size_t turns_given = 0; // in the order of the stages that need them
-    for (auto& profile : profiles_)
-        if (fetched_.contains(profile.profile))
-            lanes[profile_directory(profile.command)].emplace_back(&profile, turns_given++);
-    for (auto& profile : profiles_)
-        if (!fetched_.contains(profile.profile))
-            gates_->profiles.at(profile.profile).open(); // fresh, or nothing to cache
-    // Restores take turns, one archive at a time, in the order of the stages that need them: an
-    // unpack writes on every core, so the first stage's archive lands soonest and that stage
-    // runs while the next ones restore.
-    util::Turns turns;
-    std::vector<std::future<Status>> running;
-    for (auto& [directory, lane] : lanes)
-        running.push_back(std::async(
-            std::launch::async, [this, &turns, &lane, allow_cook, restore_only]() -> Status {
-                struct PassAll { // a lane that stops early holds up no other
-                    util::Turns& turns;
-                    const Lane& lane;
-                    ~PassAll() {
-                        for (const auto& [profile, turn] : lane)
-                            turns.pass(turn);
-                    }
-                } pass_all{turns, lane};
-                for (auto [profile, turn] : lane) {
-                    auto& fetched = fetched_.at(profile->profile);
-                    turns.wait(turn);
-                    const bool restored = restore_fetched(*profile, fetched);
-                    turns.pass(turn);
-                    auto done = restored ? Status{}
-                                         : fall_back(*profile, fetched, allow_cook, restore_only);
-                    gates_->profiles.at(profile->profile).open();
-                    RCD_CHECK(done);
-                }
-                return {};
-            }));
-    Status result;
+    std::vector<ProfileCache*> items; // in the order of the stages that need them
+    std::vector<std::string> lane_of;
+    for (auto& profile : setup_.profiles) {
+        if (fetched_.contains(profile.profile)) {
+            items.push_back(&profile);
+            lane_of.push_back(profile_directory(profile.command));
+        } else {
+            gates_.at(profile.profile).open(); // fresh, or nothing to cache
+        }
+    }
+    auto results = run_lanes(
+        lane_of,
+        [&](std::size_t i) { return restore_fetched(*items[i], fetched_.at(items[i]->profile)); },
+        [&](std::size_t i, bool restored) -> Status {
+            ProfileCache& profile = *items[i];
+            auto done = restored ? Status{}
+                                 : fall_back(profile, fetched_.at(profile.profile), allow_cook,
+                                             restore_only);
+            gates_.at(profile.profile).open();
+            return done;
+        });
     // The error to report: the cook that was stopped, rather than a lane that never started one.
-    for (auto& lane : running)
-        if (auto done = lane.get(); !done && (result || result.error().message == kNotStarted))
+    Status result;
+    for (auto& done : results)
+        if (!done && (result || result.error().message == kNotStarted))
             result = done;
     return result;
 }
 
 Result<int> Planner::push() {
     bool anything = false;
-    for (const auto& profile : profiles_)
+    for (const auto& profile : setup_.profiles)
         anything = anything || !profile.key.empty();
     if (!anything)
-        return 0; // no external dependencies: nothing to cache, nothing to push
-    auto remote = this->remote();
-    if (!remote)
+        return 0;                // no external dependencies: nothing to cache, nothing to push
+    std::vector<Store*> farther; // the stores that did not fail in this run
+    for (std::size_t i = 0; i < rungs_.size(); ++i)
+        if (Store* store = usable(i); store && !store->is_local())
+            farther.push_back(store);
+    if (farther.empty())
         return fail(ExitCode::registry, "no registry to push the dependency cache to",
                     "add 'registry:' to rcd.yaml, set RCD_REGISTRY, or pass --registry");
     int pushed = 0;
-    for (const auto& profile : profiles_) {
+    for (const auto& profile : setup_.profiles) {
         if (profile.key.empty() || profile.status == CacheStatus::hit_registry)
             continue;
-        RCD_ASSIGN(auto entry, store_.find(profile.key));
+        RCD_ASSIGN(auto entry, setup_.local.find(profile.key));
         if (!entry) {
-            say(fmt::format("cache: {}: not in the local cache, so not pushed", profile.profile));
+            log::info("cache: {}: not in the local cache, so not pushed", profile.profile);
             continue;
         }
-        RCD_ASSIGN(auto there, has_remote(*remote->client, remote->repository, profile.key));
-        if (there)
-            continue;
-        const auto started = Clock::now();
-        RCD_CHECK(push_remote(*remote->client, remote->repository, store_, *entry,
-                              {profile.key, profile.profile, toolchain_.id(), recipe_.hash,
-                               image::rfc3339(std::time(nullptr))},
-                              transfer(profile.profile)));
-        ++pushed;
-        auto ms = util::elapsed_ms(started);
-        tell(fmt::format("cache: {}: pushed {} to {}:{} in {} ({})", profile.profile,
-                         util::format_bytes(entry->size), remote->repository,
-                         cache_tag(profile.key), util::format_duration_ms(ms),
-                         util::format_rate(entry->size, ms)));
+        for (Store* to : farther) {
+            Store& store = *to;
+            const auto started = Clock::now();
+            RCD_ASSIGN(bool put, store.put(*entry,
+                                           {profile.key, profile.profile, setup_.toolchain_id,
+                                            setup_.recipe_hash, image::rfc3339(std::time(nullptr))},
+                                           transfer(profile.profile)));
+            if (!put)
+                continue;
+            ++pushed;
+            auto ms = util::elapsed_ms(started);
+            log::debug("cache: {}: pushed {} to {} in {} ({})", profile.profile,
+                       util::format_bytes(entry->size), store.name(), util::format_duration_ms(ms),
+                       util::format_rate(entry->size, ms));
+        }
     }
     return pushed;
 }

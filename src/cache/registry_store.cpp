@@ -23,7 +23,7 @@ nlohmann::json descriptor(const image::Descriptor& d) {
 }
 
 // What the registry wrote: any field may be missing or of another type.
-std::optional<RemoteCache> annotations_of(const nlohmann::json& doc) {
+std::optional<EntryMeta> annotations_of(const nlohmann::json& doc) {
     if (!doc.is_object() || !doc.contains("annotations") || !doc["annotations"].is_object())
         return std::nullopt;
     const auto& a = doc["annotations"];
@@ -31,7 +31,7 @@ std::optional<RemoteCache> annotations_of(const nlohmann::json& doc) {
         auto it = a.find(name);
         return it != a.end() && it->is_string() ? it->get<std::string>() : std::string();
     };
-    return RemoteCache{text(kKey), text(kProfile), text(kToolchain), text(kRecipe), text(kCreated)};
+    return EntryMeta{text(kKey), text(kProfile), text(kToolchain), text(kRecipe), text(kCreated)};
 }
 
 // Entries kept in the `cache` index: enough for every profile of a few toolchains.
@@ -43,7 +43,7 @@ std::string cache_tag(const std::string& key) {
     return "cache-" + key.substr(0, 16);
 }
 
-std::string cache_manifest(const RemoteCache& meta, const image::Descriptor& config,
+std::string cache_manifest(const EntryMeta& meta, const image::Descriptor& config,
                            const image::Descriptor& layer, bool as_artifact) {
     nlohmann::json doc = {{"schemaVersion", 2},
                           {"mediaType", image::kOciManifest},
@@ -62,7 +62,7 @@ std::string cache_manifest(const RemoteCache& meta, const image::Descriptor& con
 }
 
 Status push_remote(registry::Client& client, const std::string& repo, const LocalStore& store,
-                   const CacheEntry& entry, const RemoteCache& meta,
+                   const CacheEntry& entry, const EntryMeta& meta,
                    const registry::Progress& progress) {
     RCD_ASSIGN(auto data, store.read_blob(entry));
     image::Blob layer{kCacheLayerType, entry.digest, std::move(data)};
@@ -182,7 +182,7 @@ Result<RemotePrune> prune_remote(registry::Client& client, const std::string& re
     RCD_ASSIGN(auto tags, client.list_tags(repo));
     struct Candidate {
         std::string tag, digest;
-        RemoteCache meta;
+        EntryMeta meta;
     };
     std::map<std::string, std::vector<Candidate>> by_profile;
     std::set<std::string> named_elsewhere; // digests a tag outside the cache names
@@ -241,12 +241,12 @@ Result<RemotePrune> prune_remote(registry::Client& client, const std::string& re
     return result;
 }
 
-Result<std::optional<RemoteCache>> latest_remote(registry::Client& client, const std::string& repo,
-                                                 const std::string& profile,
-                                                 const std::string& toolchain) {
+Result<std::optional<EntryMeta>> latest_remote(registry::Client& client, const std::string& repo,
+                                               const std::string& profile,
+                                               const std::string& toolchain) {
     RCD_ASSIGN(auto digest, client.manifest_digest(repo, "cache"));
     if (!digest)
-        return std::optional<RemoteCache>{};
+        return std::optional<EntryMeta>{};
     RCD_ASSIGN(auto fetched, client.get_manifest(repo, "cache"));
     auto doc = nlohmann::json::parse(fetched.body, nullptr, false);
     std::vector<nlohmann::json> candidates;
@@ -257,7 +257,35 @@ Result<std::optional<RemoteCache>> latest_remote(registry::Client& client, const
                                                    meta->profile == profile &&
                                                    meta->toolchain == toolchain)
             return meta;
-    return std::optional<RemoteCache>{};
+    return std::optional<EntryMeta>{};
+}
+
+Result<std::optional<CacheEntry>> RegistryStore::locate(const std::string& key) {
+    RCD_ASSIGN(auto found, find_remote(*client_, repository_, key));
+    if (!found)
+        return std::optional<CacheEntry>{};
+    return std::optional<CacheEntry>(
+        CacheEntry{found->meta.key, found->digest, found->size, found->meta.profile});
+}
+
+Result<CacheEntry> RegistryStore::fetch(const CacheEntry& located, const TransferProgress& progress,
+                                        util::GrowingFile* growing) {
+    RemoteLayer layer{{located.key, located.profile, "", "", ""}, located.digest, located.size};
+    return download_remote(*client_, repository_, layer, local_, progress, growing);
+}
+
+Result<std::optional<EntryMeta>> RegistryStore::latest(const std::string& profile,
+                                                       const std::string& toolchain) {
+    return latest_remote(*client_, repository_, profile, toolchain);
+}
+
+Result<bool> RegistryStore::put(const CacheEntry& entry, const EntryMeta& meta,
+                                const TransferProgress& progress) {
+    RCD_ASSIGN(auto there, has_remote(*client_, repository_, entry.key));
+    if (there)
+        return false;
+    RCD_CHECK(push_remote(*client_, repository_, local_, entry, meta, progress));
+    return true;
 }
 
 } // namespace rcd::cache

@@ -1,11 +1,11 @@
 // rcd's entry point: one table of commands, the options each takes, and the mapping of errors
-// to exit codes.
-#include "commands.hpp"
+// to exit codes. What a command does is in src/ops/.
 #include "completions.hpp"
-#include "context.hpp"
+#include "version.hpp"
 
 #include "rcd/exec/signals.hpp"
-#include "rcd/release/run.hpp"
+#include "rcd/ops/commands.hpp"
+#include "rcd/ops/run.hpp"
 #include "rcd/util/strings.hpp"
 
 #include <CLI/CLI.hpp>
@@ -25,15 +25,37 @@ using namespace rcd::cli;
 
 // Everything the command line can set.
 struct Parsed {
-    GlobalOptions global;
-    StageOptions stages;
-    ReleaseOptions release;
-    CacheOptions cache;
-    std::string word; // cache ACTION, completions SHELL, pipelines show
-    std::string name; // pipelines show NAME
-    std::string jobs; // -j, checked into stages.jobs
-    std::string keep; // --keep, checked into cache.keep
+    ops::Invocation global;
+    ops::StageOptions stages;
+    ops::ReleaseOptions release;
+    ops::CacheOptions cache;
+    std::string word;                          // cache ACTION, completions SHELL, pipelines show
+    std::string name;                          // pipelines show NAME
+    std::string jobs;                          // -j, checked into stages.jobs
+    std::string keep;                          // --keep, checked into cache.keep
+    std::string compression = "gzip";          // --compression, checked into release.publish
+    Parsed() { release.publish.push = false; } // rcd image --push; release pushes anyway
 };
+
+// Prints an error as two lines (or as the JSON document with --json); returns its exit code.
+int report_error(const ops::Invocation& global, const std::string& command, const Error& error) {
+    if (global.json) {
+        report::RunReport report;
+        report.command = command;
+        report.directory = global.absolute_dir();
+        report.exit_code = static_cast<int>(error.code);
+        report.error = error;
+        ops::print_json(report::to_json(report));
+    }
+    ops::finish_result(error);
+    ops::make_reporter(global).error(error);
+    return static_cast<int>(error.code);
+}
+
+// What an operation returned, as the process's exit code.
+int exit_code(const ops::Invocation& global, const std::string& command, const Result<int>& run) {
+    return run ? *run : report_error(global, command, run.error());
+}
 
 struct CommandRow {
     const char* name;
@@ -57,32 +79,49 @@ const std::vector<CommandRow>& commands() {
     static const std::vector<CommandRow> rows = {
         {"check", "run the check stages (fmt, clippy, test, doctest): what a pull request needs",
          kStageOptions,
-         [](Parsed& p, CLI::App&) { return run_stages_command("check", p.global, p.stages); }},
+         [](Parsed& p, CLI::App&) {
+             return exit_code(p.global, "check", ops::check("check", p.global, p.stages));
+         }},
         {"build", "run check, then the release build", kStageOptions,
-         [](Parsed& p, CLI::App&) { return run_stages_command("build", p.global, p.stages); }},
+         [](Parsed& p, CLI::App&) {
+             return exit_code(p.global, "build", ops::check("build", p.global, p.stages));
+         }},
         {"release", "build, then assemble the image, tag it by commit and push it",
          kStageOptions + kImageOptions + std::vector<std::string>{"--dry-run", "--no-cache-push"},
-         [](Parsed& p, CLI::App&) { return release_command(p.global, p.stages, p.release); }},
+         [](Parsed& p, CLI::App&) {
+             return exit_code(p.global, "release", ops::release(p.global, p.stages, p.release));
+         }},
         {"image", "assemble the image from the last build: --push, --output oci:DIR",
          kImageOptions + std::vector<std::string>{"--push", "--output"},
-         [](Parsed& p, CLI::App&) { return image_command(p.global, p.release); }},
+         [](Parsed& p, CLI::App&) {
+             return exit_code(p.global, "image", ops::image(p.global, p.release));
+         }},
         {"plan",
          "show what a release would run, without running it",
          {"--only", "--skip", "--no-cache", "--registry", "--tag", "--no-latest", "--allow-dirty",
           "--insecure", "--ca-file"},
-         [](Parsed& p, CLI::App&) { return plan_command(p.global, p.stages, p.release); }},
+         [](Parsed& p, CLI::App&) {
+             return exit_code(p.global, "plan", ops::plan(p.global, p.stages, p.release));
+         }},
         {"cache",
          "the dependency cache: status, pull, push, or prune",
          {"action", "--max-size", "--remote", "--keep", "--registry", "--insecure", "--ca-file"},
-         [](Parsed& p, CLI::App&) { return cache_command(p.global, p.cache, p.release); }},
+         [](Parsed& p, CLI::App&) {
+             return exit_code(p.global, "cache " + p.cache.action,
+                              ops::cache(p.global, p.cache, p.release));
+         }},
         {"init",
          "write a minimal rcd.yaml for the repository in front of it",
          {"--registry"},
-         [](Parsed& p, CLI::App&) { return init_command(p.global, p.release); }},
+         [](Parsed& p, CLI::App&) {
+             return exit_code(p.global, "init", ops::init(p.global, p.release.publish.registry));
+         }},
         {"doctor",
          "check the toolchain, the repository, the configuration and the registry",
          {"--registry", "--allow-dirty", "--insecure", "--ca-file"},
-         [](Parsed& p, CLI::App&) { return doctor_command(p.global, p.release); }},
+         [](Parsed& p, CLI::App&) {
+             return exit_code(p.global, "doctor", ops::doctor(p.global, p.release));
+         }},
         {"pipelines",
          "list the pipelines rcd knows, or print one with 'show NAME'",
          {"show", "name"},
@@ -96,7 +135,7 @@ const std::vector<CommandRow>& commands() {
                  return report_error(p.global, "pipelines",
                                      Error{ExitCode::usage, "'pipelines show' needs a name",
                                            "for example: rcd pipelines show rust"});
-             return pipelines_command(p.global, p.name);
+             return exit_code(p.global, "pipelines", ops::pipelines(p.global, p.name));
          }},
         {"completions",
          "print a completion script: bash, zsh or fish",
@@ -122,7 +161,7 @@ const std::vector<CommandRow>& commands() {
 // Defines one option of a command. Values are checked by rcd afterwards, in its own words.
 void add_option(CLI::App* sub, const std::string& which, Parsed& p) {
     auto& s = p.stages;
-    auto& r = p.release;
+    auto& r = p.release.publish;
     if (which == "--only")
         sub->add_option("--only", s.only, "run only these stages")
             ->delimiter(',')
@@ -148,7 +187,7 @@ void add_option(CLI::App* sub, const std::string& which, Parsed& p) {
                         "the registry (default: RCD_REGISTRY, then rcd.yaml)")
             ->type_name("HOST[/PATH]");
     else if (which == "--tag")
-        sub->add_option("--tag", r.tags, "also tag the image T (repeatable)")->type_name("T");
+        sub->add_option("--tag", r.extra_tags, "also tag the image T (repeatable)")->type_name("T");
     else if (which == "--no-latest")
         sub->add_flag("--no-latest", r.no_latest, "do not move the 'latest' tag");
     else if (which == "--allow-dirty")
@@ -157,25 +196,26 @@ void add_option(CLI::App* sub, const std::string& which, Parsed& p) {
     else if (which == "--force")
         sub->add_flag("--force", r.force, "replace a commit tag that names another image");
     else if (which == "--compression")
-        sub->add_option("--compression", r.compression, "layer compression: gzip or zstd")
+        sub->add_option("--compression", p.compression, "layer compression: gzip or zstd")
             ->type_name("gzip|zstd");
     else if (which == "--insecure")
-        sub->add_flag("--insecure", r.insecure,
+        sub->add_flag("--insecure", r.connection.insecure,
                       "allow plain HTTP, or HTTPS without verification, for any registry");
     else if (which == "--ca-file")
-        sub->add_option("--ca-file", r.ca_file, "also trust this CA for the registry")
+        sub->add_option("--ca-file", r.connection.ca_file, "also trust this CA for the registry")
             ->type_name("FILE");
     else if (which == "--dotenv")
-        sub->add_option("--dotenv", r.dotenv,
+        sub->add_option("--dotenv", p.release.dotenv,
                         "write RCD_IMAGE=repo@sha256:... and friends to FILE (GitLab dotenv)")
             ->type_name("FILE");
     else if (which == "--image-refs")
-        sub->add_option("--image-refs", r.image_refs, "write repo@sha256:... to FILE, as ko does")
+        sub->add_option("--image-refs", p.release.image_refs,
+                        "write repo@sha256:... to FILE, as ko does")
             ->type_name("FILE");
     else if (which == "--dry-run")
         sub->add_flag("--dry-run", r.dry_run, "do everything except writing to the registry");
     else if (which == "--no-cache-push")
-        sub->add_flag("--no-cache-push", r.no_cache_push,
+        sub->add_flag("--no-cache-push", p.release.no_cache_push,
                       "do not push the dependency cache to the registry");
     else if (which == "--push")
         sub->add_flag("--push", r.push, "push the image");
@@ -369,8 +409,10 @@ std::optional<Error> check_values(Parsed& p, const std::string& command) {
                          "give a number from 1 to 64"};
         p.stages.jobs = *jobs;
     }
-    if (auto e = one_of("--compression", p.release.compression, {"gzip", "zstd"}))
+    if (auto e = one_of("--compression", p.compression, {"gzip", "zstd"}))
         return e;
+    p.release.publish.compression =
+        p.compression == "zstd" ? image::Compression::zstd : image::Compression::gzip;
     if (!p.keep.empty()) {
         auto keep = count(p.keep, 0, 999'999);
         if (!keep || !p.cache.remote)
@@ -396,8 +438,9 @@ std::optional<Error> check_values(Parsed& p, const std::string& command) {
         if (auto e = one_of("rcd completions", p.word, {"bash", "zsh", "fish"}))
             return e;
     std::error_code ec;
-    if (!p.release.ca_file.empty() && !std::filesystem::is_regular_file(p.release.ca_file, ec))
-        return Error{ExitCode::usage, fmt::format("--ca-file: {} is not a file", p.release.ca_file),
+    const auto& ca_file = p.release.publish.connection.ca_file;
+    if (!ca_file.empty() && !std::filesystem::is_regular_file(ca_file, ec))
+        return Error{ExitCode::usage, fmt::format("--ca-file: {} is not a file", ca_file),
                      "give the PEM file of the CA that signed the registry's certificate"};
     if (p.global.quiet && p.global.verbose)
         return Error{ExitCode::usage, "-q and -v cannot be used together", "choose one of them"};
@@ -481,7 +524,7 @@ int run(int argc, char** argv) {
 [[noreturn]] void internal_error(const std::string& what) {
     rcd::Error error{rcd::ExitCode::filesystem, fmt::format("internal error: {}", what),
                      "this is a bug in rcd; please report it with the command that caused it"};
-    rcd::release::finish_result(error);
+    rcd::ops::finish_result(error);
     std::fputs(fmt::format("error: {}\n  hint: {}\n", error.message, error.hint).c_str(), stderr);
     std::fflush(stderr);
     ::_exit(static_cast<int>(rcd::ExitCode::filesystem));
@@ -496,7 +539,7 @@ int main(int argc, char** argv) {
     // Ctrl-C or a CI runner's SIGTERM: the stages stop in order, and whatever cannot stop by
     // itself within the grace period is cut short, with no child left behind.
     rcd::exec::install_process_guard(std::chrono::milliseconds(1500), [] {
-        rcd::release::finish_result(
+        rcd::ops::finish_result(
             rcd::Error{rcd::ExitCode::interrupted, "interrupted", "run the command again"});
     });
     // An exception on another thread ends in std::terminate: the same message and exit code.

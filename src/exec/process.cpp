@@ -1,5 +1,6 @@
 #include "rcd/exec/process.hpp"
 
+#include "rcd/util/log.hpp"
 #include "rcd/util/strings.hpp"
 
 #include <cerrno>
@@ -146,6 +147,8 @@ Result<Process> Process::spawn(const Command& command) {
         std::lock_guard lock(g_children_mutex);
         g_children.insert(pid);
     }
+    log::debug("started pid {}: {}{}", pid, util::shell_join(command.argv),
+               command.cwd.empty() ? "" : fmt::format(" (in {})", command.cwd.string()));
     Process process;
     process.pid_ = pid;
     process.output_fd_ = pipe_fds[0];
@@ -227,8 +230,13 @@ std::optional<int> Process::try_wait() {
     int status = 0;
     pid_t r = ::waitpid(pid_, &status, WNOHANG);
     if (r == pid_)
-        exit_code_ = decode_status(status);
+        reaped(status);
     return exit_code_;
+}
+
+void Process::reaped(int status) {
+    exit_code_ = decode_status(status);
+    log::debug("pid {} exited with {}", pid_, *exit_code_);
 }
 
 int Process::wait() {
@@ -236,7 +244,7 @@ int Process::wait() {
         int status = 0;
         pid_t r = ::waitpid(pid_, &status, 0);
         if (r == pid_)
-            exit_code_ = decode_status(status);
+            reaped(status);
         else if (r < 0 && errno != EINTR)
             exit_code_ = 1;
     }

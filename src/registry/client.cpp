@@ -2,9 +2,11 @@
 
 #include "http.hpp"
 #include "rcd/registry/reference.hpp"
+#include "rcd/util/duration.hpp"
 #include "rcd/util/fs.hpp"
 #include "rcd/util/growing_file.hpp"
 #include "rcd/util/hash.hpp"
+#include "rcd/util/log.hpp"
 #include "rcd/util/strings.hpp"
 
 #include <cerrno>
@@ -82,7 +84,7 @@ std::string repo_scope(const std::string& repo, const char* actions) {
 } // namespace
 
 Client::Client(std::string registry, std::string base_url, std::optional<Credentials> credentials,
-               ClientOptions options)
+               RegistryOptions options)
     : registry_(std::move(registry)), base_url_(std::move(base_url)),
       credentials_(std::move(credentials)), options_(std::move(options)) {}
 
@@ -111,7 +113,7 @@ Error Client::registry_error(const std::string& what, long status, const std::st
 
 Result<std::shared_ptr<Client>> Client::connect(const std::string& registry,
                                                 std::optional<Credentials> credentials,
-                                                ClientOptions options) {
+                                                RegistryOptions options) {
     const std::string host = api_host(registry);
     std::string base_url = "https://" + host;
     // Like docker: HTTPS first; plain HTTP only for a loopback registry (or with --insecure)
@@ -134,9 +136,7 @@ Result<std::shared_ptr<Client>> Client::connect(const std::string& registry,
                         "its health and the network");
         if (!probe && probe.error().tls_mismatch) {
             base_url = "http://" + host;
-            if (options.log)
-                options.log(
-                    fmt::format("registry {} does not speak TLS; using plain HTTP", registry));
+            log::debug("registry {} does not speak TLS; using plain HTTP", registry);
         }
     }
     auto client = std::make_shared<Client>(registry, base_url, credentials, options);
@@ -231,6 +231,9 @@ Status Client::authenticate(const std::string& challenge, const std::string& sco
                     std::chrono::steady_clock::now() + options_.deadline},
         credentials_ ? basic_header() : "",
         [this](const std::string& to) { return realm_may_get_basic(to); }, tls());
+    log::debug("registry {}: token for '{}' from {} -> {}", registry_, scope,
+               detail::printable_url(token_url),
+               response ? std::to_string(response->status) : response.error().message);
     if (!response)
         return fail(ExitCode::registry,
                     fmt::format("registry {}: cannot reach its token service: {}", registry_,
@@ -246,6 +249,7 @@ Status Client::authenticate(const std::string& challenge, const std::string& sco
         if (token.empty() || std::any_of(token.begin(), token.end(),
                                          [](unsigned char ch) { return ch <= ' ' || ch >= 0x7f; }))
             throw nlohmann::json::other_error::create(501, "not a token", nullptr);
+        log::add_secret(token);
         std::lock_guard lock(mutex_);
         tokens_[scope] = token;
     } catch (const nlohmann::json::exception&) {
@@ -269,9 +273,13 @@ Result<Client::Response> Client::send(const std::string& method, const std::stri
     const std::string what = fmt::format("{} {}", method, detail::printable_url(path));
     for (int attempt = 0;; ++attempt) {
         HttpRequest request{method, url(path), headers, body, sink, deadline};
+        const auto started = std::chrono::steady_clock::now();
         auto response = detail::perform_following(
             std::move(request), auth_header(scope).value_or(""),
             [this](const std::string& to) { return may_carry_credentials(to); }, tls(), progress);
+        log::debug("registry {}: {} -> {} in {} ms", registry_, what,
+                   response ? std::to_string(response->status) : response.error().message,
+                   util::elapsed_ms(started));
         const bool last = attempt + 1 >= options_.max_attempts;
         auto out_of_time = [&](std::chrono::milliseconds wait) {
             return std::chrono::steady_clock::now() + wait >= deadline;
@@ -314,9 +322,8 @@ Result<Client::Response> Client::send(const std::string& method, const std::stri
                                         : "check that the registry is running and its address "
                                           "is right (registry: in rcd.yaml, --registry or "
                                           "RCD_REGISTRY)");
-            if (options_.log)
-                options_.log(fmt::format("registry {}: {}: {}; retrying in {} ms", registry_, what,
-                                         e.message, wait.count()));
+            log::debug("registry {}: {}: {}; retrying in {} ms", registry_, what, e.message,
+                       wait.count());
             std::this_thread::sleep_for(wait);
             continue;
         }
@@ -335,9 +342,8 @@ Result<Client::Response> Client::send(const std::string& method, const std::stri
         if (retryable_status(response->status) && !last) {
             auto wait = backoff(attempt, options_.base_delay, response->header("retry-after"));
             if (!out_of_time(wait)) {
-                if (options_.log)
-                    options_.log(fmt::format("registry {}: {}: HTTP {}; retrying in {} ms",
-                                             registry_, what, response->status, wait.count()));
+                log::debug("registry {}: {}: HTTP {}; retrying in {} ms", registry_, what,
+                           response->status, wait.count());
                 std::this_thread::sleep_for(wait);
                 continue;
             }
@@ -484,10 +490,8 @@ Result<BlobOutcome> Client::push_blob(const std::string& repo, const image::Blob
         return BlobOutcome::uploaded;
     if (put.status >= 400 && put.status < 500 && put.status != 401 && put.status != 403) {
         // Some registries take only chunked uploads.
-        if (options_.log)
-            options_.log(fmt::format("registry {} refused a monolithic upload ({}); uploading in "
-                                     "chunks",
-                                     registry_, put.status));
+        log::debug("registry {} refused a monolithic upload ({}); uploading in chunks", registry_,
+                   put.status);
         RCD_ASSIGN(auto final_location, upload_chunked(repo, blob, scope));
         RCD_ASSIGN(auto done, send("PUT", with_digest(final_location),
                                    {"Content-Type: application/octet-stream"}, {}, scope));
@@ -524,7 +528,7 @@ Result<std::int64_t> Client::download_blob(const std::string& repo, const std::s
     bool oversized = false;     // more bytes than the descriptor said: never a retry
     detail::BodySink sink{[&] { // each attempt starts over
                               // Only a retry truncates: ext4 flushes a truncated file to disk
-                              // when it is closed: 125 ms at exit for three archives here.
+                              // when it is closed, which a first attempt need not pay.
                               if (size > 0) {
                                   if (growing)
                                       growing->restarted();

@@ -2,6 +2,7 @@
 
 #include "rcd/exec/process.hpp"
 #include "rcd/util/fs.hpp"
+#include "rcd/util/log.hpp"
 
 #include <cstdlib>
 #include <fmt/format.h>
@@ -83,7 +84,8 @@ Result<std::optional<Credentials>> credentials_from_config(const nlohmann::json&
                 return Credentials{decoded->substr(0, colon), decoded->substr(colon + 1),
                                    "config.json"};
             }
-            if (entry.contains("username") && entry.contains("password"))
+            if (entry.contains("username") && entry["username"].is_string() &&
+                entry.contains("password") && entry["password"].is_string())
                 return Credentials{entry["username"], entry["password"], "config.json"};
         }
     }
@@ -117,7 +119,9 @@ std::vector<std::filesystem::path> credential_files() {
     return files;
 }
 
-Result<std::optional<Credentials>> find_credentials(const std::string& registry) {
+namespace {
+
+Result<std::optional<Credentials>> look_up(const std::string& registry) {
     HelperRunner run = [](const std::string& helper,
                           const std::string& server) -> Result<std::string> {
         exec::Command command{{"docker-credential-" + helper, "get"}, {}, {}, server + "\n"};
@@ -151,6 +155,19 @@ Result<std::optional<Credentials>> find_credentials(const std::string& registry)
     if (user && *user && password)
         return Credentials{user, password, "RCD_REGISTRY_USERNAME"};
     return std::optional<Credentials>{};
+}
+
+} // namespace
+
+Result<std::optional<Credentials>> find_credentials(const std::string& registry) {
+    auto found = look_up(registry);
+    if (found && *found) {
+        // From here on, no log line can carry the secret.
+        log::add_secret((*found)->secret);
+        log::debug("registry {}: credentials of '{}' from {}", registry, (*found)->username,
+                   (*found)->source);
+    }
+    return found;
 }
 
 } // namespace rcd::registry

@@ -248,7 +248,10 @@ test_a_release_fails_in_seconds_when_the_registry_cannot_take_the_push() {
   rcd -C "$repo" release >"$WORK/out" 2>&1 || rc=$?
   assert_eq 4 "$rc" "registry down"
   [ $((($(date +%s%N) - start) / 1000000)) -lt 10000 ] || fail "took more than 10 s"
-  [ ! -d "$repo/target/rcd/logs" ] || fail "stages ran before the registry was checked"
+  # No stage log: only rcd's own, which says why it stopped.
+  assert_eq "rcd.log" "$(ls "$repo/target/rcd/logs")" "stages ran before the registry was checked"
+  grep -q "registry 127.0.0.1:$port: GET /v2/" "$repo/target/rcd/logs/rcd.log" ||
+    fail "the log does not show the request: $(cat "$repo/target/rcd/logs/rcd.log")"
   rc=0
   start=$(date +%s%N)
   rcd -C "$repo" release --registry no-such-host.invalid/team >"$WORK/out" 2>&1 || rc=$?
@@ -268,10 +271,20 @@ test_credentials_without_push_access_fail_before_the_build() {
   assert_eq 4 "$rc" "exit code"
   assert_contains "$(cat "$WORK/out")" "cannot push to team/fixture-service" "message"
   assert_contains "$(cat "$WORK/out")" "containers auth file $WORK/auth.json" "names where the credentials came from"
-  [ ! -d "$repo/target/rcd/logs" ] || fail "stages ran before the credentials were checked"
+  assert_eq "rcd.log" "$(ls "$repo/target/rcd/logs")" "stages ran before the credentials were checked"
   printf '{"auths": {"%s": {"auth": "%s"}}}\n' "$reg" "$(printf writer:writer-pw | base64)" >"$WORK/auth.json"
-  REGISTRY_AUTH_FILE="$WORK/auth.json" rcd -C "$repo" release --only build >"$WORK/out" 2>&1 ||
+  REGISTRY_AUTH_FILE="$WORK/auth.json" rcd -C "$repo" -v release --only build >"$WORK/out" 2>&1 ||
     { cat "$WORK/out"; fail "the writer's credentials were refused"; }
+  # The log and -v show every request and token fetch, and never a password or a token.
+  local log="$repo/target/rcd/logs/rcd.log"
+  grep -q "token for 'repository:team/fixture-service:pull,push'" "$log" || fail "no token request in the log"
+  grep -q "credentials of 'writer' from containers auth file" "$log" || fail "no credentials line in the log"
+  for where in "$log" "$WORK/out"; do
+    assert_not_contains "$(cat "$where")" "writer-pw" "a password in $where"
+    assert_not_contains "$(cat "$where")" "reader-pw" "a password in $where"
+    assert_not_contains "$(cat "$where")" "$(printf writer:writer-pw | base64)" "an auth entry in $where"
+    assert_not_contains "$(cat "$where")" "eyJ" "a token (a JWT) in $where"
+  done
 }
 
 # --- 6. Where the cache lives

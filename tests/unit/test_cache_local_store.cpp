@@ -7,7 +7,11 @@
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
+#include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 using namespace rcd;
 using namespace rcd::cache;
@@ -88,6 +92,20 @@ TEST_CASE("prune evicts the least recently used entries first") {
 }
 
 TEST_CASE("the cache lives in RCD_CACHE_DIR, else XDG_CACHE_HOME, else ~/.cache") {
+    // Given back as they were: later tests run rustup's proxies, which need the real HOME.
+    struct Saved {
+        std::vector<std::pair<const char*, std::optional<std::string>>> values;
+        Saved() {
+            for (const char* name : {"RCD_CACHE_DIR", "XDG_CACHE_HOME", "HOME"}) {
+                const char* value = std::getenv(name);
+                values.emplace_back(name, value ? std::optional<std::string>(value) : std::nullopt);
+            }
+        }
+        ~Saved() {
+            for (const auto& [name, value] : values)
+                value ? ::setenv(name, value->c_str(), 1) : ::unsetenv(name);
+        }
+    } saved;
     ::setenv("RCD_CACHE_DIR", "/x/rcd-cache", 1);
     CHECK(LocalStore::default_root() == "/x/rcd-cache");
     ::unsetenv("RCD_CACHE_DIR");

@@ -32,7 +32,7 @@ TEST_CASE("a cache pushed by one machine is pulled and restored by another", "[r
     Fixture f;
     LocalStore machine_a(f.dir / "cache-a");
     auto entry = f.saved_entry(machine_a, kKey);
-    RemoteCache meta{kKey, "release", "toolchain-1", "recipe-1", "2026-01-01T00:00:00Z"};
+    EntryMeta meta{kKey, "release", "toolchain-1", "recipe-1", "2026-01-01T00:00:00Z"};
     REQUIRE(push_remote(*f.client, "team/app", machine_a, entry, meta));
 
     LocalStore machine_b(f.dir / "cache-b");
@@ -115,7 +115,7 @@ TEST_CASE("an absent key, or another key with the same prefix, is a miss", "[reg
 TEST_CASE("the cache manifest carries the key and recipe, as an artifact or a plain image") {
     image::Descriptor config{"application/vnd.oci.empty.v1+json", "sha256:c", 2};
     image::Descriptor layer{kCacheLayerType, "sha256:l", 10};
-    RemoteCache meta{"k", "test", "tc", "rh", "2026-01-01T00:00:00Z"};
+    EntryMeta meta{"k", "test", "tc", "rh", "2026-01-01T00:00:00Z"};
     auto artifact = nlohmann::json::parse(cache_manifest(meta, config, layer, true));
     CHECK(artifact["annotations"]["org.opencontainers.image.created"] == "2026-01-01T00:00:00Z");
     CHECK(artifact["artifactType"] == kCacheArtifactType);

@@ -3,6 +3,7 @@
 //   keys/<key>.json      which blob a cache key names; its mtime is the last use (for LRU)
 #pragma once
 
+#include "rcd/cache/store.hpp"
 #include "rcd/util/result.hpp"
 
 #include <cstdint>
@@ -14,20 +15,34 @@
 
 namespace rcd::cache {
 
-struct CacheEntry {
-    std::string key;
-    std::string digest; // "sha256:<hex>" of the archive
-    std::int64_t size = 0;
-    std::string profile;
-};
-
 // An index file's entry (keys/<key>.json), every field checked, since its digest names a file;
 // nothing when it is damaged.
 std::optional<CacheEntry> parse_index_entry(const std::string& key, const std::string& text);
 
-class LocalStore {
+// The machine's store: content-addressed .tar.zst blobs and an index of keys, shared by every
+// project on the machine. As a Store it is the nearest: it locates sound entries, and is where
+// every archive is restored from.
+class LocalStore final : public Store {
   public:
     explicit LocalStore(std::filesystem::path root) : root_(std::move(root)) {}
+
+    std::string name() const override { return "the local cache"; }
+    bool is_local() const override { return true; }
+    // find(key), then verify(): a damaged entry is removed and reported.
+    Result<std::optional<CacheEntry>> locate(const std::string& key) override;
+    Result<std::optional<CacheEntry>> peek(const std::string& key) override {
+        return find(key, false);
+    }
+    Result<CacheEntry> fetch(const CacheEntry& located, const TransferProgress&,
+                             util::GrowingFile*) override {
+        return located;
+    }
+    Result<std::optional<EntryMeta>> latest(const std::string&, const std::string&) override {
+        return std::optional<EntryMeta>{};
+    }
+    Result<bool> put(const CacheEntry&, const EntryMeta&, const TransferProgress&) override {
+        return false; // it holds every entry it has saved
+    }
 
     // $RCD_CACHE_DIR, else $XDG_CACHE_HOME/rcd, else ~/.cache/rcd.
     static std::filesystem::path default_root();

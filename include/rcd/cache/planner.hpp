@@ -1,14 +1,11 @@
 // The dependency-cache planner: for each cooked profile, its key, and where its compiled
-// dependencies come from. Restore order: the target directory is already fresh, the local
-// store, the registry, the newest registry cache of the same profile and toolchain (partial),
-// then cooking.
+// dependencies come from.
 #pragma once
 
 #include "rcd/cache/local_store.hpp"
-#include "rcd/cache/recipe.hpp"
-#include "rcd/cache/registry_store.hpp"
+#include "rcd/cache/store.hpp"
+#include "rcd/cargo/workspace.hpp"
 #include "rcd/exec/scheduler.hpp"
-#include "rcd/registry/client.hpp"
 
 #include <atomic>
 #include <filesystem>
@@ -31,17 +28,6 @@ enum class CacheStatus { fresh, hit_local, hit_registry, partial, miss }; // bes
 
 const char* status_name(CacheStatus status);
 
-struct Toolchain {
-    std::string rustc; // `rustc -vV`
-    std::string cargo; // `cargo -V`
-    std::string host;  // the host triple, from `rustc -vV`
-
-    std::string id() const; // a short hash of both versions: partial restores need the same
-};
-
-// Runs `rustc -vV` and `cargo -V` in `dir`, so rust-toolchain files apply.
-Result<Toolchain> probe_toolchain(const std::filesystem::path& dir);
-
 // A stage that names a profile with `cook:`; the first stage of each profile decides its key.
 struct ProfileRequest {
     std::string profile;
@@ -61,33 +47,58 @@ struct ProfileCache {
     long long save_ms = 0;
 };
 
-// The registry side: the image's repository on a connected client.
-struct RemoteStore {
-    std::shared_ptr<registry::Client> client;
-    std::string repository;
+// How a profile's dependencies are built when no store has them: the real one cooks the
+// recipe's skeleton (stopping when `interrupt_fd` is readable) and saves the result in `local`.
+// Returns the saved entry; nothing when the profile could not be cooked or saved (the reason
+// is logged: the stages then build the dependencies themselves); an error only when
+// interrupted.
+using Cook = std::function<Result<std::optional<CacheEntry>>(ProfileCache& profile,
+                                                             LocalStore& local, int interrupt_fd)>;
+
+// What a planner works on: the profiles (keys decided), where they are restored, and how.
+struct PlannerSetup {
+    std::filesystem::path target_dir;
+    std::vector<ProfileCache> profiles;
+    std::string recipe_hash;
+    std::string toolchain_id; // partial restores need the same toolchain
+    LocalStore local;
+    Cook cook; // unset: a miss stays a miss
 };
 
+// Walks, for each profile, the ladder: fresh (the target directory's marker names the key) ->
+// the stores in order (local, then registry) -> partial (the newest archive of the same
+// profile and toolchain, then a cook of the difference) -> cook. A store that fails is not
+// asked again in this run; the local store's damaged entries are misses.
+//
+// Threads: fetch() locates every archive at once, and starts a download per remote hit that
+// run_lanes' restores read as it arrives (util::GrowingFile). prepare() restores in lanes
+// (lanes.hpp) and opens each profile's gate as it lands; when fetch() found every archive,
+// prepare() runs beside the stages and never cooks.
 class Planner {
   public:
-    using Notify = std::function<void(const std::string&)>;
-    // (what, bytes so far, bytes in all) while a cache blob moves to or from the registry.
+    // (what, bytes so far, bytes in all) while a cache archive moves to or from a registry.
     using Progress = std::function<void(const std::string&, std::int64_t, std::int64_t)>;
 
     // Builds the recipe and, when there are external dependencies, each profile's key.
-    static Result<Planner> create(const cargo::Workspace& workspace,
-                                  const std::vector<ProfileRequest>& requests, LocalStore store,
-                                  Notify notify);
+    static Result<std::unique_ptr<Planner>> create(const cargo::Workspace& workspace,
+                                                   const std::vector<ProfileRequest>& requests,
+                                                   LocalStore store);
 
-    void set_remote(RemoteStore remote) { remote_ = std::move(remote); }
+    explicit Planner(PlannerSetup setup);
+    Planner(const Planner&) = delete; // lanes and downloads hold on to it
+    Planner& operator=(const Planner&) = delete;
+
+    // A farther store (the registry's), asked after the local one.
+    void add_store(std::unique_ptr<Store> store);
+    LocalStore& local() { return setup_.local; }
     void set_interrupt_fd(int fd) { interrupt_fd_ = fd; } // an InterruptGuard's: stops a cook
-    void set_detail(Notify detail) { detail_ = std::move(detail); } // decisions, for -v
     void set_progress(Progress progress) { progress_ = std::move(progress); }
 
     // Decides each profile's status without changing anything: rcd plan, rcd cache status.
     void look();
 
     // Finds each profile's archive, all at once: in the local store (its digest checked), else
-    // downloaded from the registry. True when every profile that is not fresh has one: then
+    // downloaded from a farther store. True when every profile that is not fresh has one: then
     // prepare() only restores, and stages may run while it does, each starting once its own
     // profile is ready (ready_fd). prepare() calls it when nobody did.
     bool fetch();
@@ -101,22 +112,17 @@ class Planner {
     // Readable once the profile's dependencies are in place, or given up on (for
     // exec::StageJob::ready_fd); done_fd() once prepare() has finished.
     int ready_fd(const std::string& profile) const;
-    int done_fd() const { return gates_->done.fd(); }
+    int done_fd() const { return done_.fd(); }
 
-    // Pushes each profile's local entry the registry does not have yet; returns how many it
-    // pushed. Nothing to cache (no external dependencies) pushes nothing and needs no registry.
+    // Pushes each profile's local entry to the farther stores that lack it; returns how many
+    // it pushed. Nothing to cache (no external dependencies) pushes nothing and needs no store.
     Result<int> push();
 
-    const std::vector<ProfileCache>& profiles() const { return profiles_; }
-    const std::string& recipe_hash() const { return recipe_.hash; }
+    const std::vector<ProfileCache>& profiles() const { return setup_.profiles; }
+    const std::string& recipe_hash() const { return setup_.recipe_hash; }
     CacheStatus status() const; // the worst of the profiles'
-    const LocalStore& store() const { return store_; }
 
   private:
-    Planner(const cargo::Workspace& workspace, Recipe recipe, LocalStore store, Notify notify)
-        : workspace_(workspace), recipe_(std::move(recipe)), store_(std::move(store)),
-          notify_(std::move(notify)) {}
-
     // A profile's archive as fetch() found it: in the local store, or downloading.
     struct Fetched {
         std::optional<CacheEntry> entry;
@@ -125,49 +131,49 @@ class Planner {
         std::future<std::optional<CacheEntry>> download;
         std::int64_t size = 0; // of the archive
     };
-    struct Gates {
-        std::map<std::string, exec::Gate> profiles;
-        exec::Gate done;
+    // A store, and whether it failed (then it is not asked again).
+    struct Rung {
+        Store* store;
+        bool failed = false;
     };
+
     bool needs_restore(ProfileCache& profile) const; // has a key and is not fresh (else: fresh)
     std::vector<ProfileCache*> to_prepare(); // those that need a restore; stale markers removed
+    // The first store that has `key`'s archive, and the archive; a store that fails is
+    // dropped. `peek` only looks (plan).
+    std::optional<std::pair<Store*, CacheEntry>> locate(const ProfileCache& profile, bool peek,
+                                                        bool remote_only);
+    std::optional<CacheEntry> bring(Store& store, const CacheEntry& located, ProfileCache& profile,
+                                    util::GrowingFile* growing = nullptr);
+    std::optional<EntryMeta> latest(const ProfileCache& profile);  // another key's, for partial
     bool restore_fetched(ProfileCache& profile, Fetched& fetched); // true: restored, marked fresh
     // When restore_fetched could not: a partial cache and a cook, or (restore_only) nothing.
     Status fall_back(ProfileCache& profile, const Fetched& fetched, bool allow_cook,
                      bool restore_only);
-    void say(const std::string& message) const;  // notify, from any lane
-    void tell(const std::string& message) const; // detail, from any lane
-    registry::Progress transfer(const std::string& profile) const;
-    std::optional<RemoteStore> remote() const; // a copy: lanes run at the same time
+    Store* usable(std::size_t rung) const; // the rung's store, unless it failed
+    void store_failed(Store& store, const Error& error);
+    TransferProgress transfer(const std::string& profile) const;
     std::filesystem::path marker(const ProfileCache& profile) const;
     bool is_fresh(const ProfileCache& profile) const; // the target holds what the key names
     void mark_fresh(const ProfileCache& profile) const;
     bool restore(ProfileCache& profile, const CacheEntry& entry);
     bool restore(ProfileCache& profile, const util::GrowingFile& download);
-    std::optional<RemoteLayer> find(const std::string& key); // the registry's, for this key
-    std::optional<CacheEntry> download(const RemoteLayer& layer, ProfileCache& profile,
-                                       util::GrowingFile* growing = nullptr);
-    std::optional<CacheEntry> pull(const std::string& key, ProfileCache& profile); // both
-    std::optional<RemoteCache> latest(const ProfileCache& profile);
     Status cook(ProfileCache& profile);
-    void remote_failed(const Error& error);
 
-    const cargo::Workspace& workspace_;
-    Recipe recipe_;
-    LocalStore store_;
-    Notify notify_;
-    Notify detail_;
+    PlannerSetup setup_;
+    std::vector<std::unique_ptr<Store>> owned_; // the farther stores
+    std::vector<Rung> rungs_;                   // the local store, then the farther ones
     Progress progress_;
-    std::optional<RemoteStore> remote_; // reset when the registry fails; guarded by mutex_
-    std::shared_ptr<std::mutex> mutex_ = std::make_shared<std::mutex>();
-    std::shared_ptr<std::mutex> cook_mutex_ = std::make_shared<std::mutex>();
-    std::shared_ptr<std::atomic<bool>> interrupted_ = std::make_shared<std::atomic<bool>>(false);
+    mutable std::mutex mutex_; // guards rungs_' failed flags
+    std::mutex cook_mutex_;    // one cook at a time
+    std::atomic<bool> interrupted_{false};
     int interrupt_fd_ = -1;
-    Toolchain toolchain_;
-    std::vector<ProfileCache> profiles_;
-    std::map<std::string, Fetched> fetched_; // by profile, once fetch() ran
-    std::optional<bool> found_all_;          // what fetch() returned
-    std::shared_ptr<Gates> gates_ = std::make_shared<Gates>();
+    // By profile, once fetch() ran. After the stores: destroyed first, it waits for the
+    // downloads that write to them.
+    std::map<std::string, Fetched> fetched_;
+    std::optional<bool> found_all_; // what fetch() returned
+    std::map<std::string, exec::Gate> gates_;
+    exec::Gate done_;
 };
 
 } // namespace rcd::cache

@@ -4,9 +4,11 @@
 #pragma once
 
 #include "rcd/cache/local_store.hpp"
+#include "rcd/cache/store.hpp"
 #include "rcd/registry/client.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -16,26 +18,17 @@ namespace rcd::cache {
 inline constexpr const char* kCacheArtifactType = "application/vnd.rcd.cache.v1";
 inline constexpr const char* kCacheLayerType = "application/vnd.rcd.cache.v1.tar+zstd";
 
-// What the artifact's annotations say about it.
-struct RemoteCache {
-    std::string key;
-    std::string profile;
-    std::string toolchain; // a hash of `rustc -vV` and `cargo -V`: partial restores need the same
-    std::string recipe;    // the recipe hash
-    std::string created;   // RFC 3339, when it was pushed; empty for caches of older rcd
-};
-
 std::string cache_tag(const std::string& key); // "cache-" and the first 16 hex digits
 
 // The manifest for a cache blob, with the key and the recipe as annotations. With
 // `as_artifact` false, a plain image manifest for registries that refuse artifactType.
-std::string cache_manifest(const RemoteCache& meta, const image::Descriptor& config,
+std::string cache_manifest(const EntryMeta& meta, const image::Descriptor& config,
                            const image::Descriptor& layer, bool as_artifact);
 
 // Pushes the local entry's archive, then the manifest tagged `cache-<key prefix>`, then puts
 // it at the head of the `cache` index (replacing the entry of the same profile and toolchain).
 Status push_remote(registry::Client& client, const std::string& repo, const LocalStore& store,
-                   const CacheEntry& entry, const RemoteCache& meta,
+                   const CacheEntry& entry, const EntryMeta& meta,
                    const registry::Progress& progress = {});
 
 // The `cache` index after `pushed` (a manifest descriptor with its annotations) was added to
@@ -44,7 +37,7 @@ std::string merge_cache_index(const std::string& current, const nlohmann::json& 
 
 // The cache of exactly one key in the registry: its annotations and its archive.
 struct RemoteLayer {
-    RemoteCache meta;
+    EntryMeta meta;
     std::string digest;
     std::int64_t size = 0;
 };
@@ -85,8 +78,33 @@ struct RemotePrune {
 Result<RemotePrune> prune_remote(registry::Client& client, const std::string& repo, int keep);
 
 // The newest cache of this profile and toolchain that `cache` names, if any.
-Result<std::optional<RemoteCache>> latest_remote(registry::Client& client, const std::string& repo,
-                                                 const std::string& profile,
-                                                 const std::string& toolchain);
+Result<std::optional<EntryMeta>> latest_remote(registry::Client& client, const std::string& repo,
+                                               const std::string& profile,
+                                               const std::string& toolchain);
+
+// The cache repository as a Store: archives located by their `cache-<key prefix>` tag,
+// downloaded into the local store, and pushed from it.
+class RegistryStore final : public Store {
+  public:
+    RegistryStore(std::shared_ptr<registry::Client> client, std::string repository,
+                  const LocalStore& local)
+        : client_(std::move(client)), repository_(std::move(repository)), local_(local) {}
+
+    std::string name() const override { return repository_; }
+    bool is_local() const override { return false; }
+    Result<std::optional<CacheEntry>> locate(const std::string& key) override;
+    Result<std::optional<CacheEntry>> peek(const std::string& key) override { return locate(key); }
+    Result<CacheEntry> fetch(const CacheEntry& located, const TransferProgress& progress,
+                             util::GrowingFile* growing) override;
+    Result<std::optional<EntryMeta>> latest(const std::string& profile,
+                                            const std::string& toolchain) override;
+    Result<bool> put(const CacheEntry& entry, const EntryMeta& meta,
+                     const TransferProgress& progress) override;
+
+  private:
+    std::shared_ptr<registry::Client> client_;
+    std::string repository_;
+    const LocalStore& local_;
+};
 
 } // namespace rcd::cache

@@ -54,6 +54,7 @@ class Process {
     int wait();
 
   private:
+    void reaped(int status); // records the exit code of a waited-for child
     Process() = default;
     void release();
 

@@ -12,6 +12,15 @@
 
 namespace rcd::image {
 
+// The label that names the commit an image was built from (rcd reads it back to tell a released
+// commit from another).
+inline constexpr const char* kRevisionLabel = "org.opencontainers.image.revision";
+
+// "sha256:" and the first 12 hex digits: how rcd names a blob in messages.
+inline std::string short_digest(const std::string& digest) {
+    return digest.substr(0, 7 + 12);
+}
+
 inline constexpr const char* kOciManifest = "application/vnd.oci.image.manifest.v1+json";
 inline constexpr const char* kOciIndex = "application/vnd.oci.image.index.v1+json";
 inline constexpr const char* kOciConfig = "application/vnd.oci.image.config.v1+json";

@@ -27,7 +27,8 @@ struct TlsOptions;
 struct BodySink;
 } // namespace detail
 
-struct ClientOptions {
+// How rcd talks to registries: one struct, from the command line to the client.
+struct RegistryOptions {
     bool insecure = false; // plain HTTP, or HTTPS without verification, for any registry
     std::string ca_file;   // an extra CA for HTTPS
     int max_attempts = 5;  // per request, for connection errors, 408, 429 and 5xx
@@ -35,7 +36,6 @@ struct ClientOptions {
     // How long one operation (a request with its retries) may take, plus 1 s per MiB it
     // moves: a registry that never answers fails in this time, not in minutes.
     std::chrono::milliseconds deadline{60'000};
-    std::function<void(const std::string&)> log; // -v: decisions such as the scheme chosen
 };
 
 struct FetchedManifest {
@@ -54,7 +54,7 @@ class Client {
     // insecure), and checks that /v2/ answers.
     static Result<std::shared_ptr<Client>> connect(const std::string& registry,
                                                    std::optional<Credentials> credentials,
-                                                   ClientOptions options);
+                                                   RegistryOptions options);
 
     const std::string& registry() const { return registry_; }
 
@@ -91,7 +91,7 @@ class Client {
                         const std::string& media_type, const std::string& body);
 
     Client(std::string registry, std::string base_url, std::optional<Credentials> credentials,
-           ClientOptions options);
+           RegistryOptions options);
 
   private:
     struct Response;
@@ -114,7 +114,7 @@ class Client {
     std::string registry_;
     std::string base_url_;
     std::optional<Credentials> credentials_;
-    ClientOptions options_;
+    RegistryOptions options_;
     std::mutex mutex_; // guards the fields below; requests run on several threads
     bool use_basic_ = false;
     std::map<std::string, std::string> tokens_; // scope -> bearer token

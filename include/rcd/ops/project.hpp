@@ -1,0 +1,43 @@
+// Everything rcd knows about the repository in front of it, loaded once per run.
+#pragma once
+
+#include "rcd/cargo/workspace.hpp"
+#include "rcd/exec/lock.hpp"
+#include "rcd/git/repository.hpp"
+#include "rcd/pipeline/model.hpp"
+#include "rcd/util/result.hpp"
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace rcd::ops {
+
+struct ProjectOptions {
+    std::filesystem::path dir = ".";                  // -C
+    std::optional<std::filesystem::path> config_file; // -f
+    std::optional<std::filesystem::path> pipelines_dir;
+};
+
+struct Project {
+    std::filesystem::path dir; // where stages run
+    pipeline::RepoConfig config;
+    pipeline::Pipeline pipeline;               // with rcd.yaml's stage entries applied
+    Result<git::RepoState> repo;               // an error outside a git repository
+    std::optional<cargo::Workspace> workspace; // when the directory holds a Cargo.toml
+    std::filesystem::path target_dir;
+
+    std::filesystem::path rcd_dir() const { return target_dir / "rcd"; }
+};
+
+Result<Project> load_project(const ProjectOptions& options);
+
+// The target directory to this run alone (target/rcd/lock), waiting for another rcd with
+// `wait` (and saying so), else failing at once.
+Result<exec::DirectoryLock> lock_target(const Project& project, bool wait);
+
+// Starts the run's log: target/rcd/logs/rcd.log takes every line of rcd::log from here on. A
+// log that cannot be written is a warning, never a failed run.
+void open_log(const Project& project);
+
+} // namespace rcd::ops

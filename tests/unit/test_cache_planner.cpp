@@ -1,0 +1,253 @@
+// The planner's ladder with fake stores: no cargo, no registry; real archives and a real
+// local store, so that a restore is a real unpack into a target directory.
+#include "rcd/cache/archive.hpp"
+#include "rcd/cache/planner.hpp"
+#include "rcd/util/fs.hpp"
+#include "rcd/util/growing_file.hpp"
+
+#include "temp_dir.hpp"
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <fcntl.h>
+#include <map>
+#include <poll.h>
+#include <unistd.h>
+
+using namespace rcd;
+
+namespace {
+
+const std::string kKey = std::string(64, 'a');
+const std::string kOld = std::string(64, 'b');
+
+// A registry stand-in: archives by key, the newest of the profile, and what was asked of it.
+class FakeRegistry final : public cache::Store {
+  public:
+    explicit FakeRegistry(cache::LocalStore& local) : local_(local) {}
+
+    std::map<std::string, std::filesystem::path> archives; // key -> .tar.zst
+    std::optional<cache::EntryMeta> newest;
+    bool down = false;
+    std::atomic<int> locates{0};
+    std::atomic<int> fetched{0};
+    std::vector<std::string> put_keys;
+
+    std::string name() const override { return "fake/registry-cache"; }
+    bool is_local() const override { return false; }
+    Result<std::optional<cache::CacheEntry>> locate(const std::string& key) override {
+        ++locates;
+        if (down)
+            return fail(ExitCode::registry, "the fake registry is down");
+        auto it = archives.find(key);
+        if (it == archives.end())
+            return std::optional<cache::CacheEntry>{};
+        RCD_ASSIGN(auto digest, cache::file_digest(it->second));
+        return std::optional<cache::CacheEntry>(cache::CacheEntry{
+            key, digest, static_cast<std::int64_t>(std::filesystem::file_size(it->second)),
+            "release"});
+    }
+    Result<std::optional<cache::CacheEntry>> peek(const std::string& key) override {
+        return locate(key);
+    }
+    Result<cache::CacheEntry> fetch(const cache::CacheEntry& located,
+                                    const cache::TransferProgress&,
+                                    util::GrowingFile* growing) override {
+        ++fetched;
+        RCD_ASSIGN(auto temp, local_.incoming());
+        std::filesystem::copy_file(archives.at(located.key), temp);
+        if (growing) { // the whole file at once: the reader sees it arrive and finish
+            growing->open(::open(temp.c_str(), O_RDONLY | O_CLOEXEC));
+            growing->grew(located.size);
+            growing->finish(true);
+        }
+        return local_.import(located.key, located.profile, located.digest, temp);
+    }
+    Result<std::optional<cache::EntryMeta>> latest(const std::string& profile,
+                                                   const std::string& toolchain) override {
+        if (down)
+            return fail(ExitCode::registry, "the fake registry is down");
+        if (newest && newest->profile == profile && newest->toolchain == toolchain)
+            return newest;
+        return std::optional<cache::EntryMeta>{};
+    }
+    Result<bool> put(const cache::CacheEntry& entry, const cache::EntryMeta& meta,
+                     const cache::TransferProgress&) override {
+        CHECK(meta.key == entry.key);
+        CHECK(meta.toolchain == "toolchain-1");
+        if (archives.contains(entry.key))
+            return false;
+        put_keys.push_back(entry.key);
+        return true;
+    }
+
+  private:
+    cache::LocalStore& local_;
+};
+
+struct Fixture {
+    test::TempDir dir;
+    std::filesystem::path target = dir / "target";
+    std::vector<std::string> cooked; // profiles the fake cook built
+
+    // An archive holding release/deps/<name>, as a cook would have left it.
+    std::filesystem::path archive(const std::string& name) {
+        auto root = dir / ("src-" + name);
+        REQUIRE(util::write_file_atomic(root / "release" / "deps" / name, "compiled " + name));
+        auto file = dir / (name + ".tar.zst");
+        REQUIRE(cache::pack_tree(root, {"release"}, file));
+        return file;
+    }
+
+    cache::PlannerSetup setup(bool with_cook = true) {
+        cache::ProfileCache release;
+        release.profile = "release";
+        release.key = kKey;
+        release.command = {"cargo", "build", "--release"};
+        cache::Cook cook;
+        if (with_cook)
+            cook = [this](cache::ProfileCache& profile, cache::LocalStore& local,
+                          int) -> Result<std::optional<cache::CacheEntry>> {
+                cooked.push_back(profile.profile);
+                REQUIRE(util::write_file_atomic(target / "release" / "deps" / "cooked", "x"));
+                RCD_ASSIGN(auto saved,
+                           local.save(profile.key, profile.profile, target, {"release"}));
+                return std::optional<cache::CacheEntry>(saved);
+            };
+        return {target, {release}, "recipe-1", "toolchain-1", cache::LocalStore(dir / "store"),
+                cook};
+    }
+
+    // A fake registry, asked after the local store.
+    FakeRegistry* add_registry(cache::Planner& planner) {
+        auto registry = std::make_unique<FakeRegistry>(planner.local());
+        auto* fake = registry.get();
+        planner.add_store(std::move(registry));
+        return fake;
+    }
+
+    // The local store's entry for kKey, holding release/deps/local.
+    cache::CacheEntry save_local(cache::Planner& planner) {
+        auto src = dir / "src-local";
+        REQUIRE(util::write_file_atomic(src / "release" / "deps" / "local", "compiled local"));
+        auto saved = planner.local().save(kKey, "release", src, {"release"});
+        REQUIRE(saved);
+        return *saved;
+    }
+
+    bool restored(const std::string& name) {
+        return util::read_file(target / "release" / "deps" / name) == "compiled " + name;
+    }
+};
+
+} // namespace
+
+TEST_CASE("planner: a fresh target directory asks no store") {
+    Fixture f;
+    REQUIRE(util::write_file_atomic(f.target / "rcd" / "cache" / "release.key", kKey + "\n"));
+    cache::Planner planner(f.setup());
+    auto* fake = f.add_registry(planner);
+    REQUIRE(planner.prepare());
+    CHECK(planner.profiles()[0].status == cache::CacheStatus::fresh);
+    CHECK(fake->locates == 0);
+    CHECK(f.cooked.empty());
+}
+
+TEST_CASE("planner: the local store comes first, and its restore marks the target fresh") {
+    Fixture f;
+    cache::Planner planner(f.setup());
+    f.save_local(planner);
+    auto* fake = f.add_registry(planner);
+    fake->archives[kKey] = f.archive("remote");
+
+    CHECK(planner.fetch());
+    REQUIRE(planner.prepare());
+    CHECK(planner.profiles()[0].status == cache::CacheStatus::hit_local);
+    CHECK(f.restored("local"));
+    CHECK_FALSE(f.restored("remote"));
+    CHECK(fake->locates == 0);
+    CHECK(util::read_file(f.target / "rcd" / "cache" / "release.key") == kKey + "\n");
+    // Nothing to push: the registry has the key.
+    CHECK(planner.push() == 0);
+}
+
+TEST_CASE("planner: a registry hit is downloaded into the local store as it restores") {
+    Fixture f;
+    cache::Planner planner(f.setup());
+    auto* fake = f.add_registry(planner);
+    fake->archives[kKey] = f.archive("remote");
+
+    REQUIRE(planner.prepare());
+    CHECK(planner.profiles()[0].status == cache::CacheStatus::hit_registry);
+    CHECK(f.restored("remote"));
+    CHECK(fake->fetched == 1);
+    CHECK(f.cooked.empty());
+    auto local = planner.local().find(kKey, false);
+    REQUIRE(local);
+    CHECK(local->has_value());
+}
+
+TEST_CASE("planner: partial restores the profile's newest archive, then cooks the difference") {
+    Fixture f;
+    cache::Planner planner(f.setup());
+    auto* fake = f.add_registry(planner);
+    fake->archives[kOld] = f.archive("older");
+    fake->newest = cache::EntryMeta{kOld, "release", "toolchain-1", "recipe-0", ""};
+
+    CHECK_FALSE(planner.fetch()); // the key itself is nowhere
+    REQUIRE(planner.prepare());
+    const auto& profile = planner.profiles()[0];
+    CHECK(profile.status == cache::CacheStatus::partial);
+    CHECK(profile.detail == "from cache " + kOld.substr(0, 16));
+    CHECK(f.restored("older"));
+    CHECK(f.cooked == std::vector<std::string>{"release"});
+    // The cooked entry is the local one, and push shares it.
+    CHECK(planner.push() == 1);
+    CHECK(fake->put_keys == std::vector<std::string>{kKey});
+}
+
+TEST_CASE("planner: with no store and no cook a miss stays a miss, and its gate opens") {
+    Fixture f;
+    cache::Planner planner(f.setup(false));
+    REQUIRE(planner.prepare());
+    CHECK(planner.profiles()[0].status == cache::CacheStatus::miss);
+    pollfd gate{planner.ready_fd("release"), POLLIN, 0};
+    CHECK(::poll(&gate, 1, 0) == 1); // open: a stage waiting for it may start
+    auto pushed = planner.push();
+    REQUIRE_FALSE(pushed);
+    CHECK(pushed.error().message == "no registry to push the dependency cache to");
+}
+
+TEST_CASE("planner: a store that fails is asked once in a run, then not again") {
+    Fixture f;
+    auto setup = f.setup();
+    auto second = setup.profiles[0];
+    second.profile = "test";
+    second.key = std::string(64, 'c');
+    setup.profiles.push_back(second);
+    cache::Planner planner(std::move(setup));
+    auto* fake = f.add_registry(planner);
+    fake->down = true;
+    planner.look();
+    CHECK(fake->locates == 1);
+    CHECK(planner.profiles()[0].status == cache::CacheStatus::miss);
+    CHECK(planner.profiles()[1].status == cache::CacheStatus::miss);
+    auto pushed = planner.push();
+    REQUIRE_FALSE(pushed); // the failed registry is not pushed to either
+}
+
+TEST_CASE("planner: a damaged local entry is a miss, removed, and the registry is asked") {
+    Fixture f;
+    cache::Planner planner(f.setup());
+    auto saved = f.save_local(planner);
+    // Flip the archive's bytes: its digest no longer matches.
+    auto blob = planner.local().root() / "blobs" / "sha256" / saved.digest.substr(7);
+    REQUIRE(util::write_file_atomic(blob, "not the archive"));
+    auto* fake = f.add_registry(planner);
+    fake->archives[kKey] = f.archive("remote");
+
+    REQUIRE(planner.prepare());
+    CHECK(planner.profiles()[0].status == cache::CacheStatus::hit_registry);
+    CHECK(f.restored("remote"));
+    CHECK(fake->locates == 1);
+}

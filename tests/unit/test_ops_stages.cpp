@@ -1,0 +1,109 @@
+#include "rcd/ops/stages.hpp"
+#include "rcd/pipeline/loader.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace rcd;
+
+namespace {
+ops::Project project() {
+    auto pipeline = pipeline::parse_pipeline(R"(language: rust
+stages:
+  - {name: fmt, run: [cargo, fmt]}
+  - {name: test, run: [cargo, test], env: {OUT: "${target_dir}/x"}}
+  - {name: doctest, run: [cargo, test, --doc], when: has_library}
+  - {name: build, run: [cargo, build, --bin, "${binary}"], phase: build, needs: [fmt, test, doctest]}
+)",
+                                             "rust.yaml");
+    REQUIRE(pipeline);
+    ops::Project p{"/repo",      {},
+                   *pipeline,    fail(ExitCode::repository, "not a git repository", "git init"),
+                   std::nullopt, "/repo/target"};
+    p.config.name = "hello";
+    p.config.file = "rcd.yaml";
+    return p;
+}
+
+std::vector<std::string> names(const std::vector<exec::StageJob>& jobs) {
+    std::vector<std::string> out;
+    for (const auto& j : jobs)
+        out.push_back(j.name);
+    return out;
+}
+} // namespace
+
+TEST_CASE("check runs the check phase only") {
+    auto jobs = ops::plan_jobs(project(), {}, {true, ""}, {});
+    REQUIRE(jobs);
+    CHECK(names(*jobs) == std::vector<std::string>{"fmt", "test", "doctest"});
+}
+
+TEST_CASE("build adds the build phase, with variables expanded and logs under target/rcd") {
+    ops::Selection s;
+    s.through = pipeline::Phase::build;
+    auto jobs = ops::plan_jobs(project(), s, {true, ""}, {{"CARGO_TERM_COLOR", "never"}});
+    REQUIRE(jobs);
+    REQUIRE(jobs->size() == 4);
+    const auto& build = jobs->back();
+    CHECK(build.command.argv == std::vector<std::string>{"cargo", "build", "--bin", "hello"});
+    CHECK(build.needs == std::vector<std::string>{"fmt", "test", "doctest"});
+    CHECK(build.log_path == "/repo/target/rcd/logs/build.log");
+    CHECK(build.command.cwd == "/repo");
+    CHECK((*jobs)[1].command.env.at("OUT") == "/repo/target/x");
+    CHECK((*jobs)[1].command.env.at("CARGO_TERM_COLOR") == "never");
+}
+
+TEST_CASE("doctest is skipped with the reason when there is no library") {
+    auto jobs = ops::plan_jobs(project(), {}, {false, "no library target"}, {});
+    REQUIRE(jobs);
+    CHECK((*jobs)[2].skip_reason == "no library target");
+}
+
+TEST_CASE("--only keeps the named stages and drops needs on the others") {
+    ops::Selection s;
+    s.through = pipeline::Phase::build;
+    s.only = {"build", "fmt"};
+    auto jobs = ops::plan_jobs(project(), s, {true, ""}, {});
+    REQUIRE(jobs);
+    CHECK(names(*jobs) == std::vector<std::string>{"fmt", "build"});
+    CHECK(jobs->back().needs == std::vector<std::string>{"fmt"});
+}
+
+TEST_CASE("--skip marks stages skipped") {
+    ops::Selection s;
+    s.skip = {"test"};
+    auto jobs = ops::plan_jobs(project(), s, {true, ""}, {});
+    REQUIRE(jobs);
+    CHECK((*jobs)[1].skip_reason == "skipped with --skip");
+}
+
+TEST_CASE("an unknown stage in --only or --skip is a usage error with a suggestion") {
+    ops::Selection s;
+    s.only = {"tset"};
+    auto jobs = ops::plan_jobs(project(), s, {true, ""}, {});
+    REQUIRE_FALSE(jobs);
+    CHECK(jobs.error().code == ExitCode::usage);
+    CHECK(jobs.error().message == "--only: no stage named 'tset'");
+    CHECK(jobs.error().hint == "did you mean 'test'?");
+}
+
+TEST_CASE("${commit} outside a git repository is a repository-state error") {
+    auto p = project();
+    p.pipeline.stages[0].args = {"${commit}"};
+    auto jobs = ops::plan_jobs(p, {}, {true, ""}, {});
+    REQUIRE_FALSE(jobs);
+    CHECK(jobs.error().code == ExitCode::repository);
+}
+
+TEST_CASE("cargo's compiling commands get JSON messages before any '--', once") {
+    using V = std::vector<std::string>;
+    CHECK(ops::with_json_messages({"cargo", "clippy", "--workspace", "--", "-D", "warnings"}) ==
+          V{"cargo", "clippy", "--workspace", "--message-format=json", "--", "-D", "warnings"});
+    CHECK(ops::with_json_messages({"cargo", "test", "--locked"}) ==
+          V{"cargo", "test", "--locked", "--message-format=json"});
+    CHECK(ops::with_json_messages({"cargo", "fmt", "--all", "--", "--check"}) ==
+          V{"cargo", "fmt", "--all", "--", "--check"});
+    CHECK(ops::with_json_messages({"cargo", "build", "--message-format=short"}) ==
+          V{"cargo", "build", "--message-format=short"});
+    CHECK(ops::with_json_messages({"make", "test"}) == V{"make", "test"});
+}
