@@ -1,9 +1,8 @@
 #include "rcd/ops/cache.hpp"
 
-#include "rcd/util/log.hpp"
-
 #include "rcd/cache/registry_store.hpp"
 #include "rcd/registry/reference.hpp"
+#include "rcd/util/log.hpp"
 
 #include <cstdlib>
 #include <fmt/format.h>

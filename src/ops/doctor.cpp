@@ -1,8 +1,7 @@
 #include "rcd/ops/doctor.hpp"
 
-#include "rcd/ops/commands.hpp"
-
 #include "rcd/exec/process.hpp"
+#include "rcd/ops/commands.hpp"
 #include "rcd/ops/startable.hpp"
 #include "rcd/registry/credentials.hpp"
 #include "rcd/registry/reference.hpp"

@@ -1,8 +1,7 @@
 #include "rcd/ops/init.hpp"
 
-#include "rcd/ops/commands.hpp"
-
 #include "rcd/cargo/workspace.hpp"
+#include "rcd/ops/commands.hpp"
 #include "rcd/pipeline/catalog.hpp"
 #include "rcd/registry/reference.hpp"
 #include "rcd/util/fs.hpp"

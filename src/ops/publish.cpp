@@ -1,8 +1,6 @@
 #include "rcd/ops/publish.hpp"
 
 #include "push.hpp"
-
-#include "rcd/cache/planner.hpp"
 #include "rcd/cargo/toolchain.hpp"
 #include "rcd/exec/lock.hpp"
 #include "rcd/exec/process.hpp"

@@ -1,7 +1,6 @@
 #include "rcd/ops/startable.hpp"
 
 #include "rcd/cache/local_store.hpp"
-#include "rcd/cache/planner.hpp"
 #include "rcd/cargo/config.hpp"
 #include "rcd/cargo/toolchain.hpp"
 #include "rcd/exec/process.hpp"
