@@ -17,8 +17,7 @@ namespace {
 // The registry's caches: the newest `keep` of each profile stay.
 Result<int> prune_remote(const Invocation& invocation, const CacheOptions& cache_options,
                          const PublishOptions& options) {
-    RCD_ASSIGN(auto project, load_project(invocation.project()));
-    open_log(project);
+    RCD_ASSIGN(auto project, open_project(invocation));
     auto reporter = make_reporter(invocation);
     Console console(invocation, reporter);
     RCD_ASSIGN(auto repository, cache_repository(project, options));
@@ -66,8 +65,7 @@ Result<int> cache(const Invocation& invocation, const CacheOptions& cache_option
         return cache_options.remote ? prune_remote(invocation, cache_options, options)
                                     : prune_local(invocation, cache_options);
     const std::string command = "cache " + cache_options.action;
-    RCD_ASSIGN(auto project, load_project(invocation.project()));
-    open_log(project);
+    RCD_ASSIGN(auto project, open_project(invocation));
     auto settings = run_settings("release", invocation, StageOptions{});
     auto reporter = make_reporter(invocation);
     Console console(invocation, reporter);

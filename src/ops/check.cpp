@@ -9,8 +9,7 @@ namespace rcd::ops {
 
 Result<int> check(const std::string& command, const Invocation& invocation,
                   const StageOptions& stages) {
-    RCD_ASSIGN(auto project, load_project(invocation.project()));
-    open_log(project);
+    RCD_ASSIGN(auto project, open_project(invocation));
     begin_result(project, command);
     auto settings = run_settings(command, invocation, stages);
     RCD_CHECK(check_selection(project, settings.selection));

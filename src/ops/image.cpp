@@ -16,8 +16,7 @@ Result<int> image(const Invocation& invocation, const ReleaseOptions& release_op
         return fail(ExitCode::usage, "rcd image needs --push or --output",
                     "for example: rcd image --output oci:target/rcd/image");
     RCD_CHECK(validate_tags(options.extra_tags));
-    RCD_ASSIGN(auto project, load_project(invocation.project()));
-    open_log(project);
+    RCD_ASSIGN(auto project, open_project(invocation));
     // `latest` follows only a commit whose checks passed, as a release would have it.
     options.checks_passed = recorded_checks_passed(project);
     begin_result(project, command, options.checks_passed);

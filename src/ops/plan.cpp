@@ -10,8 +10,7 @@ namespace rcd::ops {
 
 Result<int> plan(const Invocation& invocation, const StageOptions& stages,
                  const ReleaseOptions& release_options) {
-    RCD_ASSIGN(auto project, load_project(invocation.project()));
-    open_log(project);
+    RCD_ASSIGN(auto project, open_project(invocation));
     auto settings = run_settings("release", invocation, stages);
     RCD_ASSIGN(auto jobs,
                plan_jobs(project, settings.selection, conditions_of(project), settings.stage_env));

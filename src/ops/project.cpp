@@ -64,9 +64,4 @@ Result<exec::DirectoryLock> lock_target(const Project& project, bool wait) {
     });
 }
 
-void open_log(const Project& project) {
-    if (auto opened = log::open_file(project.rcd_dir() / "logs" / "rcd.log"); !opened)
-        log::warn(opened.error().message);
-}
-
 } // namespace rcd::ops

@@ -12,7 +12,6 @@
 #include "rcd/registry/client.hpp"
 #include "rcd/util/duration.hpp"
 #include "rcd/util/fs.hpp"
-#include "rcd/util/hash.hpp"
 #include "rcd/util/log.hpp"
 #include "rcd/util/strings.hpp"
 
@@ -21,7 +20,6 @@
 #include <cstdlib>
 #include <fmt/format.h>
 #include <fmt/std.h>
-#include <map>
 #include <nlohmann/json.hpp>
 
 namespace rcd::ops {

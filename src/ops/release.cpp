@@ -13,8 +13,7 @@ Result<int> release(const Invocation& invocation, const StageOptions& stages,
                     const ReleaseOptions& release_options) {
     const std::string command = "release";
     RCD_CHECK(validate_tags(release_options.publish.extra_tags));
-    RCD_ASSIGN(auto project, load_project(invocation.project()));
-    open_log(project);
+    RCD_ASSIGN(auto project, open_project(invocation));
     begin_result(project, command);
     PublishOptions options = release_options.publish;
     options.checks_passed = stages.whole_pipeline();

@@ -82,6 +82,13 @@ void Console::attach(PublishOptions& options) {
     };
 }
 
+Result<Project> open_project(const Invocation& invocation) {
+    RCD_ASSIGN(auto project, load_project(invocation.project()));
+    if (auto opened = log::open_file(project.rcd_dir() / "logs" / "rcd.log"); !opened)
+        log::warn(opened.error().message);
+    return project;
+}
+
 RunSettings run_settings(const std::string& command, const Invocation& invocation,
                          const StageOptions& stages) {
     RunSettings settings;

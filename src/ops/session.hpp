@@ -34,6 +34,11 @@ class Console {
     log::TerminalScope scope_;
 };
 
+// The project in front of the command, and its run's log started: target/rcd/logs/rcd.log
+// takes every line of rcd::log from here on. A log that cannot be written is a warning, never
+// a failed run.
+Result<Project> open_project(const Invocation& invocation);
+
 // The stage run of check, build and release (and what plan shows): phases, selection, and the
 // stages' colour.
 RunSettings run_settings(const std::string& command, const Invocation& invocation,

@@ -36,8 +36,4 @@ Result<Project> load_project(const ProjectOptions& options);
 // `wait` (and saying so), else failing at once.
 Result<exec::DirectoryLock> lock_target(const Project& project, bool wait);
 
-// Starts the run's log: target/rcd/logs/rcd.log takes every line of rcd::log from here on. A
-// log that cannot be written is a warning, never a failed run.
-void open_log(const Project& project);
-
 } // namespace rcd::ops
