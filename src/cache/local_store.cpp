@@ -135,8 +135,8 @@ Result<CacheEntry> LocalStore::import(const std::string& key, const std::string&
     return CacheEntry{key, digest, size, profile};
 }
 
-Result<std::string> LocalStore::read_blob(const CacheEntry& entry) const {
-    return util::read_file(blob_path(entry.digest));
+std::filesystem::path LocalStore::blob_file(const CacheEntry& entry) const {
+    return blob_path(entry.digest);
 }
 
 Status LocalStore::verify(const CacheEntry& entry) const {

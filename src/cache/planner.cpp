@@ -123,7 +123,7 @@ Result<std::unique_ptr<Planner>> Planner::create(const cargo::Workspace& workspa
     const bool external = has_external_packages(input.lockfile);
     cargo::Toolchain toolchain;
     if (external && !requests.empty()) {
-        RCD_ASSIGN(toolchain, cargo::probe_toolchain(workspace.root));
+        RCD_ASSIGN(toolchain, workspace.toolchain());
     }
     PlannerSetup setup{workspace.target_directory,
                        {},

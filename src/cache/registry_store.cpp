@@ -64,10 +64,8 @@ std::string cache_manifest(const EntryMeta& meta, const image::Descriptor& confi
 Status push_remote(registry::Client& client, const std::string& repo, const LocalStore& store,
                    const CacheEntry& entry, const EntryMeta& meta,
                    const registry::Progress& progress) {
-    RCD_ASSIGN(auto data, store.read_blob(entry));
-    image::Blob layer{kCacheLayerType, entry.digest, std::move(data)};
     RCD_ASSIGN([[maybe_unused]] auto layer_pushed,
-               client.push_blob(repo, layer, std::nullopt, progress));
+               client.push_blob_file(repo, entry.digest, store.blob_file(entry), progress));
 
     // An artifact's config is the empty descriptor; the fallback needs a real image config.
     image::Blob empty = image::Blob::of(kEmptyType, "{}");

@@ -55,7 +55,12 @@ Result<Workspace> parse_metadata(std::string_view json) {
     }
 }
 
+Result<Toolchain> Workspace::toolchain() const {
+    return probed.valid() ? probed.get() : probe_toolchain(root);
+}
+
 Result<Workspace> read_workspace(const std::filesystem::path& dir) {
+    auto probed = std::async(std::launch::async, probe_toolchain, dir).share();
     exec::Command command{{"cargo", "metadata", "--no-deps", "--format-version", "1", "--quiet"},
                           {{"CARGO_TERM_COLOR", "never"}},
                           dir,
@@ -73,7 +78,10 @@ Result<Workspace> read_workspace(const std::filesystem::path& dir) {
     // Warnings go to stderr, which capture() merges in; the document is the last line.
     std::string_view out = captured->output;
     auto start = out.rfind("\n{");
-    return parse_metadata(start == std::string_view::npos ? out : out.substr(start + 1));
+    RCD_ASSIGN(auto workspace,
+               parse_metadata(start == std::string_view::npos ? out : out.substr(start + 1)));
+    workspace.probed = std::move(probed);
+    return workspace;
 }
 
 } // namespace rcd::cargo

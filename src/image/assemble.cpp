@@ -10,6 +10,7 @@
 #include <fmt/std.h>
 #include <set>
 #include <sys/stat.h>
+#include <thread>
 
 namespace rcd::image {
 
@@ -37,7 +38,8 @@ Result<Blob> build_layer(const std::vector<ImageFile>& files, std::int64_t mtime
         RCD_ASSIGN(auto zst, util::zstd_compress(tar));
         return Blob::of(kOciLayerZstd, std::move(zst));
     }
-    RCD_ASSIGN(auto gz, util::gzip_compress(tar));
+    RCD_ASSIGN(auto gz,
+               util::gzip_compress(tar, kLayerGzipLevel, std::thread::hardware_concurrency()));
     return Blob::of(kOciLayerGzip, std::move(gz));
 }
 

@@ -77,7 +77,8 @@ Status write_docker_archive(const std::filesystem::path& file, const Image& imag
     }
     nlohmann::json manifest = nlohmann::json::array();
     manifest.push_back({{"Config", config_name}, {"RepoTags", repo_tags}, {"Layers", layers}});
-    entries.push_back({"manifest.json", util::TarEntry::Type::file, 0644, manifest.dump(), {}});
+    const std::string manifest_text = manifest.dump();
+    entries.push_back({"manifest.json", util::TarEntry::Type::file, 0644, manifest_text, {}});
     RCD_ASSIGN(auto tar, util::write_tar(entries, 0));
     return util::write_file_atomic(file, tar);
 }

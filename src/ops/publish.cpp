@@ -62,7 +62,8 @@ Result<std::string> target_triple(const Project& project, const std::filesystem:
     auto first = relative.begin();
     if (first != relative.end() && first->string().find('-') != std::string::npos)
         return first->string();
-    RCD_ASSIGN(auto toolchain, cargo::probe_toolchain(project.dir));
+    RCD_ASSIGN(auto toolchain, project.workspace ? project.workspace->toolchain()
+                                                 : cargo::probe_toolchain(project.dir));
     if (!toolchain.host.empty())
         return toolchain.host;
     return fail(ExitCode::usage, "cannot tell rustc's target triple from 'rustc -vV'",
@@ -353,6 +354,8 @@ Result<BuiltImage> build_image(const Project& project, const PublishOptions& opt
     // stages had it.
     RCD_ASSIGN(auto lock, lock_target(project, true));
     RCD_ASSIGN(auto binary, locate_binary(project));
+    built.locate_ms = util::elapsed_ms(started);
+    const auto located = Clock::now();
     RCD_ASSIGN(auto triple, target_triple(project, binary));
     RCD_ASSIGN(auto platform, image::platform_from_triple(triple));
     RCD_ASSIGN(auto bytes, util::read_file(binary));
@@ -372,7 +375,7 @@ Result<BuiltImage> build_image(const Project& project, const PublishOptions& opt
 
     RCD_ASSIGN(built.image, image::assemble(spec));
     built.tags = release_tags(*project.repo, options);
-    built.assemble_ms = util::elapsed_ms(started);
+    built.assemble_ms = util::elapsed_ms(located);
     return built;
 }
 
@@ -394,6 +397,7 @@ Result<report::ImageSummary> deliver(const Project& project, const BuiltImage& b
     summary.digest = built.image.manifest.digest;
     summary.reference = built.repository + "@" + built.image.manifest.digest;
     summary.tags = built.tags;
+    summary.locate_ms = built.locate_ms;
     summary.assemble_ms = built.assemble_ms;
     summary.status = "written";
     RCD_CHECK(write_outputs(built, options, summary));

@@ -17,6 +17,7 @@
 #include <fmt/std.h>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
 
@@ -262,7 +263,7 @@ Status Client::authenticate(const std::string& challenge, const std::string& sco
 }
 
 Result<Client::Response> Client::send(const std::string& method, const std::string& path,
-                                      std::vector<std::string> headers, std::string_view body,
+                                      std::vector<std::string> headers, const detail::Payload& body,
                                       const std::string& scope, const Progress* progress,
                                       const detail::BodySink* sink) {
     bool authenticated = false;
@@ -277,9 +278,10 @@ Result<Client::Response> Client::send(const std::string& method, const std::stri
         auto response = detail::perform_following(
             std::move(request), auth_header(scope).value_or(""),
             [this](const std::string& to) { return may_carry_credentials(to); }, tls(), progress);
-        log::debug("registry {}: {} -> {} in {} ms", registry_, what,
+        log::debug("registry {}: {} -> {} in {} ms{}", registry_, what,
                    response ? std::to_string(response->status) : response.error().message,
-                   util::elapsed_ms(started));
+                   util::elapsed_ms(started),
+                   response && response->new_connection ? " (new connection)" : "");
         const bool last = attempt + 1 >= options_.max_attempts;
         auto out_of_time = [&](std::chrono::milliseconds wait) {
             return std::chrono::steady_clock::now() + wait >= deadline;
@@ -440,16 +442,16 @@ Result<bool> Client::mount_blob(const std::string& repo, const std::string& dige
         registry_error(fmt::format("mounting blob {}", digest), r.status, r.body));
 }
 
-Result<std::string> Client::upload_chunked(const std::string& repo, const image::Blob& blob,
+Result<std::string> Client::upload_chunked(const std::string& repo, const detail::Payload& blob,
                                            const std::string& scope) {
     RCD_ASSIGN(auto start, send("POST", fmt::format("/v2/{}/blobs/uploads/", repo),
                                 {"Content-Type:"}, {}, scope));
     if (start.status != 202)
         return std::unexpected(registry_error("starting an upload", start.status, start.body));
     std::string location = start.header("location");
-    constexpr std::size_t kChunk = 8 << 20;
-    for (std::size_t offset = 0; offset < blob.data.size(); offset += kChunk) {
-        std::string_view chunk = std::string_view(blob.data).substr(offset, kChunk);
+    constexpr std::int64_t kChunk = 8 << 20;
+    for (std::int64_t offset = 0; offset < blob.size(); offset += kChunk) {
+        detail::Payload chunk = blob.slice(offset, kChunk);
         RCD_ASSIGN(auto patch,
                    send("PATCH", location,
                         {"Content-Type: application/octet-stream",
@@ -465,11 +467,37 @@ Result<std::string> Client::upload_chunked(const std::string& repo, const image:
 Result<BlobOutcome> Client::push_blob(const std::string& repo, const image::Blob& blob,
                                       const std::optional<std::string>& mount_from,
                                       const Progress& progress) {
-    RCD_ASSIGN(bool exists, has_blob(repo, blob.digest));
+    return push_payload(repo, blob.digest, std::string_view(blob.data), mount_from, progress);
+}
+
+Result<BlobOutcome> Client::push_blob_file(const std::string& repo, const std::string& digest,
+                                           const std::filesystem::path& file,
+                                           const Progress& progress) {
+    struct Opened {
+        int fd;
+        ~Opened() {
+            if (fd >= 0)
+                ::close(fd);
+        }
+    } opened{::open(file.c_str(), O_RDONLY | O_CLOEXEC)};
+    struct stat st {};
+    if (opened.fd < 0 || ::fstat(opened.fd, &st) != 0)
+        return fail(ExitCode::filesystem,
+                    fmt::format("cannot read {}: {}", file.string(), std::strerror(errno)),
+                    "check the cache directory and its permissions");
+    return push_payload(repo, digest, detail::Payload::file(opened.fd, 0, st.st_size), std::nullopt,
+                        progress);
+}
+
+Result<BlobOutcome> Client::push_payload(const std::string& repo, const std::string& digest,
+                                         const detail::Payload& blob,
+                                         const std::optional<std::string>& mount_from,
+                                         const Progress& progress) {
+    RCD_ASSIGN(bool exists, has_blob(repo, digest));
     if (exists)
         return BlobOutcome::existed;
     if (mount_from && *mount_from != repo) {
-        RCD_ASSIGN(bool mounted, mount_blob(repo, blob.digest, *mount_from));
+        RCD_ASSIGN(bool mounted, mount_blob(repo, digest, *mount_from));
         if (mounted)
             return BlobOutcome::mounted;
     }
@@ -480,12 +508,12 @@ Result<BlobOutcome> Client::push_blob(const std::string& repo, const image::Blob
         return std::unexpected(registry_error("starting an upload", start.status, start.body));
     std::string location = start.header("location");
     auto with_digest = [&](const std::string& loc) {
-        return loc + (loc.find('?') == std::string::npos ? "?" : "&") + "digest=" + blob.digest;
+        return loc + (loc.find('?') == std::string::npos ? "?" : "&") + "digest=" + digest;
     };
     const Progress* progress_ptr = progress ? &progress : nullptr;
     RCD_ASSIGN(auto put,
-               send("PUT", with_digest(location), {"Content-Type: application/octet-stream"},
-                    blob.data, scope, progress_ptr));
+               send("PUT", with_digest(location), {"Content-Type: application/octet-stream"}, blob,
+                    scope, progress_ptr));
     if (put.status == 201)
         return BlobOutcome::uploaded;
     if (put.status >= 400 && put.status < 500 && put.status != 401 && put.status != 403) {
@@ -498,10 +526,10 @@ Result<BlobOutcome> Client::push_blob(const std::string& repo, const image::Blob
         if (done.status == 201)
             return BlobOutcome::uploaded;
         return std::unexpected(
-            registry_error(fmt::format("uploading blob {}", blob.digest), done.status, done.body));
+            registry_error(fmt::format("uploading blob {}", digest), done.status, done.body));
     }
     return std::unexpected(
-        registry_error(fmt::format("uploading blob {}", blob.digest), put.status, put.body));
+        registry_error(fmt::format("uploading blob {}", digest), put.status, put.body));
 }
 
 Result<std::int64_t> Client::download_blob(const std::string& repo, const std::string& digest,
@@ -618,7 +646,8 @@ Result<FetchedManifest> Client::get_manifest(const std::string& repo,
 Status Client::put_manifest(const std::string& repo, const std::string& reference,
                             const std::string& media_type, const std::string& body) {
     RCD_ASSIGN(auto r, send("PUT", fmt::format("/v2/{}/manifests/{}", repo, reference),
-                            {"Content-Type: " + media_type}, body, repo_scope(repo, "pull,push")));
+                            {"Content-Type: " + media_type}, std::string_view(body),
+                            repo_scope(repo, "pull,push")));
     if (r.status != 201 && r.status != 200)
         return std::unexpected(
             registry_error(fmt::format("pushing {}:{}", repo, reference), r.status, r.body));

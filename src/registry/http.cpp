@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <charconv>
 #include <cstdlib>
 #include <curl/curl.h>
@@ -12,6 +13,8 @@
 #include <memory>
 #include <mutex>
 #include <openssl/evp.h>
+#include <unistd.h>
+#include <vector>
 
 namespace rcd::registry::detail {
 
@@ -73,16 +76,28 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
 }
 
 struct Upload {
-    std::string_view body;
-    std::size_t offset = 0;
+    const Payload& body;
+    std::int64_t offset = 0;
 };
 
 size_t on_read(char* buffer, size_t size, size_t count, void* user) {
     auto* upload = static_cast<Upload*>(user);
-    std::size_t n = std::min(size * count, upload->body.size() - upload->offset);
-    std::copy_n(upload->body.data() + upload->offset, n, buffer);
+    std::int64_t n =
+        upload->body.read(upload->offset, buffer, static_cast<std::int64_t>(size * count));
+    if (n < 0)
+        return CURL_READFUNC_ABORT;
     upload->offset += n;
-    return n;
+    return static_cast<size_t>(n);
+}
+
+// curl rewinds a body to send it again: over a fresh connection when a kept one turned out
+// closed, or after a redirect.
+int on_seek(void* user, curl_off_t offset, int origin) {
+    auto* upload = static_cast<Upload*>(user);
+    if (origin != SEEK_SET || offset < 0 || offset > upload->body.size())
+        return CURL_SEEKFUNC_CANTSEEK;
+    upload->offset = offset;
+    return CURL_SEEKFUNC_OK;
 }
 
 // Uploads report what was sent; downloads what arrived.
@@ -132,14 +147,107 @@ const std::string& trusted_pem(const std::string& extra, const char* built_in) {
     return it->second;
 }
 
-struct CurlDeleter {
-    void operator()(CURL* c) const { curl_easy_cleanup(c); }
+// DNS answers and TLS sessions, shared by every handle; connections are not (curl does not
+// share them between threads), so each handle keeps its own.
+CURLSH* shared_caches() {
+    // Never destroyed: a request may still run while the process exits.
+    static auto* locks = new std::mutex[CURL_LOCK_DATA_LAST];
+    static CURLSH* share = [] {
+        CURLSH* s = curl_share_init();
+        curl_share_setopt(
+            s, CURLSHOPT_LOCKFUNC,
+            +[](CURL*, curl_lock_data data, curl_lock_access, void*) { locks[data].lock(); });
+        curl_share_setopt(
+            s, CURLSHOPT_UNLOCKFUNC,
+            +[](CURL*, curl_lock_data data, void*) { locks[data].unlock(); });
+        curl_share_setopt(s, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+        curl_share_setopt(s, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+        return s;
+    }();
+    return share;
+}
+
+// Idle curl handles with their open connections. A request takes one (or a new one) and gives
+// it back reset, its connections kept; a few are kept, the rest closed.
+class HandlePool {
+  public:
+    struct Giver {
+        void operator()(CURL* c) const { pool().give_back(c); }
+    };
+    using Handle = std::unique_ptr<CURL, Giver>;
+
+    static HandlePool& pool() {
+        static auto* instance = new HandlePool; // never destroyed, as shared_caches()
+        return *instance;
+    }
+    Handle take() {
+        {
+            std::lock_guard lock(mutex_);
+            if (!idle_.empty()) {
+                CURL* c = idle_.back();
+                idle_.pop_back();
+                return Handle(c);
+            }
+        }
+        CURL* c = curl_easy_init();
+        return Handle(c);
+    }
+
+  private:
+    static constexpr std::size_t kKept = 8;
+    void give_back(CURL* c) {
+        curl_easy_reset(c); // options go; connections, DNS and TLS sessions stay
+        std::lock_guard lock(mutex_);
+        if (idle_.size() < kKept) {
+            idle_.push_back(c);
+            return;
+        }
+        curl_easy_cleanup(c);
+    }
+    std::mutex mutex_;
+    std::vector<CURL*> idle_;
 };
+
 struct ListDeleter {
     void operator()(curl_slist* l) const { curl_slist_free_all(l); }
 };
 
 } // namespace
+
+Payload Payload::file(int fd, std::int64_t offset, std::int64_t length) {
+    Payload p;
+    p.fd = fd;
+    p.offset = offset;
+    p.length = length;
+    return p;
+}
+
+Payload Payload::slice(std::int64_t from, std::int64_t n) const {
+    from = std::clamp<std::int64_t>(from, 0, length);
+    n = std::clamp<std::int64_t>(n, 0, length - from);
+    if (fd < 0)
+        return Payload(memory.substr(static_cast<std::size_t>(from), static_cast<std::size_t>(n)));
+    return file(fd, offset + from, n);
+}
+
+std::int64_t Payload::read(std::int64_t at, char* to, std::int64_t n) const {
+    n = std::clamp<std::int64_t>(n, 0, length - std::min(at, length));
+    if (fd < 0) {
+        std::copy_n(memory.data() + at, n, to);
+        return n;
+    }
+    std::int64_t done = 0;
+    while (done < n) {
+        ssize_t got =
+            ::pread(fd, to + done, static_cast<std::size_t>(n - done), offset + at + done);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0) // an error, or the file is shorter than promised
+            return -1;
+        done += got;
+    }
+    return done;
+}
 
 std::string HttpResponse::header(const std::string& name) const {
     auto it = headers.find(name);
@@ -149,7 +257,9 @@ std::string HttpResponse::header(const std::string& name) const {
 std::expected<HttpResponse, TransportError>
 perform(const HttpRequest& request, const TlsOptions& tls, const TransferProgress* progress) {
     global_init();
-    std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
+    auto curl = HandlePool::pool().take();
+    if (!curl)
+        return std::unexpected(TransportError{CURLE_OUT_OF_MEMORY, "cannot start a request"});
     HttpResponse response;
     curl_slist* raw_headers = nullptr;
     for (const auto& h : request.headers)
@@ -162,6 +272,7 @@ perform(const HttpRequest& request, const TlsOptions& tls, const TransferProgres
         request.sink->begin();
     Receiver receiver{response, request.sink};
     CURL* c = curl.get();
+    curl_easy_setopt(c, CURLOPT_SHARE, shared_caches());
     curl_easy_setopt(c, CURLOPT_URL, request.url.c_str());
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
@@ -199,7 +310,7 @@ perform(const HttpRequest& request, const TlsOptions& tls, const TransferProgres
         curl_easy_setopt(c, CURLOPT_CAPATH, nullptr);
     }
 
-    Upload upload{request.body, 0};
+    Upload upload{request.body};
     if (request.method == "HEAD") {
         curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
     } else if (request.method == "PUT" || request.method == "PATCH" || request.method == "POST") {
@@ -207,6 +318,8 @@ perform(const HttpRequest& request, const TlsOptions& tls, const TransferProgres
         curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, request.method.c_str());
         curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
         curl_easy_setopt(c, CURLOPT_READDATA, &upload);
+        curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, on_seek);
+        curl_easy_setopt(c, CURLOPT_SEEKDATA, &upload);
         curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
     } else if (request.method != "GET") {
         curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, request.method.c_str());
@@ -237,6 +350,9 @@ perform(const HttpRequest& request, const TlsOptions& tls, const TransferProgres
         return std::unexpected(error);
     }
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);
+    long connects = 0;
+    curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &connects);
+    response.new_connection = connects > 0;
     return response;
 }
 

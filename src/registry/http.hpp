@@ -21,11 +21,30 @@ struct BodySink {
     std::int64_t expected = 0;                   // bytes it should get, for the deadline
 };
 
+// What a request sends: bytes in memory, or `length` bytes of an open file from `offset`, read
+// as curl asks for them, so that a large blob is never held in memory whole.
+struct Payload {
+    std::string_view memory;
+    int fd = -1;
+    std::int64_t offset = 0;
+    std::int64_t length = 0;
+
+    Payload() = default;
+    Payload(std::string_view bytes) // NOLINT: bytes in memory are the usual payload
+        : memory(bytes), length(static_cast<std::int64_t>(bytes.size())) {}
+    static Payload file(int fd, std::int64_t offset, std::int64_t length);
+    std::int64_t size() const { return length; }
+    // `n` bytes from `from`, fewer at the end.
+    Payload slice(std::int64_t from, std::int64_t n) const;
+    // Copies up to `n` bytes from `at` into `to`; how many, or -1 on a read error.
+    std::int64_t read(std::int64_t at, char* to, std::int64_t n) const;
+};
+
 struct HttpRequest {
     std::string method = "GET";
     std::string url;
     std::vector<std::string> headers; // "Name: value"
-    std::string_view body;
+    Payload body;
     const BodySink* sink = nullptr;
     // When the whole exchange must be over, or none; besides, a connection must open within
     // 10 s and no 30 s may pass without a byte.
@@ -41,6 +60,7 @@ struct HttpResponse {
     long status = 0;
     std::map<std::string, std::string> headers; // names in lower case
     std::string body;
+    bool new_connection = false; // false: it went over a connection kept from before
 
     std::string header(const std::string& name) const;
 };
@@ -64,8 +84,9 @@ struct TlsOptions {
 // Called with (bytes so far, bytes in all) while a body uploads, or else downloads.
 using TransferProgress = std::function<void(std::int64_t, std::int64_t)>;
 
-// One exchange; a redirect is returned as it is, never followed here (the caller decides which
-// headers the next host may see).
+// One exchange; connections (and TLS sessions) are kept between exchanges, in a pool of curl
+// handles that each serve one thread at a time. A redirect is returned as it is, never followed
+// here (the caller decides which headers the next host may see).
 std::expected<HttpResponse, TransportError> perform(const HttpRequest& request,
                                                     const TlsOptions& tls,
                                                     const TransferProgress* progress = nullptr);

@@ -79,6 +79,7 @@ nlohmann::json to_json(const RunReport& report) {
                         {"bytes_uploaded", report.image->bytes_uploaded},
                         {"pushed", report.image->pushed()},
                         {"outputs", report.image->outputs},
+                        {"locate_ms", report.image->locate_ms},
                         {"assemble_ms", report.image->assemble_ms},
                         {"push_ms", report.image->push_ms}};
     else

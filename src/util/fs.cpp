@@ -22,12 +22,37 @@ std::unexpected<Error> fs_error(std::string what, const std::filesystem::path& p
 } // namespace
 
 Result<std::string> read_file(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
         return fs_error("cannot read", path, errno);
-    std::ostringstream buffer;
-    buffer << in.rdbuf();
-    return buffer.str();
+    // Sized once from fstat and read straight in: no stream buffer, no second copy. A file
+    // whose size says nothing (/proc) still reads to its end.
+    struct stat st {};
+    std::string data;
+    if (::fstat(fd, &st) == 0 && st.st_size > 0)
+        data.resize(static_cast<std::size_t>(st.st_size));
+    std::size_t got = 0;
+    char more[65536];
+    for (;;) {
+        const bool full = got == data.size(); // then only what is past the size fstat told
+        ssize_t n =
+            full ? ::read(fd, more, sizeof more) : ::read(fd, data.data() + got, data.size() - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int error = errno;
+            ::close(fd);
+            return fs_error("cannot read", path, error);
+        }
+        if (n == 0)
+            break;
+        if (full)
+            data.append(more, static_cast<std::size_t>(n));
+        got += static_cast<std::size_t>(n);
+    }
+    ::close(fd);
+    data.resize(got);
+    return data;
 }
 
 Result<std::string> read_config_file(const std::filesystem::path& path, std::size_t max_bytes) {

@@ -69,3 +69,28 @@ TEST_CASE("a blob longer than its descriptor says stops at that size", "[registr
     CHECK(longer.error().code == ExitCode::registry);
     CHECK_FALSE(std::filesystem::exists(f.dir / "blob"));
 }
+
+TEST_CASE("a blob pushed from a file arrives whole, and a file that is not its digest is refused",
+          "[registry]") {
+    Fixture f;
+    std::string data;
+    for (int i = 0; data.size() < (5u << 20); ++i)
+        data += std::to_string(i * 7919LL) + ";";
+    auto blob = image::Blob::of("application/octet-stream", data);
+    REQUIRE(util::write_file_atomic(f.dir / "archive", data));
+    std::int64_t sent = 0;
+    auto pushed = f.client->push_blob_file("team/cache", blob.digest, f.dir / "archive",
+                                           [&](std::int64_t done, std::int64_t) { sent = done; });
+    REQUIRE(pushed);
+    CHECK(*pushed == registry::BlobOutcome::uploaded);
+    CHECK(sent == std::ssize(data));
+    REQUIRE(f.client->download_blob("team/cache", blob.digest, std::ssize(data), f.dir / "back"));
+    CHECK(util::read_file(f.dir / "back") == data);
+
+    REQUIRE(util::write_file_atomic(f.dir / "other", data + "x"));
+    auto other = image::Blob::of("application/octet-stream", "not the file");
+    CHECK_FALSE(f.client->push_blob_file("team/cache", other.digest, f.dir / "other"));
+    auto missing = f.client->push_blob_file("team/cache", other.digest, f.dir / "missing");
+    REQUIRE_FALSE(missing);
+    CHECK(missing.error().message.find("missing") != std::string::npos);
+}

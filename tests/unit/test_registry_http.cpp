@@ -1,6 +1,12 @@
 #include "registry/http.hpp"
+#include "registry_server.hpp"
 
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <cstdlib>
+#include <thread>
+#include <unistd.h>
+#include <vector>
 
 using namespace rcd::registry::detail;
 
@@ -35,4 +41,61 @@ TEST_CASE("a printed URL carries neither userinfo nor its query") {
     CHECK(printable_url("/v2/app/blobs/uploads/?mount=sha256:1&from=x") ==
           "/v2/app/blobs/uploads/");
     CHECK(printable_url("https://r.example/v2/") == "https://r.example/v2/");
+}
+
+TEST_CASE("connections are kept between requests, one thread or several", "[registry]") {
+    rcd::test::RegistryServer server;
+    REQUIRE(server.running());
+    HttpRequest ping{"GET", "http://" + server.address() + "/v2/", {}, {}, nullptr, std::nullopt};
+    auto first = perform(ping, {});
+    REQUIRE(first);
+    CHECK(first->status == 200);
+    CHECK(first->new_connection);
+    for (int i = 0; i < 5; ++i) {
+        auto again = perform(ping, {});
+        REQUIRE(again);
+        CHECK_FALSE(again->new_connection);
+    }
+    // Four threads at once need up to four connections; a second round opens none.
+    auto round = [&] {
+        std::atomic<int> opened{0}, failed{0};
+        std::vector<std::thread> threads;
+        for (int t = 0; t < 4; ++t)
+            threads.emplace_back([&] {
+                for (int i = 0; i < 5; ++i) {
+                    auto r = perform(ping, {});
+                    if (!r || r->status != 200)
+                        ++failed;
+                    else if (r->new_connection)
+                        ++opened;
+                }
+            });
+        for (auto& t : threads)
+            t.join();
+        CHECK(failed == 0);
+        return opened.load();
+    };
+    CHECK(round() <= 4);
+    CHECK(round() == 0);
+}
+
+TEST_CASE("a payload reads from memory or from a range of a file") {
+    Payload memory(std::string_view("hello, world"));
+    char buffer[32] = {};
+    CHECK(memory.slice(7, 100).size() == 5);
+    CHECK(memory.read(7, buffer, 100) == 5);
+    CHECK(std::string(buffer, 5) == "world");
+
+    char path[] = "/tmp/rcd-payload-XXXXXX";
+    int fd = ::mkstemp(path);
+    REQUIRE(fd >= 0);
+    REQUIRE(::write(fd, "0123456789", 10) == 10);
+    Payload file = Payload::file(fd, 2, 6); // "234567"
+    Payload tail = file.slice(4, 10);       // "67"
+    CHECK(tail.size() == 2);
+    CHECK(tail.read(0, buffer, 10) == 2);
+    CHECK(std::string(buffer, 2) == "67");
+    CHECK(Payload::file(fd, 8, 5).read(0, buffer, 5) == -1); // the file is shorter than promised
+    ::close(fd);
+    ::unlink(path);
 }

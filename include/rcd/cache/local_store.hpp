@@ -80,8 +80,8 @@ class LocalStore final : public Store {
     Result<CacheEntry> import(const std::string& key, const std::string& profile,
                               const std::string& digest, const std::filesystem::path& file) const;
 
-    // The archive's bytes, for pushing it to a registry.
-    Result<std::string> read_blob(const CacheEntry& entry) const;
+    // The archive's file, for pushing it to a registry.
+    std::filesystem::path blob_file(const CacheEntry& entry) const;
 
     // Evicts the least recently used entries until the blobs take at most max_bytes.
     // Returns the bytes freed.

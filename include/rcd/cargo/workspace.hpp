@@ -1,9 +1,11 @@
 // The workspace as `cargo metadata --no-deps` describes it.
 #pragma once
 
+#include "rcd/cargo/toolchain.hpp"
 #include "rcd/util/result.hpp"
 
 #include <filesystem>
+#include <future>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,14 +32,18 @@ struct Workspace {
     std::filesystem::path root;
     std::filesystem::path target_directory;
     std::vector<Package> members;
+    // rustc's and cargo's versions, probed by read_workspace while `cargo metadata` runs.
+    std::shared_future<Result<Toolchain>> probed;
 
     bool has_library() const; // some member has a library target
+    // The probe's answer; a Workspace made otherwise probes in `root` now.
+    Result<Toolchain> toolchain() const;
 };
 
 // Parses the JSON document of `cargo metadata --no-deps --format-version 1`.
 Result<Workspace> parse_metadata(std::string_view json);
 
-// Runs cargo metadata in `dir`.
+// Runs cargo metadata in `dir`, and beside it the toolchain probe.
 Result<Workspace> read_workspace(const std::filesystem::path& dir);
 
 } // namespace rcd::cargo

@@ -11,6 +11,10 @@ namespace rcd::image {
 
 enum class Compression { gzip, zstd };
 
+// gzip layers: level 1, on every core (see util::gzip_compress), so a 10 MB binary packs in well
+// under 0.1 s on two cores; level 6 makes it about a tenth smaller at four times the time.
+inline constexpr int kLayerGzipLevel = 1;
+
 struct ImageFile {
     std::string path; // absolute path in the image, e.g. /usr/local/bin/app
     std::string content;

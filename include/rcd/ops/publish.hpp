@@ -83,7 +83,8 @@ struct BuiltImage {
     std::optional<PulledBase> base;
     std::string repository;
     std::vector<std::string> tags;
-    long long assemble_ms = 0;
+    long long locate_ms = 0;   // asking cargo where the binary is (a no-op build)
+    long long assemble_ms = 0; // reading it, the base, the layers, config and manifest
 };
 Result<BuiltImage> build_image(const Project& project, const PublishOptions& options);
 

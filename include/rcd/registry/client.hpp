@@ -25,6 +25,7 @@ namespace rcd::registry {
 namespace detail {
 struct TlsOptions;
 struct BodySink;
+struct Payload;
 } // namespace detail
 
 // How rcd talks to registries: one struct, from the command line to the client.
@@ -73,6 +74,11 @@ class Client {
     Result<BlobOutcome> push_blob(const std::string& repo, const image::Blob& blob,
                                   const std::optional<std::string>& mount_from,
                                   const Progress& progress = {});
+    // push_blob for a blob kept in a file (a cache archive): read as it is sent, never held
+    // in memory whole. `digest` must be the file's.
+    Result<BlobOutcome> push_blob_file(const std::string& repo, const std::string& digest,
+                                       const std::filesystem::path& file,
+                                       const Progress& progress = {});
     Result<std::string> get_blob(const std::string& repo, const std::string& digest);
     // Streams a blob of `size` bytes (its descriptor's) into the file `to`, checking it
     // against its digest as it arrives; more bytes than that stop it, and on any failure the
@@ -96,7 +102,7 @@ class Client {
   private:
     struct Response;
     Result<Response> send(const std::string& method, const std::string& url,
-                          std::vector<std::string> headers, std::string_view body,
+                          std::vector<std::string> headers, const detail::Payload& body,
                           const std::string& scope, const Progress* progress = nullptr,
                           const detail::BodySink* sink = nullptr);
     Status authenticate(const std::string& challenge, const std::string& scope);
@@ -108,7 +114,11 @@ class Client {
     Error registry_error(const std::string& what, long status, const std::string& body) const;
     Error digest_mismatch(const std::string& digest) const; // a blob whose bytes do not match
     std::string url(const std::string& path) const;
-    Result<std::string> upload_chunked(const std::string& repo, const image::Blob& blob,
+    Result<BlobOutcome> push_payload(const std::string& repo, const std::string& digest,
+                                     const detail::Payload& blob,
+                                     const std::optional<std::string>& mount_from,
+                                     const Progress& progress);
+    Result<std::string> upload_chunked(const std::string& repo, const detail::Payload& blob,
                                        const std::string& scope);
 
     std::string registry_;

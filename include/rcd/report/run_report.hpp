@@ -31,6 +31,7 @@ struct ImageSummary {
     int blobs_skipped = 0;
     std::int64_t bytes_uploaded = 0;
     std::vector<std::string> outputs; // oci:DIR, docker-archive:FILE written
+    long long locate_ms = 0;          // asking cargo where the binary is (a no-op build)
     long long assemble_ms = 0;        // building the layers, config and manifest
     long long push_ms = 0;            // talking to the registry
 

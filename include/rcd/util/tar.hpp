@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace rcd::util {
@@ -15,8 +16,8 @@ struct TarEntry {
     std::string path; // relative, '/'-separated, no leading '/'
     Type type = Type::file;
     std::uint32_t mode = 0644;
-    std::string content;     // for files
-    std::string link_target; // for symlinks
+    std::string_view content; // for files: bytes that outlive write_tar
+    std::string link_target;  // for symlinks
 };
 
 // pax format, uid/gid 0 with no user or group names, every mtime set to `mtime`.
