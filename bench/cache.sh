@@ -145,17 +145,22 @@ echo "warm / limit:           $(ratio "$median_warm_ms" "$median_limit_ms")x   (
 echo "network / limit:        $(ratio "$median_net_ms" "$net_limit_ms")x   (goal <= 1.35; 1 Gbit/s, 2 ms each way; the median of $PAIRS)"
 echo "  against cargo with huge pages: ${limit_thp_ms} ms, warm / that $(ratio "$median_warm_ms" "$limit_thp_ms")x, network / that $(ratio "$median_net_ms" "$limit_thp_ms")x"
 echo "  busy:                 $(ratio "$warm_now_ms" "$limit_now_ms")x (warm ${warm_now_ms} ms right after the cold run, limit ${limit_now_ms} ms right after a limit)"
-echo "image step:             ${image_ms} ms assembling (finding the binary included), ${push_ms} ms pushing"
+echo "image step:             ${image_ms} ms assembling, $(jq .image.locate_ms "$WORK/warm.json") ms asking cargo where the binary is, ${push_ms} ms pushing"
 echo "cold / warm:            $(ratio "$cold_ms" "$median_warm_ms")x   (goal >= 5)"
 echo "cache size:             $(mb "$bytes") MB in 3 profiles"
 echo "save (pack, zstd):      $(rate "$bytes" "$save_ms") MB/s (${save_ms} ms)"
 echo "restore (pull, unpack): $(rate "$bytes" "$restore_ms") MB/s (${restore_ms} ms)"
-echo "timeline of the median warm run (seconds from its first log line):"
-awk '
-  { split($1, t, "T"); split(t[2], c, ":"); s = c[1] * 3600 + c[2] * 60 + c[3]; if (!t0) t0 = s }
-  / started pid / { pid = $6; sub(":", "", pid); cmd = $0; sub(/.*: /, "", cmd); sub(/ \(in .*/, "", cmd); name[pid] = cmd
-                    printf "  %6.2f  start  %s\n", s - t0, cmd }
-  / exited with / { printf "  %6.2f  end    %s (exit %s)\n", s - t0, name[$5], $NF }
-  / cache: .*(pulled|restored|cooked|saved)/ { line = $0; sub(/.*cache: /, "", line); printf "  %6.2f  cache  %s\n", s - t0, line }
-  / pushed sha256/ { line = $0; sub(/.*pushed /, "", line); printf "  %6.2f  push   %s\n", s - t0, line }
-' "$WORK/c$median/target/rcd/logs/rcd.log"
+timeline() { # LOG: seconds from its first line, what started, ended, restored, cooked, pushed
+  awk '
+    { split($1, t, "T"); split(t[2], c, ":"); s = c[1] * 3600 + c[2] * 60 + c[3]; if (!t0) t0 = s }
+    / started pid / { pid = $6; sub(":", "", pid); cmd = $0; sub(/.*[0-9]: /, "", cmd); sub(/ \(in .*/, "", cmd)
+                      name[pid] = cmd; printf "  %6.2f  start  %s\n", s - t0, cmd }
+    / exited with / { printf "  %6.2f  end    %s (exit %s)\n", s - t0, name[$5], $NF }
+    / cache: .*(pulled|restored|cooking|cooked|saved|pushed)/ { line = $0; sub(/.*cache: /, "", line); printf "  %6.2f  cache  %s\n", s - t0, line }
+    / pushed sha256/ { line = $0; sub(/.*pushed /, "", line); printf "  %6.2f  push   %s\n", s - t0, line }
+  ' "$1"
+}
+echo "timeline of the cold run (seconds from its first log line):"
+timeline "$A/target/rcd/logs/rcd.log"
+echo "timeline of the median warm run:"
+timeline "$WORK/c$median/target/rcd/logs/rcd.log"

@@ -2,9 +2,26 @@
 
 #include "rcd/util/turns.hpp"
 
+#include <algorithm>
 #include <future>
+#include <map>
 
 namespace rcd::cache {
+
+std::vector<std::size_t> largest_first_within_lanes(const std::vector<std::string>& lane_of,
+                                                    const std::vector<std::int64_t>& sizes) {
+    std::map<std::string, std::vector<std::size_t>> members; // each lane's items, in order
+    for (std::size_t i = 0; i < lane_of.size(); ++i)
+        members[lane_of[i]].push_back(i);
+    for (auto& [lane, items] : members)
+        std::stable_sort(items.begin(), items.end(),
+                         [&](std::size_t a, std::size_t b) { return sizes[a] > sizes[b]; });
+    std::map<std::string, std::size_t> taken;
+    std::vector<std::size_t> order;
+    for (const auto& lane : lane_of)
+        order.push_back(members[lane][taken[lane]++]);
+    return order;
+}
 
 std::vector<Status> run_lanes(const std::vector<std::string>& lane_of,
                               const std::function<bool(std::size_t)>& in_turn,

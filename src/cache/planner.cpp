@@ -459,15 +459,23 @@ Status Planner::prepare(bool allow_cook) {
         }
     } open_gates{*this};
     const bool restore_only = found_all_ ? *found_all_ : fetch();
-    std::vector<ProfileCache*> items; // in the order of the stages that need them
-    std::vector<std::string> lane_of;
+    std::vector<ProfileCache*> found; // in the order of the stages that need them
+    std::vector<std::string> lanes;
+    std::vector<std::int64_t> sizes;
     for (auto& profile : setup_.profiles) {
         if (fetched_.contains(profile.profile)) {
-            items.push_back(&profile);
-            lane_of.push_back(profile_directory(profile.command));
+            found.push_back(&profile);
+            lanes.push_back(profile_directory(profile.command));
+            sizes.push_back(fetched_.at(profile.profile).size);
         } else {
             gates_.at(profile.profile).open(); // fresh, or nothing to cache
         }
+    }
+    std::vector<ProfileCache*> items; // in turn order
+    std::vector<std::string> lane_of;
+    for (std::size_t i : largest_first_within_lanes(lanes, sizes)) {
+        items.push_back(found[i]);
+        lane_of.push_back(lanes[i]);
     }
     auto results = run_lanes(
         lane_of,

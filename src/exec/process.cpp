@@ -95,6 +95,9 @@ Result<Process> Process::spawn(const Command& command) {
         posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
     posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDERR_FILENO);
+    // Nothing else: not the registry connections rcd keeps open (and curl's own descriptors),
+    // nor any descriptor a library opened without O_CLOEXEC.
+    posix_spawn_file_actions_addclosefrom_np(&actions, 3);
     if (!command.cwd.empty())
         posix_spawn_file_actions_addchdir_np(&actions, command.cwd.c_str());
 

@@ -65,3 +65,18 @@ TEST_CASE("no items, no lanes") {
         {}, [](std::size_t) { return true; }, [](std::size_t, bool) { return Status{}; });
     CHECK(results.empty());
 }
+
+TEST_CASE(
+    "within a lane the largest archive takes the lane's first turn; lanes keep their places") {
+    using Order = std::vector<std::size_t>;
+    // clippy and test share "debug"; release has its own lane.
+    CHECK(cache::largest_first_within_lanes({"debug", "debug", "release"}, {23, 40, 26}) ==
+          Order{1, 0, 2});
+    CHECK(cache::largest_first_within_lanes({"debug", "release", "debug"}, {23, 26, 40}) ==
+          Order{2, 1, 0});
+    CHECK(cache::largest_first_within_lanes({"debug", "debug", "release"}, {40, 23, 26}) ==
+          Order{0, 1, 2});
+    CHECK(cache::largest_first_within_lanes({"a", "a", "a"}, {5, 5, 7}) ==
+          Order{2, 0, 1}); // ties keep order
+    CHECK(cache::largest_first_within_lanes({}, {}).empty());
+}

@@ -2,6 +2,9 @@
 
 #include <catch2/catch.hpp>
 #include <cstdlib>
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <unistd.h>
 
 using namespace rcd;
 
@@ -22,4 +25,15 @@ TEST_CASE("a child never sees rcd's registry credentials, whoever set them") {
     CHECK(captured->output.find("RCD_REGISTRY_PASSWORD") == std::string::npos);
     CHECK(captured->output.find("s3cret-value") == std::string::npos);
     CHECK_FALSE(exec::child_environment({}).contains("RCD_REGISTRY_PASSWORD"));
+}
+
+TEST_CASE("a child inherits only its standard streams, not a descriptor left open by rcd") {
+    // As a kept registry connection, or a library's descriptor opened without O_CLOEXEC.
+    int fd = ::open("/dev/null", O_RDONLY);
+    REQUIRE(fd >= 3);
+    auto script = fmt::format("test -e /proc/$$/fd/{} && echo inherited || echo closed", fd);
+    auto captured = exec::capture(exec::Command{{"sh", "-c", script}, {}, {}, std::nullopt});
+    ::close(fd);
+    REQUIRE(captured);
+    CHECK(captured->output == "closed\n");
 }
