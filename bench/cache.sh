@@ -153,8 +153,10 @@ echo "restore (pull, unpack): $(rate "$bytes" "$restore_ms") MB/s (${restore_ms}
 timeline() { # LOG: seconds from its first line, what started, ended, restored, cooked, pushed
   awk '
     { split($1, t, "T"); split(t[2], c, ":"); s = c[1] * 3600 + c[2] * 60 + c[3]; if (!t0) t0 = s }
+    / started pid .*: objcopy / { next }   # the cook stripping host tools: many, short
     / started pid / { pid = $6; sub(":", "", pid); cmd = $0; sub(/.*[0-9]: /, "", cmd); sub(/ \(in .*/, "", cmd)
                       name[pid] = cmd; printf "  %6.2f  start  %s\n", s - t0, cmd }
+    / exited with / && !($5 in name) { next }
     / exited with / { printf "  %6.2f  end    %s (exit %s)\n", s - t0, name[$5], $NF }
     / cache: .*(pulled|restored|cooking|cooked|saved|pushed)/ { line = $0; sub(/.*cache: /, "", line); printf "  %6.2f  cache  %s\n", s - t0, line }
     / pushed sha256/ { line = $0; sub(/.*pushed /, "", line); printf "  %6.2f  push   %s\n", s - t0, line }
