@@ -4,6 +4,8 @@
 #      identical OCI layout (written by rcd) to a fresh repository;
 #   2. the no-op re-push of that image (goal: under 100 ms);
 #   3. layer packing throughput: rcd's assembly vs `tar | gzip -n` of the same files.
+#   4. the image step for a 10 MB binary (goal: 100 ms) vs `gzip -1` and `gzip -6`, and its
+#      digest over 5 runs.
 # Usage: bench/push.sh [path/to/rcd]   (default: build/release/rcd, built if missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
