@@ -56,7 +56,9 @@ TEST_CASE("connections are kept between requests, one thread or several", "[regi
         REQUIRE(again);
         CHECK_FALSE(again->new_connection);
     }
-    // Four threads at once need up to four connections; a second round opens none.
+    // Four threads at once hold up to four handles, each keeping its connection: two rounds of
+    // 20 requests open at most three more than the one already open, however the threads
+    // interleave (without the pool every request would open one).
     auto round = [&] {
         std::atomic<int> opened{0}, failed{0};
         std::vector<std::thread> threads;
@@ -75,8 +77,8 @@ TEST_CASE("connections are kept between requests, one thread or several", "[regi
         CHECK(failed == 0);
         return opened.load();
     };
-    CHECK(round() <= 4);
-    CHECK(round() == 0);
+    const int opened = round() + round();
+    CHECK(opened <= 3);
 }
 
 TEST_CASE("a payload reads from memory or from a range of a file") {
