@@ -19,6 +19,7 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <optional>
 #include <unistd.h>
 
 namespace {
@@ -240,10 +241,6 @@ int run(int argc, char** argv) {
     ::_exit(static_cast<int>(rcd::ExitCode::filesystem));
 }
 
-} // namespace
-
-namespace {
-
 // rcd and its stages touch a lot of fresh memory: a layer and its tar, an archive's files on
 // their way to disk, rustc's heap. Where transparent huge pages are given to a process that asks
 // (the usual `madvise` setting), glibc asks for them when GLIBC_TUNABLES says
@@ -261,24 +258,25 @@ void ask_for_huge_pages(int argc, char** argv) {
     if (!heavy)
         return;
     const char* opt_out = std::getenv("RCD_HUGEPAGES");
-    const char* tunables = std::getenv("GLIBC_TUNABLES");
+    std::optional<std::string> tunables; // a copy: setenv may replace what getenv pointed at
+    if (const char* value = std::getenv("GLIBC_TUNABLES"))
+        tunables = value;
     if ((opt_out && std::string_view(opt_out) == "0") ||
-        (tunables &&
-         std::string_view(tunables).find("glibc.malloc.hugetlb") != std::string_view::npos))
+        (tunables && tunables->find("glibc.malloc.hugetlb") != std::string::npos))
         return;
     std::ifstream mode_file("/sys/kernel/mm/transparent_hugepage/enabled");
     std::string mode;
     std::getline(mode_file, mode);
     if (mode.find("[madvise]") == std::string::npos)
         return; // `always` needs no asking, `never` will not give
-    std::string value = tunables && *tunables ? std::string(tunables) + ":" : "";
+    std::string value = tunables && !tunables->empty() ? *tunables + ":" : "";
     value += "glibc.malloc.hugetlb=1";
     if (::setenv("GLIBC_TUNABLES", value.c_str(), 1) != 0)
         return;
     ::execv("/proc/self/exe", argv);
     // Could not start again (no /proc): go on as we are, children included.
     if (tunables)
-        ::setenv("GLIBC_TUNABLES", tunables, 1);
+        ::setenv("GLIBC_TUNABLES", tunables->c_str(), 1);
     else
         ::unsetenv("GLIBC_TUNABLES");
 #else
