@@ -131,6 +131,22 @@ test_plan_lists_stages_in_order_with_their_commands() {
   assert_eq "fmt clippy test doctest build" "$(rcd -C "$repo" --json plan | jq -r '[.plan.stages[].name] | join(" ")')" "plan --json"
 }
 
+# check, build, release, image and cache start once more asking glibc for huge pages, which their
+# stages inherit; RCD_HUGEPAGES=0 keeps the environment as it was; a user's tunables are kept.
+test_heavy_commands_ask_for_huge_pages() {
+  if ! grep -q '\[madvise\]' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null; then
+    echo "  (the kernel's THP mode is not madvise: rcd does not restart; nothing to check)"
+    return 0
+  fi
+  local repo; repo=$(make_shell_repo hugepages '  env: {run: [sh, -c, "echo tunables=[$GLIBC_TUNABLES]"]}')
+  rcd_shell -C "$repo" -q check >/dev/null 2>&1 || fail "rcd check failed"
+  assert_contains "$(cat "$repo/target/rcd/logs/env.log")" "tunables=[glibc.malloc.hugetlb=1]" "asked"
+  GLIBC_TUNABLES=glibc.malloc.check=0 rcd_shell -C "$repo" -q check >/dev/null 2>&1 || fail "rcd check failed"
+  assert_contains "$(cat "$repo/target/rcd/logs/env.log")" "tunables=[glibc.malloc.check=0:glibc.malloc.hugetlb=1]" "kept"
+  RCD_HUGEPAGES=0 rcd_shell -C "$repo" -q check >/dev/null 2>&1 || fail "rcd check failed"
+  assert_contains "$(cat "$repo/target/rcd/logs/env.log")" "tunables=[]" "not asked"
+}
+
 run_test test_missing_rcd_yaml_hints_at_init
 run_test test_unknown_key_names_line_and_suggests
 run_test test_yaml_syntax_error_names_line_and_column
@@ -146,4 +162,5 @@ run_test test_config_error_with_json_prints_the_error_document
 run_test test_help_and_version
 run_test test_pipelines_are_built_in_so_a_lone_binary_works
 run_test test_plan_lists_stages_in_order_with_their_commands
+run_test test_heavy_commands_ask_for_huge_pages
 finish
