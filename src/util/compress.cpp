@@ -19,7 +19,8 @@ Result<std::string> gzip_compress(std::string_view data, int level, unsigned thr
     const std::size_t slot = compressBound(kGzipBlock) + 64;
     constexpr std::size_t kHeader = 10;
     struct Piece {
-        std::size_t size = 0;
+        std::size_t input = 0; // bytes of the block
+        std::size_t size = 0;  // deflated
         uLong crc = 0;
         bool ok = false;
     };
@@ -33,6 +34,7 @@ Result<std::string> gzip_compress(std::string_view data, int level, unsigned thr
             const std::size_t start = std::min(i * kGzipBlock, data.size());
             std::string_view in = data.substr(start, kGzipBlock);
             Piece& piece = pieces[i];
+            piece.input = in.size();
             piece.crc =
                 crc32(0, reinterpret_cast<const Bytef*>(in.data()), static_cast<uInt>(in.size()));
             z_stream stream{};
@@ -75,9 +77,7 @@ Result<std::string> gzip_compress(std::string_view data, int level, unsigned thr
                 return std::size_t{0};
             std::memmove(buffer + end, buffer + kHeader + i * slot, pieces[i].size);
             end += pieces[i].size;
-            const std::size_t start = std::min(i * kGzipBlock, data.size());
-            crc = crc32_combine(crc, pieces[i].crc,
-                                static_cast<z_off_t>(std::min(kGzipBlock, data.size() - start)));
+            crc = crc32_combine(crc, pieces[i].crc, static_cast<z_off_t>(pieces[i].input));
         }
         for (std::uint32_t value : {static_cast<std::uint32_t>(crc),
                                     static_cast<std::uint32_t>(data.size() & 0xffffffffu)})
