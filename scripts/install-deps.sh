@@ -11,8 +11,9 @@ PACKAGES=(
   # the local registry of the demo and the tests, and the clients that check rcd's images
   docker-registry apache2-utils curl openssl git jq
   skopeo umoci oci-image-tool podman runc python3-jwt python3-cryptography zstd libxml2-utils man-db
-  # tests/e2e/doc_examples.py reads the CI examples' YAML
-  python3-yaml
+  # tests/e2e/doc_examples.py reads the CI examples' YAML; test_supply_chain.sh checks the SBOM
+  # against the SPDX 2.3 schema and the resolved Kubernetes YAML
+  python3-yaml python3-jsonschema
   # the libFuzzer targets (scripts/fuzz.sh): clang 16 and its fuzzer runtime
   clang-16 libclang-rt-16-dev
   # objcopy: the dependency cache stores build scripts and proc macros without debug info

@@ -59,12 +59,11 @@ Result<Toolchain> Workspace::toolchain() const {
     return probed.valid() ? probed.get() : probe_toolchain(root);
 }
 
-Result<Workspace> read_workspace(const std::filesystem::path& dir) {
-    auto probed = std::async(std::launch::async, probe_toolchain, dir).share();
-    exec::Command command{{"cargo", "metadata", "--no-deps", "--format-version", "1", "--quiet"},
-                          {{"CARGO_TERM_COLOR", "never"}},
-                          dir,
-                          std::nullopt};
+Result<std::string> run_metadata(const std::filesystem::path& dir,
+                                 const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {"cargo", "metadata", "--format-version", "1", "--quiet"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    exec::Command command{argv, {{"CARGO_TERM_COLOR", "never"}}, dir, std::nullopt};
     auto captured = exec::capture(command);
     if (!captured)
         return std::unexpected(captured.error().with_context("cargo metadata"));
@@ -76,10 +75,15 @@ Result<Workspace> read_workspace(const std::filesystem::path& dir) {
                     "fix Cargo.toml so that 'cargo metadata' succeeds");
     }
     // Warnings go to stderr, which capture() merges in; the document is the last line.
-    std::string_view out = captured->output;
+    std::string& out = captured->output;
     auto start = out.rfind("\n{");
-    RCD_ASSIGN(auto workspace,
-               parse_metadata(start == std::string_view::npos ? out : out.substr(start + 1)));
+    return start == std::string::npos ? std::move(out) : out.substr(start + 1);
+}
+
+Result<Workspace> read_workspace(const std::filesystem::path& dir) {
+    auto probed = std::async(std::launch::async, probe_toolchain, dir).share();
+    RCD_ASSIGN(auto document, run_metadata(dir, {"--no-deps"}));
+    RCD_ASSIGN(auto workspace, parse_metadata(document));
     workspace.probed = std::move(probed);
     return workspace;
 }

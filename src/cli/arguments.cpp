@@ -95,6 +95,15 @@ void add_option(CLI::App* sub, const std::string& which, Parsed& p) {
         sub->add_option("--output", r.outputs,
                         "write the image: oci:DIR or docker-archive:FILE.tar (repeatable)")
             ->type_name("KIND:PATH");
+    else if (which == "files")
+        sub->add_option("files", p.resolve.files, "deploy files to resolve; - reads standard input")
+            ->type_name("FILE...");
+    else if (which == "--check")
+        sub->add_flag("--check", p.resolve.check,
+                      "print nothing; exit 1 when a file pins a digest that is not this release");
+    else if (which == "--format")
+        sub->add_option("--format", p.format, "spdx (SPDX 2.3, the default) or cyclonedx (1.5)")
+            ->type_name("spdx|cyclonedx");
     else if (which == "action")
         sub->add_option("action", p.cache.action, "status, pull, push or prune")
             ->type_name("ACTION");
@@ -266,6 +275,8 @@ std::optional<Error> check_values(Parsed& p, const std::string& command) {
                                      p.cache.remote ? "--remote" : "--max-size"),
                          "rcd cache prune --max-size 2G, or rcd cache prune --remote --keep 3"};
     }
+    if (auto e = one_of("--format", p.format, {"spdx", "cyclonedx"}))
+        return e;
     if (command == "completions")
         if (auto e = one_of("rcd completions", p.word, {"bash", "zsh", "fish"}))
             return e;

@@ -19,11 +19,13 @@ struct Parsed {
     ops::StageOptions stages;
     ops::ReleaseOptions release;
     ops::CacheOptions cache;
+    ops::ResolveOptions resolve;
     std::string word;                          // cache ACTION, completions SHELL, pipelines show
     std::string name;                          // pipelines show NAME
     std::string jobs;                          // -j, checked into stages.jobs
     std::string keep;                          // --keep, checked into cache.keep
     std::string compression = "gzip";          // --compression, checked into release.publish
+    std::string format = "spdx";               // sbom --format
     Parsed() { release.publish.push = false; } // rcd image --push; release pushes anyway
 };
 

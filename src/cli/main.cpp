@@ -112,6 +112,19 @@ const std::vector<CommandRow>& commands() {
          [](Parsed& p, CLI::App&) {
              return exit_code(p.global, "doctor", ops::doctor(p.global, p.release));
          }},
+        {"resolve",
+         "print deploy files with rcd://NAME and the image's tags pinned to this commit's digest",
+         {"files", "--check", "--registry", "--insecure", "--ca-file"},
+         [](Parsed& p, CLI::App&) {
+             return exit_code(p.global, "resolve",
+                              ops::resolve(p.global, p.resolve, p.release.publish));
+         }},
+        {"sbom",
+         "print the SBOM of the binary a release ships (the packages it is built from)",
+         {"--format"},
+         [](Parsed& p, CLI::App&) {
+             return exit_code(p.global, "sbom", ops::sbom(p.global, p.format));
+         }},
         {"pipelines",
          "list the pipelines rcd knows, or print one with 'show NAME'",
          {"show", "name"},

@@ -34,7 +34,7 @@ Result<int> image(const Invocation& invocation, const ReleaseOptions& release_op
     auto started = std::chrono::steady_clock::now();
     report::RunReport report = new_report(project, command);
     report.checks_passed = options.checks_passed;
-    RCD_ASSIGN(auto image, ship_image(project, options, reporter, report.stages));
+    RCD_ASSIGN(auto image, ship_image(project, options, reporter, report));
     console.clear();
     report.image = image;
     report.duration_ms = util::elapsed_ms(started);

@@ -215,7 +215,7 @@ Result<PulledBase> pull_base(const std::string& reference, const image::Platform
                         "check the base image reference");
     }
     RCD_ASSIGN(auto parsed, image::parse_image_manifest(manifest.body, reference));
-    PulledBase pulled{{}, ref, client};
+    PulledBase pulled{{}, ref, client, manifest.digest};
     pulled.base.reference = reference;
     pulled.base.layers = std::move(parsed.layers);
     RCD_ASSIGN(auto config, client->get_blob(ref.repository, parsed.config.digest));
@@ -313,6 +313,17 @@ Status check_unchanged(const Project& project, const PublishOptions& options) {
                 "change and release again");
 }
 
+Result<std::string> planned_target_triple(const Project& project) {
+    RCD_ASSIGN(auto job, binary_stage(project));
+    if (auto it = job.command.env.find("CARGO_BUILD_TARGET"); it != job.command.env.end())
+        return it->second;
+    if (const char* target = std::getenv("CARGO_BUILD_TARGET"); target && *target)
+        return std::string(target);
+    RCD_ASSIGN(auto toolchain, project.workspace ? project.workspace->toolchain()
+                                                 : cargo::probe_toolchain(project.dir));
+    return toolchain.host;
+}
+
 Result<std::filesystem::path> locate_binary(const Project& project) {
     RCD_ASSIGN(auto job, binary_stage(project));
     exec::Command command = job.command;
@@ -357,6 +368,7 @@ Result<BuiltImage> build_image(const Project& project, const PublishOptions& opt
     built.locate_ms = util::elapsed_ms(started);
     const auto located = Clock::now();
     RCD_ASSIGN(auto triple, target_triple(project, binary));
+    built.triple = triple;
     RCD_ASSIGN(auto platform, image::platform_from_triple(triple));
     RCD_ASSIGN(auto bytes, util::read_file(binary));
     auto executable = image::read_executable(bytes);

@@ -1,5 +1,6 @@
 #include "push.hpp"
 
+#include "rcd/ops/attest.hpp"
 #include "rcd/registry/reference.hpp"
 #include "rcd/util/duration.hpp"
 #include "rcd/util/log.hpp"
@@ -250,9 +251,17 @@ Status push_image(const Project& project, const BuiltImage& built, const Publish
         log::info("{} is already in {}", image::short_digest(image.manifest.digest), ref.registry);
     } else {
         RCD_CHECK(push_blobs(*client, repo, built, all, options, summary));
+        // Before the manifest: an SBOM that cannot be made leaves no image behind.
+        if (built.attachments.valid())
+            RCD_CHECK(built.attachments.get());
         if (!options.dry_run)
             RCD_CHECK(client->put_manifest(repo, image.manifest.digest, image.manifest.media_type,
                                            image.manifest.data));
+    }
+    // Before the tags: whoever a tag leads to the image finds its SBOM and provenance.
+    if (built.attachments.valid() && !options.dry_run) {
+        RCD_ASSIGN(auto attachments, built.attachments.get());
+        RCD_CHECK(attach(*client, repo, image.manifest, attachments, summary));
     }
     // Tags last: a tag never names an image whose blobs are not all there.
     for (const auto& tag : summary.tags) {

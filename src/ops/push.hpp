@@ -9,8 +9,8 @@ namespace rcd::ops {
 // Commit tags are checked before anything is written: one naming this commit's image means
 // the commit is released (nothing is pushed); one naming another revision's is refused unless
 // --force. Then each distinct blob once, kBlobWorkers at a time, each worker taking the next
-// blob as soon as it is done; then the manifest by digest; then the tags, so that a tag never
-// names an image whose blobs are not all there.
+// blob as soon as it is done; then the manifest by digest; then the image's attachments (SBOM,
+// provenance); then the tags, so that a tag never names an image whose blobs are not all there.
 Status push_image(const Project& project, const BuiltImage& built, const PublishOptions& options,
                   report::ImageSummary& summary);
 

@@ -34,7 +34,7 @@ Result<int> release(const Invocation& invocation, const StageOptions& stages,
     RCD_ASSIGN(auto report, run_pipeline(project, settings, reporter));
     if (report.ok()) {
         auto started = std::chrono::steady_clock::now();
-        auto image = ship_image(project, options, reporter, report.stages);
+        auto image = ship_image(project, options, reporter, report);
         if (image) {
             report.image = *image;
         } else {

@@ -1,5 +1,6 @@
 #include "session.hpp"
 
+#include "rcd/ops/attest.hpp"
 #include "rcd/ops/cache.hpp"
 #include "rcd/ops/smoke.hpp"
 #include "rcd/registry/reference.hpp"
@@ -204,8 +205,9 @@ void write_run_extras(const Invocation& invocation, const StageOptions& stages,
 
 Result<report::ImageSummary> ship_image(const Project& project, const PublishOptions& options,
                                         report::TerminalReporter& reporter,
-                                        std::vector<exec::StageResult>& stages) {
+                                        report::RunReport& run) {
     RCD_ASSIGN(auto built, build_image(project, options));
+    auto& stages = run.stages;
     if (project.config.image.smoke && options.push) {
         RCD_ASSIGN(auto smoke, smoke_test(project, built, reporter));
         stages.push_back(smoke);
@@ -216,6 +218,11 @@ Result<report::ImageSummary> ship_image(const Project& project, const PublishOpt
                 smoke.log.empty() ? "check the container engine"
                                   : fmt::format("its output is in {}", smoke.log));
     }
+    // Made with --dry-run too, so that one finds what would stop the attach.
+    if (options.push)
+        built.attachments = std::async(std::launch::async, [&project, &built, &run] {
+                                return attestations(project, built, run);
+                            }).share();
     return deliver(project, built, options);
 }
 

@@ -67,10 +67,10 @@ void write_run_extras(const Invocation& invocation, const StageOptions& stages,
                       const Project& project, const report::RunReport& report);
 
 // The image of the last build: assembled and checked to start, tried with image.smoke when
-// it is pushed (the "smoke" stage joins `stages`), then written and pushed.
+// it is pushed (the "smoke" stage joins the run's stages), then written and pushed with the
+// SBOM and provenance of `run`.
 Result<report::ImageSummary> ship_image(const Project& project, const PublishOptions& options,
-                                        report::TerminalReporter& reporter,
-                                        std::vector<exec::StageResult>& stages);
+                                        report::TerminalReporter& reporter, report::RunReport& run);
 
 // Whether target/rcd/result.json records a run of this same clean commit that passed every
 // check stage: what lets `rcd image --push` move `latest`.

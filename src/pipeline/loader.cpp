@@ -117,7 +117,7 @@ Result<ImageConfig> parse_image(const YamlReader& reader, const YAML::Node& node
     RCD_CHECK(reader.expect_map(node, "'image'"));
     RCD_CHECK(reader.check_keys(node,
                                 {"base", "entrypoint", "cmd", "env", "workdir", "user", "expose",
-                                 "labels", "files", "smoke"},
+                                 "labels", "files", "smoke", "sbom", "provenance"},
                                 "image"));
     ImageConfig image;
     for (const auto& entry : node) {
@@ -129,6 +129,10 @@ Result<ImageConfig> parse_image(const YamlReader& reader, const YAML::Node& node
             RCD_ASSIGN(image.entrypoint, reader.argv(value, key));
         } else if (key == "cmd") {
             RCD_ASSIGN(image.cmd, reader.argv(value, key));
+        } else if (key == "sbom") {
+            RCD_ASSIGN(image.sbom, reader.boolean(value, key));
+        } else if (key == "provenance") {
+            RCD_ASSIGN(image.provenance, reader.boolean(value, key));
         } else if (key == "smoke") {
             RCD_ASSIGN(image.smoke, reader.argv(value, key));
         } else if (key == "env") {

@@ -65,7 +65,7 @@ nlohmann::json to_json(const RunReport& report) {
                  {"detail",
                   p.detail.empty() ? nlohmann::json(nullptr) : nlohmann::json(p.detail)}});
     }
-    if (report.image)
+    if (report.image) {
         doc["image"] = {{"repository", report.image->repository},
                         {"status", report.image->status},
                         {"digest", report.image->digest},
@@ -81,9 +81,19 @@ nlohmann::json to_json(const RunReport& report) {
                         {"outputs", report.image->outputs},
                         {"locate_ms", report.image->locate_ms},
                         {"assemble_ms", report.image->assemble_ms},
-                        {"push_ms", report.image->push_ms}};
-    else
+                        {"push_ms", report.image->push_ms},
+                        {"attachments", nlohmann::json::array()},
+                        {"referrers_tag", report.image->referrers_tag.empty()
+                                              ? nlohmann::json(nullptr)
+                                              : nlohmann::json(report.image->referrers_tag)}};
+        for (const auto& attached : report.image->attachments)
+            doc["image"]["attachments"].push_back(
+                {{"artifact_type", attached.artifact_type},
+                 {"digest", attached.digest},
+                 {"reference", report.image->repository + "@" + attached.digest}});
+    } else {
         doc["image"] = nullptr;
+    }
     if (report.error)
         doc["error"] = {{"message", report.error->message}, {"hint", report.error->hint}};
     else

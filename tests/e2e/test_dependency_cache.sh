@@ -35,7 +35,7 @@ image_output() { # REFERENCE
 }
 
 test_cold_release_cooks_pushes_and_a_source_edit_compiles_no_external_crate() {
-  local repo
+  local repo digest
   repo=$(make_cache_repo edit)
   rcd -C "$repo" --json release >"$WORK/doc" 2>"$WORK/err" || { cat "$WORK/err"; return 1; }
   for p in clippy test release; do
@@ -46,8 +46,10 @@ test_cold_release_cooks_pushes_and_a_source_edit_compiles_no_external_crate() {
   skopeo inspect --raw --tls-verify=false "docker://$REG/edit/dep-service-cache:cache-${key:0:16}" >"$WORK/m"
   assert_eq application/vnd.rcd.cache.v1 "$(json "$WORK/m" .artifactType)" artifactType
   assert_eq "$key" "$(json "$WORK/m" '.annotations["dev.rcd.cache.key"]')" "key annotation"
-  # The image's own repository holds only images: the commit and latest.
-  assert_eq "$(git -C "$repo" rev-parse HEAD) latest" \
+  # The image's own repository holds only the image: the commit, latest, and the referrers tag
+  # of its SBOM and provenance (test_supply_chain.sh).
+  digest=$(json "$WORK/doc" .image.digest)
+  assert_eq "$(git -C "$repo" rev-parse HEAD) latest sha256-${digest#sha256:}" \
     "$(skopeo list-tags --tls-verify=false "docker://$REG/edit/dep-service" | jq -r '.Tags | sort | join(" ")')" \
     "tags of the image repository"
   # The cook compiled the external crates; the stages did not.

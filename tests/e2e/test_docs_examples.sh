@@ -167,6 +167,28 @@ test_pipeline_docs_configuration_loads() {
   assert_eq "clippy" "$(json "$WORK/plan" '[.plan.stages[].name] | join(" ")')" "its stages"
 }
 
+test_deploy_docs_release_resolve_and_fetch_the_sbom() {
+  local dir="$WORK/deploy" digest
+  make_service "$dir" "$(printf 'name: hello-api\nlanguage: rust\nregistry: %s/team\n' "$REG")"
+  mkdir -p "$dir/deploy"
+  example deploy-k8s >"$dir/deploy/k8s.yaml"
+  example deploy-tfvars >"$dir/image.tfvars.json.in"
+  example deploy-terraform >"$dir/main.tf"
+  git -C "$dir" add -A && git -C "$dir" commit -q -m deploy
+  (cd "$dir" && PATH="$(dirname "$RCD_BIN"):$PATH" bash -e -c "$(example deploy-k8s-resolve)") \
+    >"$WORK/deploy.out" 2>&1 || { tail -30 "$WORK/deploy.out"; return 1; }
+  digest=$(skopeo inspect --tls-verify=false --format '{{.Digest}}' "docker://$REG/team/hello-api:$(git -C "$dir" rev-parse HEAD)")
+  assert_contains "$(cat "$dir/k8s.resolved.yaml")" "image: $REG/team/hello-api@$digest" "the resolved Deployment"
+  assert_contains "$(cat "$dir/k8s.resolved.yaml")" "kind: Service" "the Service, kept"
+  (cd "$dir" && PATH="$(dirname "$RCD_BIN"):$PATH" bash -e -c "$(example deploy-terraform-resolve)") \
+    >"$WORK/deploy.out" 2>&1 || { tail -30 "$WORK/deploy.out"; return 1; }
+  assert_eq "{\"image\": \"$REG/team/hello-api@$digest\"}" "$(cat "$dir/image.auto.tfvars.json")" "the tfvars"
+  assert_contains "$(cat "$dir/main.tf")" "image = var.image" "the Terraform example takes the variable"
+  (cd "$dir" && bash -e -c "$(example deploy-fetch | sed "s|127.0.0.1:5000|$REG|g")") >"$WORK/fetch.out" 2>&1 ||
+    { tail -30 "$WORK/fetch.out"; return 1; }
+  assert_contains "$(cat "$WORK/fetch.out")" "hello-api 0.1.0" "the SBOM's packages"
+}
+
 test_every_example_was_run() {
   local id missing=()
   while read -r id; do
@@ -185,5 +207,6 @@ run_test test_ci_gitlab_pipeline_jobs
 run_test test_ci_codebuild_buildspec
 run_test test_ci_loop_releases_repositories_with_and_without_rcd_yaml
 run_test test_pipeline_docs_configuration_loads
+run_test test_deploy_docs_release_resolve_and_fetch_the_sbom
 run_test test_every_example_was_run
 finish

@@ -22,8 +22,9 @@ make_image_repo() {
   echo "$repo"
 }
 
-tags_of() { # REPOSITORY: its tags, sorted, one line
-  skopeo list-tags --tls-verify=false "docker://$1" 2>/dev/null | jq -r '.Tags | sort | join(" ")'
+tags_of() { # REPOSITORY: its tags but the referrers tags (sha256-...: test_supply_chain.sh), sorted, one line
+  skopeo list-tags --tls-verify=false "docker://$1" 2>/dev/null |
+    jq -r '[.Tags[] | select(startswith("sha256-") | not)] | sort | join(" ")'
 }
 
 # --- 1. Never push an image that cannot start

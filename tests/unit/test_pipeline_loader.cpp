@@ -263,3 +263,17 @@ TEST_CASE("image.files sources stay inside the repository") {
         "name: x\nlanguage: rust\nimage:\n  files:\n    - {src: config/app.toml, dst: /etc/x}\n",
         "rcd.yaml"));
 }
+
+TEST_CASE("the image's SBOM and provenance are on unless rcd.yaml turns them off") {
+    auto on = parse_repo_config("name: a\nlanguage: rust\n", "rcd.yaml");
+    REQUIRE(on);
+    CHECK(on->image.sbom);
+    CHECK(on->image.provenance);
+    auto off = parse_repo_config(
+        "name: a\nlanguage: rust\nimage: {sbom: false, provenance: false}\n", "rcd.yaml");
+    REQUIRE(off);
+    CHECK_FALSE(off->image.sbom);
+    CHECK_FALSE(off->image.provenance);
+    auto bad = repo_error("name: a\nlanguage: rust\nimage: {sbom: maybe}\n");
+    CHECK_THAT(bad.message, Catch::Contains("rcd.yaml:3"));
+}

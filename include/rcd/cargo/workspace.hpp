@@ -43,6 +43,10 @@ struct Workspace {
 // Parses the JSON document of `cargo metadata --no-deps --format-version 1`.
 Result<Workspace> parse_metadata(std::string_view json);
 
+// The JSON document of `cargo metadata --format-version 1 ARGS...` in `dir`.
+Result<std::string> run_metadata(const std::filesystem::path& dir,
+                                 const std::vector<std::string>& args);
+
 // Runs cargo metadata in `dir`, and beside it the toolchain probe.
 Result<Workspace> read_workspace(const std::filesystem::path& dir);
 

@@ -27,6 +27,11 @@ Result<int> cache(const Invocation& invocation, const CacheOptions& cache_option
 Result<int> init(const Invocation& invocation, const std::string& registry);
 // rcd doctor: exit code of the first failed check.
 Result<int> doctor(const Invocation& invocation, const ReleaseOptions& options);
+// rcd resolve FILE... [--check]: deploy files with the image pinned to this commit's release.
+Result<int> resolve(const Invocation& invocation, const ResolveOptions& resolve_options,
+                    const PublishOptions& options);
+// rcd sbom [--format spdx|cyclonedx]: the SBOM of the binary, printed.
+Result<int> sbom(const Invocation& invocation, const std::string& format);
 // rcd pipelines [show NAME].
 Result<int> pipelines(const Invocation& invocation, const std::string& show);
 

@@ -47,6 +47,11 @@ struct ReleaseOptions {
     std::string image_refs;     // --image-refs FILE: repo@sha256:..., as ko writes it
 };
 
+struct ResolveOptions {
+    std::vector<std::string> files; // "-" is standard input
+    bool check = false;             // exit 1 when a file pins another digest
+};
+
 struct CacheOptions {
     std::string action;   // status, pull, push, prune
     std::string max_size; // prune --max-size: 500M, 2G, ...

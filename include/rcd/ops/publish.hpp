@@ -2,6 +2,7 @@
 // can start, then write it to files or push it.
 #pragma once
 
+#include "rcd/image/artifact.hpp"
 #include "rcd/image/assemble.hpp"
 #include "rcd/ops/project.hpp"
 #include "rcd/registry/client.hpp"
@@ -9,6 +10,7 @@
 #include "rcd/report/run_report.hpp"
 
 #include <functional>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
@@ -65,6 +67,10 @@ Status check_unchanged(const Project& project, const PublishOptions& options);
 // Where the binary goes in the image: /usr/local/bin/<binary>.
 std::string binary_in_image(const pipeline::RepoConfig& config);
 
+// The target the stage that `produces: binary` builds for: its CARGO_BUILD_TARGET, else the
+// toolchain's host.
+Result<std::string> planned_target_triple(const Project& project);
+
 // The executable cargo reports for the stage that `produces: binary`.
 Result<std::filesystem::path> locate_binary(const Project& project);
 
@@ -73,6 +79,7 @@ struct PulledBase {
     image::BaseImage base;
     registry::Reference ref;
     std::shared_ptr<registry::Client> client;
+    std::string digest; // of the platform's image manifest
 };
 Result<PulledBase> pull_base(const std::string& reference, const image::Platform& platform,
                              const PublishOptions& options);
@@ -83,6 +90,10 @@ struct BuiltImage {
     std::optional<PulledBase> base;
     std::string repository;
     std::vector<std::string> tags;
+    std::string triple; // the target the binary was built for
+    // Pushed with the image, referring to it: its SBOM and provenance (attest.hpp), made while
+    // the blobs upload; none when not valid.
+    std::shared_future<Result<std::vector<image::Artifact>>> attachments;
     long long locate_ms = 0;   // asking cargo where the binary is (a no-op build)
     long long assemble_ms = 0; // reading it, the base, the layers, config and manifest
 };

@@ -78,6 +78,9 @@ struct ImageConfig {
     std::vector<FileCopy> files;
     // Arguments to start the image with once before it is pushed (image.smoke: [--version]).
     std::optional<std::vector<std::string>> smoke;
+    // Attached to every pushed image: the SBOM (SPDX 2.3) and the SLSA provenance statement.
+    bool sbom = true;
+    bool provenance = true;
 };
 
 struct CacheConfig {

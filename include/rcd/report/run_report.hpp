@@ -34,6 +34,14 @@ struct ImageSummary {
     long long locate_ms = 0;          // asking cargo where the binary is (a no-op build)
     long long assemble_ms = 0;        // building the layers, config and manifest
     long long push_ms = 0;            // talking to the registry
+    // The documents attached to the image (SBOM, provenance), each an artifact manifest that
+    // refers to it, all listed in the index the tag `referrers_tag` names.
+    struct Attachment {
+        std::string artifact_type;
+        std::string digest;
+    };
+    std::vector<Attachment> attachments;
+    std::string referrers_tag;
 
     bool pushed() const { return status == "pushed"; }
     bool already_released() const { return status == "already-released"; }
