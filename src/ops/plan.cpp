@@ -25,6 +25,10 @@ Result<int> plan(const Invocation& invocation, const StageOptions& stages,
     plan.origin = project.pipeline.origin;
     plan.repository = image_repository(project, options);
     plan.base = project.config.image.base;
+    if (project.config.image.sbom)
+        plan.attachments.push_back("sbom");
+    if (project.config.image.provenance)
+        plan.attachments.push_back("provenance");
     if (project.repo)
         plan.tags = release_tags(*project.repo, options);
     for (const auto& job : jobs)

@@ -13,7 +13,8 @@ nlohmann::json plan_json(const Plan& plan) {
         nlohmann::json{{"repository", plan.repository ? nlohmann::json(*plan.repository)
                                                       : nlohmann::json(nullptr)},
                        {"tags", plan.tags},
-                       {"base", plan.base}};
+                       {"base", plan.base},
+                       {"attachments", plan.attachments}};
     doc["plan"]["stages"] = nlohmann::json::array();
     for (const auto& stage : plan.stages)
         doc["plan"]["stages"].push_back(
@@ -45,8 +46,10 @@ std::string plan_text(const Plan& plan) {
     if (plan.run.cache)
         out += cache_text(*plan.run.cache);
     if (plan.repository)
-        out += fmt::format("image {} (base {})\n  tags: {}\n", *plan.repository, plan.base,
-                           plan.tags.empty() ? "(no commit)" : util::join(plan.tags, ", "));
+        out +=
+            fmt::format("image {} (base {})\n  tags: {}\n  attached: {}\n", *plan.repository,
+                        plan.base, plan.tags.empty() ? "(no commit)" : util::join(plan.tags, ", "),
+                        plan.attachments.empty() ? "nothing" : util::join(plan.attachments, ", "));
     else
         out += fmt::format("image: {}\n", plan.repository.error().message);
     return out;

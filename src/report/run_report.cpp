@@ -151,6 +151,12 @@ std::string to_markdown(const RunReport& report, std::size_t limit) {
         md += fmt::format("**Image:** `{}`{}\n\n**Tags:** {}\n\n", cell(report.image->reference),
                           report.image->pushed() ? "" : " (already released: nothing pushed)",
                           cell(util::join(report.image->tags, ", ")));
+        std::vector<std::string> attached;
+        for (const auto& a : report.image->attachments)
+            attached.push_back(fmt::format("{} `{}`", cell(a.artifact_type), cell(a.digest)));
+        if (!attached.empty())
+            md += fmt::format("**Attached:** {} (tag `{}`)\n\n", util::join(attached, ", "),
+                              cell(report.image->referrers_tag));
     }
     if (report.error)
         md += fmt::format("**Error:** {}\n\n{}\n", cell(in_repo(report.error->message)),

@@ -20,6 +20,7 @@ report::Plan sample_plan() {
     plan.repository = std::string("127.0.0.1:5000/team/hello-api");
     plan.tags = {std::string(40, 'a'), "latest"};
     plan.base = "scratch";
+    plan.attachments = {"sbom", "provenance"};
     return plan;
 }
 
@@ -36,6 +37,7 @@ TEST_CASE("the plan's JSON lists each stage with its status, and the image") {
     CHECK(doc["plan"]["stages"][2]["reason"] == "no library target");
     CHECK(doc["plan"]["image"]["repository"] == "127.0.0.1:5000/team/hello-api");
     CHECK(doc["plan"]["image"]["tags"][1] == "latest");
+    CHECK(doc["plan"]["image"]["attachments"] == nlohmann::json({"sbom", "provenance"}));
 
     auto without = sample_plan();
     without.repository = fail(ExitCode::usage, "no registry to push the image to");
@@ -50,6 +52,10 @@ TEST_CASE("the plan's text numbers the stages, aligns them and says why one is s
     CHECK(text.find("  2. test     cargo test   (after fmt)\n") != std::string::npos);
     CHECK(text.find("  3. doctest  skip: no library target\n") != std::string::npos);
     CHECK(text.find("image 127.0.0.1:5000/team/hello-api (base scratch)\n") != std::string::npos);
+    CHECK(text.find("  attached: sbom, provenance\n") != std::string::npos);
+    auto bare = sample_plan();
+    bare.attachments.clear();
+    CHECK(report::plan_text(bare).find("  attached: nothing\n") != std::string::npos);
 
     auto without = sample_plan();
     without.repository = fail(ExitCode::usage, "no registry to push the image to");

@@ -102,3 +102,28 @@ TEST_CASE("the step summary names logs from the repository's root, not the runne
     CHECK(md.find("its whole output is in target/rcd/logs/test.log") != std::string::npos);
     CHECK(md.find("/home/runner") == std::string::npos);
 }
+
+TEST_CASE("the JSON and the step summary list what was attached to the image") {
+    report::RunReport r;
+    r.command = "release";
+    report::ImageSummary image;
+    image.status = "pushed";
+    image.repository = "reg/team/api";
+    image.reference = "reg/team/api@sha256:aaa";
+    image.attachments = {{"application/spdx+json", "sha256:s"},
+                         {"application/vnd.in-toto+json", "sha256:p"}};
+    image.referrers_tag = "sha256-aaa";
+    r.image = image;
+    auto doc = report::to_json(r);
+    REQUIRE(doc["image"]["attachments"].size() == 2);
+    CHECK(doc["image"]["attachments"][0]["artifact_type"] == "application/spdx+json");
+    CHECK(doc["image"]["attachments"][1]["reference"] == "reg/team/api@sha256:p");
+    CHECK(doc["image"]["referrers_tag"] == "sha256-aaa");
+    CHECK(report::to_markdown(r).find("**Attached:** application/spdx+json `sha256:s`, "
+                                      "application/vnd.in-toto+json `sha256:p` (tag "
+                                      "`sha256-aaa`)") != std::string::npos);
+    r.image->attachments.clear();
+    r.image->referrers_tag.clear();
+    CHECK(report::to_json(r)["image"]["referrers_tag"].is_null());
+    CHECK(report::to_markdown(r).find("Attached") == std::string::npos);
+}

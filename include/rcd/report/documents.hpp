@@ -28,6 +28,7 @@ struct Plan {
     Result<std::string> repository = std::string(); // or why there is none
     std::vector<std::string> tags;
     std::string base;
+    std::vector<std::string> attachments; // what rcd.yaml lets rcd attach: sbom, provenance
 };
 
 nlohmann::json plan_json(const Plan& plan);
