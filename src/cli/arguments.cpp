@@ -101,6 +101,25 @@ void add_option(CLI::App* sub, const std::string& which, Parsed& p) {
     else if (which == "--check")
         sub->add_flag("--check", p.resolve.check,
                       "print nothing; exit 1 when a file pins a digest that is not this release");
+    else if (which == "fleet-action")
+        sub->add_option("action", p.fleet.action,
+                        "release, check, build or plan in each repository; matrix; summary")
+            ->type_name("ACTION");
+    else if (which == "fleet-dirs")
+        sub->add_option("dirs", p.fleet.dirs,
+                        "the repositories' directories (summary: the JSON files to join)")
+            ->type_name("DIR...");
+    else if (which == "--list")
+        sub->add_option("--list", p.fleet.list, "the repositories: one directory per line")
+            ->type_name("FILE");
+    else if (which == "--logs")
+        sub->add_option("--logs", p.fleet.logs,
+                        "each repository's log and JSON line go here (default .rcd-fleet)")
+            ->type_name("DIR");
+    else if (which == "--matrix-format")
+        sub->add_option("--format", p.fleet.format,
+                        "matrix: github (an include list for fromJSON) or gitlab (parallel:matrix)")
+            ->type_name("github|gitlab");
     else if (which == "--format")
         sub->add_option("--format", p.format, "spdx (SPDX 2.3, the default) or cyclonedx (1.5)")
             ->type_name("spdx|cyclonedx");
@@ -277,6 +296,18 @@ std::optional<Error> check_values(Parsed& p, const std::string& command) {
     }
     if (auto e = one_of("--format", p.format, {"spdx", "cyclonedx"}))
         return e;
+    if (command == "fleet") {
+        if (p.fleet.action.empty())
+            return Error{ExitCode::usage, "rcd fleet needs an action",
+                         "rcd fleet release|check|build|plan DIR..., matrix, or summary FILE..."};
+        if (auto e = one_of("rcd fleet", p.fleet.action,
+                            {"release", "check", "build", "plan", "matrix", "summary"}))
+            return e;
+        if (auto e = one_of("--format", p.fleet.format, {"github", "gitlab"}))
+            return e;
+        if (!p.jobs.empty())
+            p.fleet.jobs = p.stages.jobs;
+    }
     if (command == "completions")
         if (auto e = one_of("rcd completions", p.word, {"bash", "zsh", "fish"}))
             return e;

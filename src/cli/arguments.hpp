@@ -20,6 +20,7 @@ struct Parsed {
     ops::ReleaseOptions release;
     ops::CacheOptions cache;
     ops::ResolveOptions resolve;
+    ops::FleetOptions fleet;
     std::string word;                          // cache ACTION, completions SHELL, pipelines show
     std::string name;                          // pipelines show NAME
     std::string jobs;                          // -j, checked into stages.jobs

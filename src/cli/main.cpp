@@ -119,6 +119,12 @@ const std::vector<CommandRow>& commands() {
              return exit_code(p.global, "resolve",
                               ops::resolve(p.global, p.resolve, p.release.publish));
          }},
+        {"fleet",
+         "run release, check, build or plan in many repositories at once; matrix; summary",
+         {"fleet-action", "fleet-dirs", "-j", "--list", "--logs", "--matrix-format"},
+         [](Parsed& p, CLI::App&) {
+             return exit_code(p.global, "fleet", ops::fleet(p.global, p.fleet));
+         }},
         {"sbom",
          "print the SBOM of the binary a release ships (the packages it is built from)",
          {"--format"},

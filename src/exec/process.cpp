@@ -70,7 +70,8 @@ std::vector<char*> pointers(std::vector<std::string>& strings) {
 
 } // namespace
 
-Result<Process> Process::spawn(const Command& command) {
+Result<Process> Process::spawn(const Command& command,
+                               const std::optional<std::filesystem::path>& stdout_file) {
     if (command.argv.empty())
         return fail(ExitCode::usage, "cannot run an empty command", "give the stage a 'run'");
     int pipe_fds[2];
@@ -93,7 +94,11 @@ Result<Process> Process::spawn(const Command& command) {
         posix_spawn_file_actions_adddup2(&actions, input_fds[0], STDIN_FILENO);
     else
         posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
+    if (stdout_file)
+        posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, stdout_file->c_str(),
+                                         O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    else
+        posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
     posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDERR_FILENO);
     // Nothing else: not the registry connections rcd keeps open (and curl's own descriptors),
     // nor any descriptor a library opened without O_CLOEXEC.

@@ -3,7 +3,9 @@
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fcntl.h>
+#include <filesystem>
 #include <fmt/format.h>
+#include <poll.h>
 #include <unistd.h>
 
 using namespace rcd;
@@ -36,4 +38,30 @@ TEST_CASE("a child inherits only its standard streams, not a descriptor left ope
     ::close(fd);
     REQUIRE(captured);
     CHECK(captured->output == "closed\n");
+}
+
+TEST_CASE("a child's stdout may go to a file while its stderr stays on the pipe") {
+    char dir[] = "/tmp/rcd-stdout-XXXXXX";
+    REQUIRE(::mkdtemp(dir));
+    const std::string file = std::string(dir) + "/out.json";
+    exec::Command command{
+        {"sh", "-c", "echo document; echo for-people >&2"}, {}, "/", std::nullopt};
+    auto process = exec::Process::spawn(command, std::filesystem::path(file));
+    REQUIRE(process);
+    std::string output;
+    for (bool open = true; open;) {
+        pollfd ready{process->output_fd(), POLLIN, 0};
+        ::poll(&ready, 1, 1000);
+        output += process->read_available(open);
+    }
+    CHECK(process->wait() == 0);
+    CHECK(output == "for-people\n");
+    char buffer[64] = {};
+    int fd = ::open(file.c_str(), O_RDONLY);
+    REQUIRE(fd >= 0);
+    auto n = ::read(fd, buffer, sizeof buffer - 1);
+    ::close(fd);
+    CHECK(std::string(buffer, n > 0 ? static_cast<std::size_t>(n) : 0) == "document\n");
+    ::unlink(file.c_str());
+    ::rmdir(dir);
 }

@@ -32,7 +32,10 @@ child_environment(const std::map<std::string, std::string>& overrides);
 // the child runs kills the whole process group, so no path leaves an orphan behind.
 class Process {
   public:
-    static Result<Process> spawn(const Command& command);
+    // With `stdout_file` (an absolute path, created or truncated), stdout goes there and only
+    // stderr to the pipe: for a child whose stdout is a document and whose stderr is for people.
+    static Result<Process> spawn(const Command& command,
+                                 const std::optional<std::filesystem::path>& stdout_file = {});
 
     Process(Process&& other) noexcept;
     Process& operator=(Process&& other) noexcept;

@@ -30,6 +30,9 @@ Result<int> doctor(const Invocation& invocation, const ReleaseOptions& options);
 // rcd resolve FILE... [--check]: deploy files with the image pinned to this commit's release.
 Result<int> resolve(const Invocation& invocation, const ResolveOptions& resolve_options,
                     const PublishOptions& options);
+// rcd fleet ACTION [-j N] (--list FILE | DIR...): release, check, build or plan in each
+// repository; matrix --format github|gitlab; summary FILES...
+Result<int> fleet(const Invocation& invocation, const FleetOptions& options);
 // rcd sbom [--format spdx|cyclonedx]: the SBOM of the binary, printed.
 Result<int> sbom(const Invocation& invocation, const std::string& format);
 // rcd pipelines [show NAME].

@@ -52,6 +52,15 @@ struct ResolveOptions {
     bool check = false;             // exit 1 when a file pins another digest
 };
 
+struct FleetOptions {
+    std::string action;              // release, check, build, plan, matrix, summary
+    std::vector<std::string> dirs;   // the repositories (summary: the JSON files)
+    std::string list;                // --list FILE: one repository directory per line
+    int jobs = 0;                    // -j: repositories at once; 0: half the cores
+    std::string logs = ".rcd-fleet"; // --logs DIR: each repository's log and JSON line
+    std::string format = "github";   // matrix --format github|gitlab
+};
+
 struct CacheOptions {
     std::string action;   // status, pull, push, prune
     std::string max_size; // prune --max-size: 500M, 2G, ...
