@@ -189,6 +189,45 @@ test_deploy_docs_release_resolve_and_fetch_the_sbom() {
   assert_contains "$(cat "$WORK/fetch.out")" "hello-api 0.1.0" "the SBOM's packages"
 }
 
+test_ci_fleet_examples_release_check_matrix_and_summary() {
+  local dir="$WORK/fd" r
+  for r in svc-a svc-b; do
+    make_service "$dir/services/$r" "$(printf 'name: %s\nlanguage: rust\nbinary: hello-api\n' "$r")"
+  done
+  printf 'services/svc-a\nservices/svc-b\n' >"$dir/repos.txt"
+  (cd "$dir" && RCD_REGISTRY="$REG/fleetdocs" PATH="$(dirname "$RCD_BIN"):$PATH" bash -e -c "$(example ci-fleet)") \
+    >"$WORK/fd.out" 2>&1 || { tail -30 "$WORK/fd.out"; return 1; }
+  assert_contains "$(cat "$WORK/fd.out")" "2 repositories: 2 passed, 0 failed" "the fleet's table"
+  assert_eq "3 0" "$(wc -l <"$dir/fleet.jsonl") $(tail -1 "$dir/fleet.jsonl" | jq -r .exit_code)" "fleet --json lines"
+
+  # GitHub: the plan job's matrix, one release job (svc-a's), the summary job.
+  ci_steps ci-fleet-github "vars.RCD_DOWNLOAD_URL=$BUNDLE_URL" matrix.path=services/svc-a matrix.url= \
+    matrix.name=svc-a github.repository_owner=fleetdocs github.actor=ci secrets.GITHUB_TOKEN=token |
+    sed "s|ghcr.io|$REG|g" >"$WORK/fd-gh.sh"
+  : >"$WORK/fd-output"
+  (cd "$dir" && CI=true GITHUB_ACTIONS=true GITHUB_OUTPUT="$WORK/fd-output" GITHUB_STEP_SUMMARY="$WORK/fd-summary" \
+    run_ci_steps "$WORK/fd-prefix" "$WORK/fd-gh.sh") >"$WORK/fd-gh.out" 2>&1 || { tail -30 "$WORK/fd-gh.out"; return 1; }
+  assert_eq "svc-a svc-b" "$(sed -n 's/^matrix=//p' "$WORK/fd-output" | jq -r '[.include[].name] | join(" ")')" "the matrix output"
+  assert_eq 0 "$(jq -r .exit_code "$dir/svc-a.json")" "the release job's JSON line"
+  assert_contains "$(cat "$WORK/fd-summary")" "1 repositories: 1 passed, 0 failed" "the step summary's table"
+
+  # GitLab: the plan job writes the child pipeline; its jobs run as written.
+  ci_steps ci-fleet-gitlab >"$WORK/fd-gl.sh"
+  (cd "$dir" && PATH="$(dirname "$RCD_BIN"):$PATH" bash -e "$WORK/fd-gl.sh") >"$WORK/fd-gl.out" 2>&1 ||
+    { tail -30 "$WORK/fd-gl.out"; return 1; }
+  /usr/bin/python3 -c '
+import shlex, sys, yaml
+doc = yaml.safe_load(open(sys.argv[1]))
+for entry in doc["rcd-release"]["parallel"]["matrix"]:
+    env = "".join(f"export {k}={shlex.quote(v)}; " for k, v in entry.items())
+    print("(" + env + "; ".join(doc["rcd-release"]["script"]) + ")")
+print("; ".join(doc["rcd-summary"]["script"]))' "$dir/fleet.yml" >"$WORK/fd-child.sh"
+  rm -f "$dir"/svc-*.json
+  (cd "$dir" && RCD_REGISTRY="$REG/fleetdocs" PATH="$(dirname "$RCD_BIN"):$PATH" bash -e "$WORK/fd-child.sh") \
+    >"$WORK/fd-child.out" 2>&1 || { tail -30 "$WORK/fd-child.out"; return 1; }
+  assert_contains "$(cat "$WORK/fd-child.out")" "2 repositories: 2 passed, 0 failed" "the child pipeline's summary"
+}
+
 test_every_example_was_run() {
   local id missing=()
   while read -r id; do
@@ -208,5 +247,6 @@ run_test test_ci_codebuild_buildspec
 run_test test_ci_loop_releases_repositories_with_and_without_rcd_yaml
 run_test test_pipeline_docs_configuration_loads
 run_test test_deploy_docs_release_resolve_and_fetch_the_sbom
+run_test test_ci_fleet_examples_release_check_matrix_and_summary
 run_test test_every_example_was_run
 finish
