@@ -299,9 +299,10 @@ std::optional<Error> check_values(Parsed& p, const std::string& command) {
     if (command == "fleet") {
         if (p.fleet.action.empty())
             return Error{ExitCode::usage, "rcd fleet needs an action",
-                         "rcd fleet release|check|build|plan DIR..., matrix, or summary FILE..."};
+                         "rcd fleet release|check|build|plan|doctor DIR..., matrix, or summary "
+                         "FILE..."};
         if (auto e = one_of("rcd fleet", p.fleet.action,
-                            {"release", "check", "build", "plan", "matrix", "summary"}))
+                            {"release", "check", "build", "plan", "doctor", "matrix", "summary"}))
             return e;
         if (auto e = one_of("--format", p.fleet.format, {"github", "gitlab"}))
             return e;

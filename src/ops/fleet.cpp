@@ -7,6 +7,9 @@
 #include "rcd/exec/signals.hpp"
 #include "rcd/git/repository.hpp"
 #include "rcd/ops/commands.hpp"
+#include "rcd/pipeline/catalog.hpp"
+#include "rcd/pipeline/loader.hpp"
+#include "rcd/report/run_report.hpp"
 #include "rcd/util/duration.hpp"
 #include "rcd/util/fs.hpp"
 #include "rcd/util/log.hpp"
@@ -16,6 +19,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <fmt/format.h>
 #include <fstream>
 #include <iostream>
@@ -378,6 +382,109 @@ Result<int> fleet_matrix(const Invocation& invocation, const FleetOptions& optio
     return 0;
 }
 
+// rust-toolchain.toml's channel (or the legacy rust-toolchain file's), else "default".
+std::string toolchain_of(const std::filesystem::path& dir) {
+    if (auto text = util::read_file(dir / "rust-toolchain.toml"))
+        for (const auto& line : util::split(*text, '\n'))
+            if (auto t = util::trim(line); t.starts_with("channel")) {
+                auto first = t.find('"'), last = t.rfind('"');
+                if (first != std::string::npos && last > first)
+                    return t.substr(first + 1, last - first - 1);
+            }
+    if (auto text = util::read_file(dir / "rust-toolchain"))
+        return util::trim(*text);
+    return "default";
+}
+
+// What rcd.yaml and the repository's files say, without running anything.
+report::RepoFacts facts_of(const Member& m) {
+    report::RepoFacts f;
+    f.name = m.name;
+    const std::filesystem::path dir = m.path;
+    auto config = pipeline::load_repo_config(dir / "rcd.yaml");
+    if (!config) {
+        f.problem = config.error().message;
+        return f;
+    }
+    const auto& c = *config;
+    const auto& image = c.image;
+    const pipeline::ImageConfig defaults;
+    auto set = [&](bool is_set, const char* key) {
+        if (is_set)
+            f.keys.emplace_back(key);
+    };
+    set(c.binary.has_value(), "binary");
+    set(image.base != defaults.base, "image.base");
+    set(image.entrypoint.has_value(), "image.entrypoint");
+    set(!image.cmd.empty(), "image.cmd");
+    set(!image.env.empty(), "image.env");
+    set(image.workdir != defaults.workdir, "image.workdir");
+    set(image.user.has_value(), "image.user");
+    set(!image.expose.empty(), "image.expose");
+    set(!image.labels.empty(), "image.labels");
+    set(!image.files.empty(), "image.files");
+    set(image.smoke.has_value(), "image.smoke");
+    set(!image.sbom, "image.sbom");
+    set(!image.provenance, "image.provenance");
+    set(c.cache.repository.has_value(), "cache.repository");
+    // Stages are extra against rcd's own pipeline of the language, not the repository's.
+    std::optional<pipeline::Pipeline> builtin;
+    for (const auto& [language, text] : pipeline::builtin_pipelines())
+        if (language == c.language)
+            if (auto parsed = pipeline::parse_pipeline(text, language + ".yaml"))
+                builtin = std::move(*parsed);
+    for (const auto& stage : c.stages) {
+        f.keys.push_back("stages." + stage.name);
+        if (builtin && !builtin->find(stage.name))
+            f.extra_stages.push_back(stage.name);
+        if (stage.skip && *stage.skip)
+            f.skipped_stages.push_back(stage.name);
+    }
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(dir / ".rcd" / "pipelines", ec))
+        f.pipeline_files.push_back(".rcd/pipelines/" + entry.path().filename().string());
+    std::sort(f.pipeline_files.begin(), f.pipeline_files.end());
+    f.toolchain = toolchain_of(dir);
+    f.base = image.base;
+    const char* env = std::getenv("RCD_REGISTRY");
+    f.registry = c.registry.has_value() || (env && *env);
+    return f;
+}
+
+// Each repository's drift from the fleet's norm; exit 1 when any repository drifts.
+Result<int> fleet_doctor(const Invocation& invocation, const FleetOptions& options) {
+    RCD_ASSIGN(auto members, members_of(invocation, options));
+    std::vector<report::RepoFacts> facts;
+    for (const auto& m : members)
+        facts.push_back(facts_of(m));
+    const auto drift = report::fleet_drift(facts);
+    int drifted = 0;
+    for (std::size_t i = 0; i < members.size(); ++i) {
+        drifted += !drift[i].empty();
+        if (invocation.json) {
+            auto doc = report::json_header("fleet doctor", members[i].name, members[i].path);
+            doc.update({{"repository", members[i].path}, {"drift", drift[i]}});
+            std::cout << doc.dump() << "\n";
+        } else {
+            std::cout << fmt::format("{}: {}\n", members[i].name,
+                                     drift[i].empty() ? "as the fleet"
+                                                      : util::join(drift[i], "; "));
+        }
+    }
+    const int code = drifted > 0 ? 1 : 0;
+    if (invocation.json) {
+        auto doc = report::json_header("fleet doctor", "", invocation.absolute_dir());
+        doc.update({{"ok", code == 0},
+                    {"exit_code", code},
+                    {"fleet", {{"repositories", members.size()}, {"drifted", drifted}}}});
+        std::cout << doc.dump() << "\n";
+    } else {
+        std::cout << fmt::format("{} repositories, {} drift from the fleet's norm\n",
+                                 members.size(), drifted);
+    }
+    return code;
+}
+
 Result<int> fleet_summary(const Invocation& invocation, const FleetOptions& options) {
     std::vector<report::FleetRow> rows;
     const std::filesystem::path here = invocation.absolute_dir();
@@ -415,6 +522,8 @@ Result<int> fleet(const Invocation& invocation, const FleetOptions& options) {
         return fleet_matrix(invocation, options);
     if (options.action == "summary")
         return fleet_summary(invocation, options);
+    if (options.action == "doctor")
+        return fleet_doctor(invocation, options);
     return run_fleet(invocation, options);
 }
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fmt/format.h>
+#include <map>
 
 namespace rcd::report {
 
@@ -113,6 +114,65 @@ std::string fleet_live(const std::vector<FleetProgress>& rows) {
     for (const auto& row : rows)
         out += fmt::format("{:<{}}  {:<16}  {:<10}  {:>8}\n", row.name, width, row.state, row.stage,
                            row.state == "waiting" ? "" : util::format_duration_ms(row.elapsed_ms));
+    return out;
+}
+
+namespace {
+
+// The value most repositories have (the first of equals, in fleet order).
+std::string norm(const std::vector<RepoFacts>& repos, std::string RepoFacts::*field) {
+    std::map<std::string, int> counts;
+    std::string best;
+    int most = 0;
+    for (const auto& r : repos)
+        if (r.problem.empty() && ++counts[r.*field] > most) {
+            most = counts[r.*field];
+            best = r.*field;
+        }
+    return best;
+}
+
+} // namespace
+
+std::vector<std::vector<std::string>> fleet_drift(const std::vector<RepoFacts>& repos) {
+    const auto toolchain = norm(repos, &RepoFacts::toolchain);
+    const auto base = norm(repos, &RepoFacts::base);
+    // Only repositories whose rcd.yaml could be read set the norm.
+    std::map<std::string, int> setters;
+    std::size_t readable = 0;
+    for (const auto& r : repos) {
+        readable += r.problem.empty();
+        for (const auto& key : r.keys)
+            ++setters[key];
+    }
+    std::vector<std::vector<std::string>> out(repos.size());
+    for (std::size_t i = 0; i < repos.size(); ++i) {
+        const auto& r = repos[i];
+        auto& found = out[i];
+        if (!r.problem.empty()) {
+            found.push_back(r.problem);
+            continue;
+        }
+        if (!r.pipeline_files.empty())
+            found.push_back("its own pipeline: " + util::join(r.pipeline_files, ", "));
+        if (!r.extra_stages.empty())
+            found.push_back("adds stages: " + util::join(r.extra_stages, ", "));
+        if (!r.skipped_stages.empty())
+            found.push_back("skips stages: " + util::join(r.skipped_stages, ", "));
+        if (r.toolchain != toolchain)
+            found.push_back(fmt::format("toolchain {} (the fleet's: {})", r.toolchain, toolchain));
+        if (r.base != base)
+            found.push_back(fmt::format("base image {} (the fleet's: {})", r.base, base));
+        if (!r.registry)
+            found.push_back("no registry (rcd.yaml's 'registry', or RCD_REGISTRY)");
+        std::vector<std::string> alone;
+        for (const auto& key : r.keys)
+            if (setters[key] == 1 && readable > 1 && !key.starts_with("stages.") &&
+                key != "image.base")
+                alone.push_back(key);
+        if (!alone.empty())
+            found.push_back("sets what no other repository does: " + util::join(alone, ", "));
+    }
     return out;
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # rcd fleet over six fixture repositories: two pairs sharing a dependency recipe, one whose
-# fmt fails, one without external dependencies; its table, its JSON lines, the cooks it saved,
-# its exit code, two fleets at once, and the CI matrices and their summary.
+# fmt fails, one that drifts from the others; its table, its JSON lines, the cooks it saved,
+# its exit code, the drift report, two fleets at once, and the CI matrices and their summary.
 source "$(dirname "$0")/lib.sh"
 start_registry fleet
 REG=$REGISTRY_ADDR
@@ -27,6 +27,12 @@ test_fleet_release_shares_cooks_reports_every_repository_and_exits_with_the_wors
   fleet_repo deps-workspace b1 $'[profile.release]\nopt-level = 2'
   fleet_repo deps-workspace b2 $'[profile.release]\nopt-level = 2'
   fleet_repo service plain
+  # plain drifts from the fleet: a pipeline of its own, a skipped stage, a label nobody sets.
+  mkdir -p "$WORK/fleet/plain/.rcd/pipelines"
+  rcd pipelines show rust >"$WORK/fleet/plain/.rcd/pipelines/rust.yaml"
+  printf 'image: {labels: {team: payments}}\nstages: {doctest: {skip: true}}\n' >>"$WORK/fleet/plain/rcd.yaml"
+  git -C "$WORK/fleet/plain" add -A
+  git -C "$WORK/fleet/plain" -c user.name=rcd -c user.email=rcd@test commit -q -m drift
   fleet_repo service broken
   printf 'fn  badly_formatted() {}\n' >>"$WORK/fleet/broken/src/main.rs"
   git -C "$WORK/fleet/broken" -c user.name=rcd -c user.email=rcd@test commit -q -am unformatted
@@ -97,7 +103,20 @@ print(" ".join(m["RCD_NAME"] for m in job["parallel"]["matrix"]))' "$WORK/gl.yml
   assert_contains "$(cat "$WORK/err")" "fleet/nowhere is not a directory" "its error"
 }
 
+test_doctor_reports_each_repository_that_drifts_from_the_fleet() {
+  local rc=0
+  (cd "$WORK" && rcd fleet doctor --list fleet/repos.txt) >"$WORK/doctor" 2>&1 || rc=$?
+  assert_eq 1 "$rc" "exit code when a repository drifts"
+  assert_eq "plain: its own pipeline: .rcd/pipelines/rust.yaml; skips stages: doctest; sets what no other repository does: image.labels" \
+    "$(grep '^plain:' "$WORK/doctor")" "plain's drift"
+  assert_eq 5 "$(grep -c ': as the fleet$' "$WORK/doctor")" "the others"
+  (cd "$WORK" && rcd --json fleet doctor fleet/a1 fleet/plain) >"$WORK/doctor.jsonl" || true
+  assert_eq "0 3" "$(jq -r 'select(.repository) | .drift | length' "$WORK/doctor.jsonl" | xargs)" "drift in the JSON lines"
+  assert_eq 1 "$(tail -1 "$WORK/doctor.jsonl" | jq .fleet.drifted)" "the summary line"
+}
+
 run_test test_fleet_release_shares_cooks_reports_every_repository_and_exits_with_the_worst
+run_test test_doctor_reports_each_repository_that_drifts_from_the_fleet
 run_test test_two_fleets_at_once_wait_for_each_other_and_both_pass
 run_test test_matrix_for_github_and_gitlab_and_the_summary_of_their_lines
 finish

@@ -81,3 +81,35 @@ TEST_CASE("the matrices list every repository for GitHub and GitLab") {
     CHECK(gitlab["rcd-summary"]["script"][0].as<std::string>() == "rcd fleet summary *.json");
     CHECK(gitlab["rcd-summary"]["when"].as<std::string>() == "always");
 }
+
+TEST_CASE("drift is what a repository does that the fleet's norm does not") {
+    RepoFacts norm;
+    norm.keys = {"binary"};
+    norm.registry = true;
+    std::vector<RepoFacts> repos(3, norm);
+    repos[0].name = "a";
+    repos[1].name = "b";
+    repos[2].name = "odd";
+    repos[2].pipeline_files = {".rcd/pipelines/rust.yaml"};
+    repos[2].extra_stages = {"audit"};
+    repos[2].skipped_stages = {"doctest"};
+    repos[2].toolchain = "1.80.0";
+    repos[2].base = "gcr.io/distroless/cc-debian12";
+    repos[2].registry = false;
+    repos[2].keys = {"binary", "image.smoke", "image.base", "stages.audit"};
+    auto drift = fleet_drift(repos);
+    CHECK(drift[0].empty());
+    CHECK(drift[1].empty());
+    CHECK(drift[2] == std::vector<std::string>{
+                          "its own pipeline: .rcd/pipelines/rust.yaml", "adds stages: audit",
+                          "skips stages: doctest", "toolchain 1.80.0 (the fleet's: default)",
+                          "base image gcr.io/distroless/cc-debian12 (the fleet's: scratch)",
+                          "no registry (rcd.yaml's 'registry', or RCD_REGISTRY)",
+                          "sets what no other repository does: image.smoke"});
+    RepoFacts broken;
+    broken.name = "broken";
+    broken.problem = "rcd.yaml: missing required field 'name'";
+    auto with_broken = fleet_drift({repos[0], broken});
+    CHECK(with_broken[0].empty()); // a broken repository sets no norm
+    CHECK(with_broken[1] == std::vector<std::string>{"rcd.yaml: missing required field 'name'"});
+}

@@ -48,6 +48,24 @@ struct FleetProgress {
 };
 std::string fleet_live(const std::vector<FleetProgress>& rows);
 
+// What `rcd fleet doctor` knows of a repository, to tell what differs from the fleet's norm.
+struct RepoFacts {
+    std::string name;
+    std::string problem;                     // rcd.yaml could not be read: why; then nothing else
+    std::vector<std::string> keys;           // the rcd.yaml settings it makes ("image.smoke", ...)
+    std::vector<std::string> pipeline_files; // its own pipelines, .rcd/pipelines/*.yaml
+    std::vector<std::string> extra_stages;   // stages rcd.yaml adds to the pipeline
+    std::vector<std::string> skipped_stages; // stages rcd.yaml skips
+    std::string toolchain = "default";       // rust-toolchain(.toml)'s channel
+    std::string base = "scratch";            // image.base
+    bool registry = false;                   // rcd.yaml or RCD_REGISTRY names one
+};
+
+// Each repository's differences from the fleet's norm: its own pipeline, added or skipped
+// stages, a toolchain or base image other than most repositories', no registry, and an
+// rcd.yaml setting no other repository makes. In the order of `repos`.
+std::vector<std::vector<std::string>> fleet_drift(const std::vector<RepoFacts>& repos);
+
 // The fleet as a CI matrix: each repository's name, path and clone URL.
 struct FleetMember {
     std::string name;
