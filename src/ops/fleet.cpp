@@ -250,9 +250,11 @@ Result<std::vector<report::FleetRow>> run_members(const Invocation& invocation,
             exec::Command child{child_argv(invocation, m, command), {}, {}, std::nullopt};
             auto process = exec::Process::spawn(child, m.json);
             if (!process) {
-                rows[i] = report::FleetRow{
-                    m.path, m.name, command,       5, 0, process.error().message, {},
-                    {},     "",     m.log.string()};
+                rows[i] = report::FleetRow{m.path,  m.name,
+                                           command, static_cast<int>(process.error().code),
+                                           0,       process.error().message,
+                                           {},      {},
+                                           "",      m.log.string()};
                 continue;
             }
             running.push_back({i, std::move(*process), std::ofstream(m.log), "", "", Clock::now()});

@@ -97,6 +97,12 @@ print(" ".join(m["RCD_NAME"] for m in job["parallel"]["matrix"]))' "$WORK/gl.yml
   (cd "$WORK" && rcd fleet summary .rcd-fleet/a1.json .rcd-fleet/broken.json) >"$WORK/table" || rc=$?
   assert_eq 1 "$rc" "summary's exit code: the worst"
   assert_contains "$(cat "$WORK/table")" "2 repositories: 1 passed, 1 failed" "summary totals"
+  # On a terminal: the live table, redrawn in place, then the summary.
+  (cd "$WORK" && script -qec "$RCD_BIN fleet plan --logs logs-tty fleet/a1 fleet/plain" /dev/null) >"$WORK/tty" 2>&1 ||
+    fail "fleet plan on a terminal: $(tail -5 "$WORK/tty")"
+  assert_contains "$(cat "$WORK/tty")" "repository  state" "the live table's header"
+  assert_contains "$(cat -v "$WORK/tty")" "^[[3A^[[J" "the table redrawn over itself"
+  assert_contains "$(cat "$WORK/tty")" "2 repositories: 2 passed, 0 failed" "the summary after it"
   rc=0
   (cd "$WORK" && rcd fleet release fleet/nowhere) 2>"$WORK/err" || rc=$?
   assert_eq 2 "$rc" "a repository that is not there"
