@@ -7,22 +7,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/common.sh
 work=$(mktemp -d /tmp/rcd-bench.XXXXXX)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-cat >"$work/registry.yml" <<YAML
-version: 0.1
-log: {level: error, accesslog: {disabled: true}}
-storage: {filesystem: {rootdirectory: $work/data}}
-http: {addr: 127.0.0.1:$port}
-YAML
-docker-registry serve "$work/registry.yml" >"$work/registry.log" 2>&1 &
-registry_pid=$!
-trap 'kill $registry_pid 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 1 50); do curl -sf -o /dev/null "http://127.0.0.1:$port/v2/" && break; sleep 0.1; done
+trap 'kill ${REGISTRY_PID:-} 2>/dev/null; rm -rf "$work"' EXIT
+bench_registry "$work"
 
 for v in on off; do
   cp -r examples/hello-api "$work/$v"
   rm -rf "$work/$v/target"
-  printf 'registry: 127.0.0.1:%s/%s\n' "$port" "$v" >>"$work/$v/rcd.yaml"
+  printf 'registry: %s/%s\n' "$REG" "$v" >>"$work/$v/rcd.yaml"
   [ "$v" = on ] || printf 'image: {sbom: false, provenance: false}\n' >>"$work/$v/rcd.yaml"
   (cd "$work/$v" && git init -q -b main && git add -A && git -c user.name=b -c user.email=b@b commit -q -m x)
   "$RCD" -C "$work/$v" -q release >/dev/null 2>&1

@@ -9,17 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/common.sh
 work=$(mktemp -d /tmp/rcd-bench.XXXXXX)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-cat >"$work/registry.yml" <<YAML
-version: 0.1
-log: {level: error, accesslog: {disabled: true}}
-storage: {filesystem: {rootdirectory: $work/data}}
-http: {addr: 127.0.0.1:$port}
-YAML
-docker-registry serve "$work/registry.yml" >"$work/registry.log" 2>&1 &
-registry_pid=$!
-trap 'kill $registry_pid 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 1 50); do curl -sf -o /dev/null "http://127.0.0.1:$port/v2/" && break; sleep 0.1; done
+trap 'kill ${REGISTRY_PID:-} 2>/dev/null; rm -rf "$work"' EXIT
+bench_registry "$work"
 
 make() { # SIDE NAME FIXTURE [TOML]
   local dir="$work/$1/$2"
@@ -27,7 +18,7 @@ make() { # SIDE NAME FIXTURE [TOML]
   cp -r "$3" "$dir"
   rm -rf "$dir/target"
   [ -z "${4:-}" ] || printf '%s\n' "$4" >>"$dir/Cargo.toml"
-  printf 'registry: 127.0.0.1:%s/%s\n' "$port" "$1" >>"$dir/rcd.yaml"
+  printf 'registry: %s/%s\n' "$REG" "$1" >>"$dir/rcd.yaml"
   [ "$3" != examples/hello-api ] || sed -i "s/^name: .*/name: $2/; \$a binary: hello-api" "$dir/rcd.yaml"
   (cd "$dir" && git init -q -b main && git add -A && git -c user.name=b -c user.email=b@b commit -q -m x)
 }

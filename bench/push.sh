@@ -11,18 +11,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/common.sh
 work=$(mktemp -d /tmp/rcd-bench.XXXXXX)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-cat >"$work/registry.yml" <<YAML
-version: 0.1
-log: {level: error, accesslog: {disabled: true}}
-storage: {filesystem: {rootdirectory: $work/data}, delete: {enabled: true}}
-http: {addr: 127.0.0.1:$port}
-YAML
-docker-registry serve "$work/registry.yml" >"$work/registry.log" 2>&1 &
-registry_pid=$!
-trap 'kill $registry_pid 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 1 50); do curl -sf -o /dev/null "http://127.0.0.1:$port/v2/" && break; sleep 0.1; done
-REG="127.0.0.1:$port"
+trap 'kill ${REGISTRY_PID:-} 2>/dev/null; rm -rf "$work"' EXIT
+bench_registry "$work"
 
 
 app="$work/app"

@@ -8,8 +8,6 @@
 #include "rcd/util/log.hpp"
 #include "rcd/util/strings.hpp"
 
-#include <chrono>
-#include <cstdlib>
 #include <ctime>
 #include <fmt/format.h>
 #include <future>
@@ -18,18 +16,13 @@ namespace rcd::ops {
 
 namespace {
 
-std::optional<std::string> env(const char* name) {
-    const char* value = std::getenv(name);
-    return value && *value ? std::optional<std::string>(value) : std::nullopt;
-}
-
 // The CI run that ran rcd, when it says so: the invocation's address.
 std::optional<std::string> ci_run_url() {
-    if (auto server = env("GITHUB_SERVER_URL"), repo = env("GITHUB_REPOSITORY"),
-        run = env("GITHUB_RUN_ID");
+    if (auto server = util::env("GITHUB_SERVER_URL"), repo = util::env("GITHUB_REPOSITORY"),
+        run = util::env("GITHUB_RUN_ID");
         server && repo && run)
         return fmt::format("{}/{}/actions/runs/{}", *server, *repo, *run);
-    return env("CI_JOB_URL"); // GitLab
+    return util::env("CI_JOB_URL"); // GitLab
 }
 
 // Each stage of the pipeline with its command as it runs (variables expanded).
@@ -51,8 +44,7 @@ supply::ProvenanceInput provenance_input(const Project& project, const BuiltImag
     in.manifest_digest = built.image.manifest.digest;
     in.commit = repo.commit;
     in.dirty = repo.dirty();
-    if (repo.origin)
-        in.repository = repo.origin;
+    in.repository = repo.origin;
     in.branch = repo.branch;
     in.command = "rcd " + run.command;
     in.rcd_version = report::rcd_version();

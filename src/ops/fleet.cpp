@@ -19,7 +19,6 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
-#include <cstdlib>
 #include <fmt/format.h>
 #include <fstream>
 #include <iostream>
@@ -128,22 +127,10 @@ void plan_shared_cooks(const Invocation& invocation, std::vector<Member>& member
                 if (!captured || captured->exit_code != 0)
                     continue;
                 auto line = captured->output.substr(captured->output.rfind("\n{") + 1);
-                auto doc = nlohmann::json::parse(line, nullptr, false);
-                if (doc.is_discarded() || !doc.contains("cache") || !doc["cache"].is_object())
-                    continue;
-                auto text = [](const nlohmann::json& p, const char* key) {
-                    return p.contains(key) && p[key].is_string() ? p[key].get<std::string>()
-                                                                 : std::string();
-                };
-                std::vector<std::string> keys;
-                const auto& profiles = doc["cache"]["profiles"];
-                for (const auto& p : profiles.is_array() ? profiles : nlohmann::json::array()) {
-                    const auto status = text(p, "status");
-                    if (status == "miss" || status == "partial")
-                        members[i].cooks.push_back(text(p, "name"));
-                    keys.push_back(text(p, "name") + "=" + text(p, "key"));
+                if (auto row = report::fleet_row(line, members[i].path)) {
+                    members[i].cooks = row->cooked;
+                    members[i].keys = util::join(row->keys, ",");
                 }
-                members[i].keys = util::join(keys, ",");
             }
         });
     for (auto& w : workers)
@@ -198,7 +185,7 @@ class FleetView {
 
 // Runs `command` in every member, `jobs` at a time; returns each one's row, in member order.
 Result<std::vector<report::FleetRow>> run_members(const Invocation& invocation,
-                                                  std::vector<Member>& members,
+                                                  const std::vector<Member>& members,
                                                   const std::string& command, int jobs) {
     exec::InterruptGuard interrupt;
     FleetView view(invocation, members);
@@ -219,7 +206,7 @@ Result<std::vector<report::FleetRow>> run_members(const Invocation& invocation,
         auto row = text ? report::fleet_row(util::trim(*text), m.path)
                         : Result<report::FleetRow>(std::unexpected(text.error()));
         if (!row) { // it never printed its line: it could not start, or was killed
-            row = report::FleetRow{m.path, m.name, command, code, 0, "", {}, {}, "", ""};
+            row = report::FleetRow{m.path, m.name, command, code, 0, "", {}, {}, {}, ""};
             row->outcome = fmt::format("exit {} (see {})", code, m.log.string());
         }
         row->name = m.name; // the directory's: rcd.yaml names may repeat across a fleet
@@ -254,23 +241,16 @@ Result<std::vector<report::FleetRow>> run_members(const Invocation& invocation,
                                            command, static_cast<int>(process.error().code),
                                            0,       process.error().message,
                                            {},      {},
-                                           "",      m.log.string()};
+                                           {},      m.log.string()};
                 continue;
             }
             running.push_back({i, std::move(*process), std::ofstream(m.log), "", "", Clock::now()});
             view.update(i, "running", "", 0);
         }
-        if (running.empty()) {
-            bool waiting = false;
-            for (std::size_t i = 0; i < members.size(); ++i)
-                waiting = waiting || (!started[i] && !stopping);
-            if (!waiting)
-                break;
-            // A follower whose leader could not start: it runs on its own.
-            for (auto& m : members)
-                m.leader.reset();
-            continue;
-        }
+        // Nothing running means nothing is left: a leader comes before its followers, so
+        // each one that waits was started in the loop above once its leader ended.
+        if (running.empty())
+            break;
         std::vector<pollfd> fds = {{interrupt.fd(), POLLIN, 0}};
         for (auto& r : running)
             fds.push_back({r.process.output_fd(), POLLIN, 0});
@@ -448,8 +428,7 @@ report::RepoFacts facts_of(const Member& m) {
     std::sort(f.pipeline_files.begin(), f.pipeline_files.end());
     f.toolchain = toolchain_of(dir);
     f.base = image.base;
-    const char* env = std::getenv("RCD_REGISTRY");
-    f.registry = c.registry.has_value() || (env && *env);
+    f.registry = c.registry.has_value() || util::env("RCD_REGISTRY").has_value();
     return f;
 }
 

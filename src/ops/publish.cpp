@@ -31,13 +31,6 @@ using Clock = std::chrono::steady_clock;
 // nonroot, as distroless and ko run: a service needs no root inside its container.
 constexpr const char* kDefaultUser = "65532:65532";
 
-std::optional<std::string> env(const char* name) {
-    const char* value = std::getenv(name);
-    if (value && *value)
-        return std::string(value);
-    return std::nullopt;
-}
-
 // The stage that builds the binary, as it would run, from the same planning code.
 Result<exec::StageJob> binary_stage(const Project& project) {
     std::optional<std::string> name;
@@ -98,7 +91,7 @@ Result<image::ImageSpec> image_spec(const Project& project, const image::Platfor
     spec.platform = platform;
     spec.compression = options.compression;
     spec.mtime = repo.commit_time;
-    if (auto epoch = env("SOURCE_DATE_EPOCH")) {
+    if (auto epoch = util::env("SOURCE_DATE_EPOCH")) {
         long long seconds = 0;
         auto [end, ec] = std::from_chars(epoch->data(), epoch->data() + epoch->size(), seconds);
         if (epoch->empty() || ec != std::errc() || end != epoch->data() + epoch->size() ||
@@ -186,7 +179,7 @@ Result<std::shared_ptr<registry::Client>> connect_registry(const std::string& re
                                                            const PublishOptions& options) {
     RCD_ASSIGN(auto credentials, registry::find_credentials(registry_name));
     registry::RegistryOptions client_options = options.connection;
-    if (auto timeout = env("RCD_REGISTRY_TIMEOUT")) {
+    if (auto timeout = util::env("RCD_REGISTRY_TIMEOUT")) {
         auto limit = util::parse_duration(*timeout);
         if (!limit || limit->count() <= 0)
             return fail(ExitCode::usage,
@@ -231,7 +224,7 @@ std::optional<std::string> configured_registry(const Project& project,
                                                const PublishOptions& options) {
     if (!options.registry.empty())
         return options.registry;
-    if (auto registry = env("RCD_REGISTRY"))
+    if (auto registry = util::env("RCD_REGISTRY"))
         return registry;
     return project.config.registry;
 }
@@ -317,8 +310,8 @@ Result<std::string> planned_target_triple(const Project& project) {
     RCD_ASSIGN(auto job, binary_stage(project));
     if (auto it = job.command.env.find("CARGO_BUILD_TARGET"); it != job.command.env.end())
         return it->second;
-    if (const char* target = std::getenv("CARGO_BUILD_TARGET"); target && *target)
-        return std::string(target);
+    if (auto target = util::env("CARGO_BUILD_TARGET"))
+        return *target;
     RCD_ASSIGN(auto toolchain, project.workspace ? project.workspace->toolchain()
                                                  : cargo::probe_toolchain(project.dir));
     return toolchain.host;

@@ -45,11 +45,12 @@ Result<FleetRow> fleet_row(std::string_view json_line, const std::string& reposi
     if (row.outcome.empty())
         row.outcome = row.exit_code == 0 ? "passed" : fmt::format("exit {}", row.exit_code);
     if (doc.contains("cache") && doc["cache"].is_object()) {
-        row.recipe = text_or(doc["cache"], "recipe", "");
         if (doc["cache"].contains("profiles") && doc["cache"]["profiles"].is_array())
             for (const auto& p : doc["cache"]["profiles"]) {
                 auto status = text_or(p, "status", "");
                 auto name = text_or(p, "name", "");
+                if (auto key = text_or(p, "key", ""); !key.empty())
+                    row.keys.push_back(name + "=" + key);
                 if (status == "miss" || status == "partial")
                     row.cooked.push_back(name);
                 else if (status == "hit-local" || status == "hit-registry")

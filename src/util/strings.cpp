@@ -188,4 +188,11 @@ std::string trim(std::string_view text) {
     return std::string(text.substr(begin, text.find_last_not_of(space) - begin + 1));
 }
 
+std::optional<std::string> env(const char* name) {
+    const char* value = std::getenv(name);
+    if (value && *value)
+        return std::string(value);
+    return std::nullopt;
+}
+
 } // namespace rcd::util

@@ -24,7 +24,7 @@ TEST_CASE("a fleet row is read from a run's JSON line") {
     CHECK(row->exit_code == 0);
     CHECK(row->duration_ms == 8200);
     CHECK(row->outcome == "reg/team/api@sha256:aa");
-    CHECK(row->recipe == "r1");
+    CHECK(row->keys == std::vector<std::string>{"clippy=k", "release=k2"});
     CHECK(row->hits == std::vector<std::string>{"clippy"});
     CHECK(row->cooked == std::vector<std::string>{"release"});
     auto failed = fleet_row(kFailed, "/fleet/web");

@@ -1,6 +1,7 @@
 #include "rcd/util/strings.hpp"
 
 #include <catch2/catch.hpp>
+#include <cstdlib>
 
 using namespace rcd::util;
 
@@ -73,4 +74,13 @@ TEST_CASE("text from outside reaches a terminal with its controls shown, not obe
                                "2J clear") == "\\u009b2J clear"); // CSI as UTF-8
     CHECK(rcd::util::printable("caf\xc3\xa9") == "caf\xc3\xa9");  // other UTF-8 passes
     CHECK(rcd::util::printable(std::string(1000, 'x'), 10) == "xxxxxxxxxx...");
+}
+
+TEST_CASE("an environment variable counts when it is set and not empty") {
+    ::setenv("RCD_TEST_ENV", "value", 1);
+    CHECK(env("RCD_TEST_ENV") == std::optional<std::string>("value"));
+    ::setenv("RCD_TEST_ENV", "", 1);
+    CHECK_FALSE(env("RCD_TEST_ENV"));
+    ::unsetenv("RCD_TEST_ENV");
+    CHECK_FALSE(env("RCD_TEST_ENV"));
 }

@@ -20,7 +20,7 @@ struct FleetRow {
     std::string outcome;             // the image reference, "passed", or the error
     std::vector<std::string> cooked; // profiles whose dependencies this run cooked
     std::vector<std::string> hits;   // profiles restored from a cache
-    std::string recipe;              // the dependency cache's recipe hash, if any
+    std::vector<std::string> keys;   // each profile's cache key, "profile=key"
     std::string log;                 // the repository's log of this fleet run
 };
 

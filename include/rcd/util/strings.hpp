@@ -43,4 +43,7 @@ std::optional<std::int64_t> parse_size(std::string_view text);
 // Without leading and trailing whitespace.
 std::string trim(std::string_view text);
 
+// The environment variable `name`, when it is set and not empty.
+std::optional<std::string> env(const char* name);
+
 } // namespace rcd::util
