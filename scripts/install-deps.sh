@@ -20,6 +20,8 @@ PACKAGES=(
   binutils
   # crates of the dependency-cache fixture (tests/fixtures/deps-workspace), from Debian
   librust-hex-dev librust-itoa-dev librust-serde-dev
+  # criterion, for the bench stage's fixture (tests/fixtures/bench-service)
+  librust-criterion-dev
 )
 # bench/cache.sh: a service of about 87 crates
 if [ "${1:-}" = "--bench" ]; then

@@ -28,6 +28,14 @@ bool Workspace::has_library() const {
     return false;
 }
 
+bool Workspace::has_benches() const {
+    for (const auto& package : members)
+        for (const auto& target : package.targets)
+            if (target.has_kind("bench"))
+                return true;
+    return false;
+}
+
 Result<Workspace> parse_metadata(std::string_view json) {
     try {
         auto doc = nlohmann::json::parse(json);

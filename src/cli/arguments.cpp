@@ -54,6 +54,24 @@ void add_option(CLI::App* sub, const std::string& which, Parsed& p) {
     else if (which == "--junit")
         sub->add_option("--junit", s.junit, "write the test results as JUnit XML")
             ->type_name("FILE");
+    else if (which == "--bench")
+        sub->add_flag("--bench", s.bench,
+                      "also run the bench stage: criterion benches against the last release");
+    else if (which == "--bench-baseline")
+        sub->add_option("--bench-baseline", s.bench_baseline,
+                        "the bench stage compares against REV, not the commit of 'latest'")
+            ->type_name("REV");
+    else if (which == "bench-action")
+        sub->add_option("action", p.bench.action,
+                        "run (the bench stage's command) or history (the releases' results)")
+            ->type_name("ACTION");
+    else if (which == "--baseline")
+        sub->add_option("--baseline", p.bench.baseline,
+                        "run: compare against REV, not the commit of 'latest'")
+            ->type_name("REV");
+    else if (which == "--last")
+        sub->add_option("--last", p.last, "history: the last N releases (default 10)")
+            ->type_name("N");
     else if (which == "--registry")
         sub->add_option("--registry", r.registry,
                         "the registry (default: RCD_REGISTRY, then rcd.yaml)")
@@ -308,6 +326,26 @@ std::optional<Error> check_values(Parsed& p, const std::string& command) {
             return e;
         if (!p.jobs.empty())
             p.fleet.jobs = p.stages.jobs;
+    }
+    if (command == "bench") {
+        if (p.bench.action.empty())
+            return Error{ExitCode::usage, "rcd bench needs an action",
+                         "rcd bench run [--baseline REV], or rcd bench history [--last N]"};
+        if (auto e = one_of("rcd bench", p.bench.action, {"run", "history"}))
+            return e;
+        if (!p.last.empty()) {
+            auto last = count(p.last, 1, 1000);
+            if (!last || p.bench.action != "history")
+                return Error{
+                    ExitCode::usage,
+                    last ? "--last goes with rcd bench history"
+                         : fmt::format("--last: '{}' is not a number from 1 to 1000", p.last),
+                    "rcd bench history --last 10"};
+            p.bench.last = *last;
+        }
+        if (!p.bench.baseline.empty() && p.bench.action != "run")
+            return Error{ExitCode::usage, "--baseline goes with rcd bench run",
+                         "rcd bench run --baseline HEAD~1"};
     }
     if (command == "completions")
         if (auto e = one_of("rcd completions", p.word, {"bash", "zsh", "fish"}))

@@ -21,10 +21,12 @@ struct Parsed {
     ops::CacheOptions cache;
     ops::ResolveOptions resolve;
     ops::FleetOptions fleet;
+    ops::BenchOptions bench;
     std::string word;                          // cache ACTION, completions SHELL, pipelines show
     std::string name;                          // pipelines show NAME
     std::string jobs;                          // -j, checked into stages.jobs
     std::string keep;                          // --keep, checked into cache.keep
+    std::string last;                          // bench history --last, checked into bench.last
     std::string compression = "gzip";          // --compression, checked into release.publish
     std::string format = "spdx";               // sbom --format
     Parsed() { release.publish.push = false; } // rcd image --push; release pushes anyway

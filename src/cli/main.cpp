@@ -54,8 +54,9 @@ struct CommandRow {
     std::function<int(Parsed&, CLI::App&)> run;
 };
 
-const std::vector<std::string> kStageOptions = {"--only",    "--skip",     "--keep-going", "-j",
-                                                "--no-wait", "--no-cache", "--junit"};
+const std::vector<std::string> kStageOptions = {"--only",  "--skip",    "--keep-going",
+                                                "-j",      "--no-wait", "--no-cache",
+                                                "--junit", "--bench",   "--bench-baseline"};
 const std::vector<std::string> kImageOptions = {
     "--registry",    "--tag",      "--no-latest", "--allow-dirty", "--force",
     "--compression", "--insecure", "--ca-file",   "--dotenv",      "--image-refs"};
@@ -88,8 +89,8 @@ const std::vector<CommandRow>& commands() {
          }},
         {"plan",
          "show what a release would run, without running it",
-         {"--only", "--skip", "--no-cache", "--registry", "--tag", "--no-latest", "--allow-dirty",
-          "--insecure", "--ca-file"},
+         {"--only", "--skip", "--no-cache", "--bench", "--registry", "--tag", "--no-latest",
+          "--allow-dirty", "--insecure", "--ca-file"},
          [](Parsed& p, CLI::App&) {
              return exit_code(p.global, "plan", ops::plan(p.global, p.stages, p.release));
          }},
@@ -124,6 +125,13 @@ const std::vector<CommandRow>& commands() {
          {"fleet-action", "fleet-dirs", "-j", "--list", "--logs", "--matrix-format"},
          [](Parsed& p, CLI::App&) {
              return exit_code(p.global, "fleet", ops::fleet(p.global, p.fleet));
+         }},
+        {"bench",
+         "criterion benches against the last release: run (the bench stage), or history",
+         {"bench-action", "--baseline", "--last", "--registry", "--insecure", "--ca-file"},
+         [](Parsed& p, CLI::App&) {
+             return exit_code(p.global, "bench " + p.bench.action,
+                              ops::bench(p.global, p.bench, p.release.publish));
          }},
         {"sbom",
          "print the SBOM of the binary a release ships (the packages it is built from)",

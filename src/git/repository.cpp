@@ -140,6 +140,49 @@ open_repository(const std::filesystem::path& dir) {
 
 } // namespace
 
+Result<Commit> find_commit(const std::filesystem::path& root, const std::string& revision) {
+    RCD_ASSIGN(auto repo, open_repository(root));
+    git_object* raw_object = nullptr;
+    if (git_revparse_single(&raw_object, repo.get(), revision.c_str()) != 0)
+        return fail(ExitCode::repository,
+                    fmt::format("no commit '{}' in {}: {}", revision, root, last_error()),
+                    "a shallow clone may not have it: fetch it (git fetch --depth=50 origin) or "
+                    "name another revision");
+    Owned<git_object, git_object_free> object(raw_object);
+    git_object* raw_commit = nullptr;
+    if (git_object_peel(&raw_commit, object.get(), GIT_OBJECT_COMMIT) != 0)
+        return fail(ExitCode::repository, fmt::format("'{}' does not name a commit", revision));
+    Owned<git_object, git_object_free> commit(raw_commit);
+    Commit out;
+    out.sha = git_oid_tostr_s(git_object_id(commit.get()));
+    out.time = git_commit_time(reinterpret_cast<git_commit*>(commit.get()));
+    return out;
+}
+
+Status export_commit(const std::filesystem::path& root, const std::string& commit,
+                     const std::filesystem::path& dest) {
+    RCD_ASSIGN(auto repo, open_repository(root));
+    git_oid oid;
+    git_commit* raw_commit = nullptr;
+    if (git_oid_fromstr(&oid, commit.c_str()) != 0 ||
+        git_commit_lookup(&raw_commit, repo.get(), &oid) != 0)
+        return fail(ExitCode::repository, fmt::format("no commit {} in {}", commit, root));
+    Owned<git_commit, git_commit_free> owned(raw_commit);
+    std::error_code ec;
+    std::filesystem::create_directories(dest, ec);
+    if (ec)
+        return fail(ExitCode::filesystem, fmt::format("cannot create {}: {}", dest, ec.message()));
+    const std::string target = dest.string();
+    git_checkout_options options = GIT_CHECKOUT_OPTIONS_INIT;
+    options.checkout_strategy = GIT_CHECKOUT_FORCE | GIT_CHECKOUT_DONT_UPDATE_INDEX;
+    options.target_directory = target.c_str();
+    if (git_checkout_tree(repo.get(), reinterpret_cast<const git_object*>(owned.get()), &options) !=
+        0)
+        return fail(ExitCode::filesystem, fmt::format("cannot write commit {} into {}: {}",
+                                                      commit.substr(0, 12), dest, last_error()));
+    return {};
+}
+
 Result<std::vector<std::string>> untracked_files(const std::filesystem::path& root,
                                                  const std::string& path) {
     RCD_ASSIGN(auto repo, open_repository(root));

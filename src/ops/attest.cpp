@@ -1,5 +1,6 @@
 #include "rcd/ops/attest.hpp"
 
+#include "rcd/ops/bench.hpp"
 #include "rcd/ops/publish.hpp"
 #include "rcd/ops/stages.hpp"
 #include "rcd/supply/provenance.hpp"
@@ -113,14 +114,18 @@ Result<std::vector<image::Artifact>> attestations(const Project& project, const 
         auto document = supply::spdx_document(*input).dump(2) + "\n";
         out.push_back({supply::kSpdxMediaType,
                        image::Blob::of(supply::kSpdxMediaType, std::move(document)),
-                       {{"org.opencontainers.image.created", image::rfc3339(input->created)}}});
+                       {{"org.opencontainers.image.created", image::rfc3339(input->created)}},
+                       ""});
     }
     if (config.provenance) {
         auto statement = supply::provenance_statement(provenance_input(project, built, run));
         out.push_back({supply::kInTotoMediaType,
                        image::Blob::of(supply::kInTotoMediaType, statement.dump(2) + "\n"),
-                       {{"in-toto.io/predicate-type", supply::kSlsaProvenanceV1}}});
+                       {{"in-toto.io/predicate-type", supply::kSlsaProvenanceV1}},
+                       ""});
     }
+    if (run.bench)
+        out.push_back(bench_artifact(*run.bench));
     return out;
 }
 
@@ -149,6 +154,9 @@ Status attach(registry::Client& client, const std::string& repo, const image::Bl
     for (std::size_t i = 0; i < artifacts.size(); ++i) {
         RCD_CHECK(client.put_manifest(repo, manifests[i].digest, manifests[i].media_type,
                                       manifests[i].data));
+        if (!artifacts[i].tag.empty())
+            RCD_CHECK(client.put_manifest(repo, artifacts[i].tag, manifests[i].media_type,
+                                          manifests[i].data));
         referrers.push_back({artifacts[i], manifests[i]});
     }
     // The index the tag names now, if any: what another writer listed is kept.

@@ -1,6 +1,7 @@
 // rcd check and rcd build: the stages through a phase, with the dependency cache.
 #include "rcd/ops/commands.hpp"
 
+#include "rcd/ops/bench.hpp"
 #include "session.hpp"
 
 #include <fmt/format.h>
@@ -22,9 +23,11 @@ Result<int> check(const std::string& command, const Invocation& invocation,
     registry_options.push = false;
     registry_options.connection.max_attempts = 2;
     console.attach(registry_options);
+    RCD_CHECK(prepare_bench(project, settings, stages.bench_baseline, registry_options));
     auto planner = open_run_cache(project, settings, registry_options, stages);
     settings.cache = planner.get();
     RCD_ASSIGN(auto report, run_pipeline(project, settings, reporter));
+    finish_bench(project, registry_options, report);
     if (auto written = write_result(project, report); !written) {
         reporter.error(written.error());
         report.exit_code = static_cast<int>(written.error().code);

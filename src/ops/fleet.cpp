@@ -85,16 +85,11 @@ Result<std::vector<Member>> members_of(const Invocation& invocation, const Fleet
     return out;
 }
 
-std::string self_path() {
-    std::error_code ec;
-    auto path = std::filesystem::read_symlink("/proc/self/exe", ec);
-    return ec ? std::string("rcd") : path.string();
-}
-
 // The arguments every child gets: the fleet's own global options that apply to each.
 std::vector<std::string> child_argv(const Invocation& invocation, const Member& member,
                                     const std::string& command) {
-    std::vector<std::string> argv = {self_path(), "-C", member.path, "--json", "--color", "never"};
+    std::vector<std::string> argv = {
+        util::self_executable(), "-C", member.path, "--json", "--color", "never"};
     if (invocation.ci())
         argv.push_back("--ci");
     if (invocation.verbose)

@@ -25,32 +25,6 @@ bool is_commit_tag(const std::string& tag) {
            tag.find_first_not_of("0123456789abcdef") == std::string::npos;
 }
 
-// The image a tag names: its manifest and the commit its revision label gives, if any.
-struct Tagged {
-    registry::FetchedManifest manifest;
-    std::optional<std::string> revision;
-};
-
-Result<Tagged> read_tagged(registry::Client& client, const std::string& repo,
-                           const std::string& tag) {
-    RCD_ASSIGN(auto manifest, client.get_manifest(repo, tag));
-    Tagged tagged{manifest, std::nullopt};
-    auto doc = nlohmann::json::parse(manifest.body, nullptr, false);
-    if (doc.is_discarded() || !doc.is_object() || !doc.contains("config") ||
-        !doc["config"].is_object() || !doc["config"].contains("digest") ||
-        !doc["config"]["digest"].is_string())
-        return tagged; // an index, or not an image rcd can read: no revision
-    RCD_ASSIGN(auto config_text, client.get_blob(repo, doc["config"]["digest"].get<std::string>()));
-    auto config = nlohmann::json::parse(config_text, nullptr, false);
-    if (!config.is_discarded() && config.contains("config") && config["config"].is_object() &&
-        config["config"].contains("Labels") && config["config"]["Labels"].is_object()) {
-        const auto& labels = config["config"]["Labels"];
-        if (labels.contains(image::kRevisionLabel) && labels[image::kRevisionLabel].is_string())
-            tagged.revision = labels[image::kRevisionLabel].get<std::string>();
-    }
-    return tagged;
-}
-
 // What pushing one blob did, and the bytes it sent.
 struct Pushed {
     registry::BlobOutcome outcome;
@@ -229,6 +203,26 @@ std::vector<image::Descriptor> distinct_blobs(const image::Image& image) {
 }
 
 } // namespace
+
+Result<Tagged> read_tagged(registry::Client& client, const std::string& repo,
+                           const std::string& tag) {
+    RCD_ASSIGN(auto manifest, client.get_manifest(repo, tag));
+    Tagged tagged{manifest, std::nullopt};
+    auto doc = nlohmann::json::parse(manifest.body, nullptr, false);
+    if (doc.is_discarded() || !doc.is_object() || !doc.contains("config") ||
+        !doc["config"].is_object() || !doc["config"].contains("digest") ||
+        !doc["config"]["digest"].is_string())
+        return tagged; // an index, or not an image rcd can read: no revision
+    RCD_ASSIGN(auto config_text, client.get_blob(repo, doc["config"]["digest"].get<std::string>()));
+    auto config = nlohmann::json::parse(config_text, nullptr, false);
+    if (!config.is_discarded() && config.contains("config") && config["config"].is_object() &&
+        config["config"].contains("Labels") && config["config"]["Labels"].is_object()) {
+        const auto& labels = config["config"]["Labels"];
+        if (labels.contains(image::kRevisionLabel) && labels[image::kRevisionLabel].is_string())
+            tagged.revision = labels[image::kRevisionLabel].get<std::string>();
+    }
+    return tagged;
+}
 
 Status push_image(const Project& project, const BuiltImage& built, const PublishOptions& options,
                   report::ImageSummary& summary) {

@@ -16,4 +16,12 @@ Status push_image(const Project& project, const BuiltImage& built, const Publish
 
 inline constexpr std::size_t kBlobWorkers = 4;
 
+// The image a tag names: its manifest and the commit its revision label gives, if any.
+struct Tagged {
+    registry::FetchedManifest manifest;
+    std::optional<std::string> revision;
+};
+Result<Tagged> read_tagged(registry::Client& client, const std::string& repo,
+                           const std::string& tag);
+
 } // namespace rcd::ops

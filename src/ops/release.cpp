@@ -1,6 +1,7 @@
 // rcd release: fail fast on the registry, run the stages, ship the image, push the cache.
 #include "rcd/ops/commands.hpp"
 
+#include "rcd/ops/bench.hpp"
 #include "rcd/util/duration.hpp"
 #include "session.hpp"
 
@@ -29,9 +30,11 @@ Result<int> release(const Invocation& invocation, const StageOptions& stages,
     RCD_CHECK(check_registry_access(project, options));
     reporter.note(fmt::format("rcd release: {} ({} pipeline, {})", project.config.name,
                               project.pipeline.language, project.pipeline.origin));
+    RCD_CHECK(prepare_bench(project, settings, stages.bench_baseline, options));
     auto planner = open_run_cache(project, settings, options, stages);
     settings.cache = planner.get();
     RCD_ASSIGN(auto report, run_pipeline(project, settings, reporter));
+    finish_bench(project, options, report);
     if (report.ok()) {
         auto started = std::chrono::steady_clock::now();
         auto image = ship_image(project, options, reporter, report);

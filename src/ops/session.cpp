@@ -98,6 +98,7 @@ RunSettings run_settings(const std::string& command, const Invocation& invocatio
         command == "check" ? pipeline::Phase::check : pipeline::Phase::build;
     settings.selection.only = stages.only;
     settings.selection.skip = stages.skip;
+    settings.selection.bench = stages.bench || !stages.bench_baseline.empty();
     settings.jobs = stages.jobs;
     settings.keep_going = stages.keep_going;
     settings.wait_for_lock = !stages.no_wait;

@@ -2,6 +2,7 @@
 
 #include "rcd/pipeline/expand.hpp"
 #include "rcd/pipeline/graph.hpp"
+#include "rcd/util/fs.hpp"
 #include "rcd/util/strings.hpp"
 
 #include <algorithm>
@@ -21,6 +22,10 @@ Conditions conditions_of(const Project& project) {
             "no library target in the workspace (cargo test --doc would fail with \"no library "
             "targets found\")";
     }
+    if (project.workspace && project.workspace->has_benches())
+        conditions.has_benches = true;
+    else
+        conditions.no_benches_reason = "no bench target in the workspace";
     return conditions;
 }
 
@@ -78,6 +83,8 @@ Result<std::vector<exec::StageJob>> plan_jobs(const Project& project, const Sele
             return project.config.name;
         if (name == "binary")
             return project.config.binary_name();
+        if (name == "rcd") // rcd itself: the bench stage runs `rcd bench run`
+            return util::self_executable();
         if (name == "target_dir")
             return project.target_dir.string();
         if (name == "commit") {
@@ -124,6 +131,10 @@ Result<std::vector<exec::StageJob>> plan_jobs(const Project& project, const Sele
             job.skip_reason = "skip: true in the configuration";
         else if (stage.when == "has_library" && !conditions.has_library)
             job.skip_reason = conditions.no_library_reason;
+        else if (stage.when == "has_benches" && !conditions.has_benches)
+            job.skip_reason = conditions.no_benches_reason;
+        else if (stage.when == "has_benches" && !selection.bench && !project.config.bench.enabled)
+            job.skip_reason = "off: turn it on with --bench, or 'bench: true' in rcd.yaml";
         jobs.push_back(std::move(job));
     }
     return jobs;

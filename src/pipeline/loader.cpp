@@ -34,7 +34,7 @@ namespace {
 
 const std::vector<std::string> kStageKeys = {"name", "run",  "args",     "env",  "timeout", "needs",
                                              "when", "cook", "produces", "skip", "phase"};
-const std::vector<std::string> kConditions = {"has_library"};
+const std::vector<std::string> kConditions = {"has_library", "has_benches"};
 const std::vector<std::string> kCookProfiles = {"clippy", "test", "release"};
 const std::vector<std::string> kProducts = {"binary"};
 
@@ -192,6 +192,66 @@ Result<ImageConfig> parse_image(const YamlReader& reader, const YAML::Node& node
     return image;
 }
 
+// "5%", "12.5 %" or a number of percent: a fraction (0.05).
+Result<double> parse_percent(const YamlReader& reader, const YAML::Node& node,
+                             const std::string& key) {
+    RCD_ASSIGN(auto text, reader.string(node, key));
+    std::string number = text;
+    while (!number.empty() && (number.back() == '%' || number.back() == ' '))
+        number.pop_back();
+    double value = -1;
+    std::size_t used = 0;
+    try {
+        value = std::stod(number, &used);
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    if (number.empty() || used != number.size() || !(value >= 0) || value >= 1000)
+        return reader.error_at(node, fmt::format("'{}': '{}' is not a percentage", key, text),
+                               "write it like 5%");
+    return value / 100;
+}
+
+Result<BenchConfig> parse_bench(const YamlReader& reader, const YAML::Node& node) {
+    BenchConfig bench;
+    bench.location = reader.where(node);
+    if (node.IsScalar()) {
+        RCD_ASSIGN(bench.enabled, reader.boolean(node, "bench"));
+        return bench;
+    }
+    RCD_CHECK(reader.expect_map(node, "'bench'"));
+    RCD_CHECK(
+        reader.check_keys(node, {"enabled", "fail_on", "min_effect", "rounds", "allow"}, "bench"));
+    bench.enabled = true;
+    for (const auto& entry : node) {
+        const std::string key = entry.first.Scalar();
+        const YAML::Node& value = entry.second;
+        if (key == "enabled") {
+            RCD_ASSIGN(bench.enabled, reader.boolean(value, key));
+        } else if (key == "fail_on") {
+            RCD_ASSIGN(bench.fail_on, reader.string(value, key));
+            RCD_CHECK(check_one_of(reader, value, key, bench.fail_on, {"slower", "never"}));
+        } else if (key == "min_effect") {
+            RCD_ASSIGN(bench.min_effect, parse_percent(reader, value, key));
+        } else if (key == "rounds") {
+            RCD_ASSIGN(auto text, reader.string(value, key));
+            if (text.empty() || text.size() > 2 ||
+                text.find_first_not_of("0123456789") != std::string::npos || std::stoi(text) < 3 ||
+                std::stoi(text) > 20)
+                return reader.error_at(value, fmt::format("'rounds': '{}' is not 3 to 20", text),
+                                       "each side runs this many times; at least 3");
+            bench.rounds = std::stoi(text);
+        } else if (key == "allow") {
+            RCD_CHECK(reader.expect_map(value, "'allow'"));
+            for (const auto& allowed : value) {
+                RCD_ASSIGN(bench.allow[allowed.first.Scalar()],
+                           parse_percent(reader, allowed.second, allowed.first.Scalar()));
+            }
+        }
+    }
+    return bench;
+}
+
 Status require(const YamlReader& reader, const YAML::Node& root, const std::string& key,
                const std::string& example) {
     if (!root[key])
@@ -211,7 +271,7 @@ Result<RepoConfig> parse_repo_config(std::string_view text, const std::string& f
                     "give at least 'name: my-service' and 'language: rust'");
     RCD_CHECK(reader.expect_map(root, "the file"));
     RCD_CHECK(reader.check_keys(
-        root, {"name", "language", "registry", "binary", "image", "cache", "stages"}, ""));
+        root, {"name", "language", "registry", "binary", "image", "cache", "bench", "stages"}, ""));
     RCD_CHECK(require(reader, root, "name", "my-service"));
     RCD_CHECK(require(reader, root, "language", "rust"));
 
@@ -236,6 +296,9 @@ Result<RepoConfig> parse_repo_config(std::string_view text, const std::string& f
         if (cache["repository"]) {
             RCD_ASSIGN(config.cache.repository, reader.string(cache["repository"], "repository"));
         }
+    }
+    if (root["bench"]) {
+        RCD_ASSIGN(config.bench, parse_bench(reader, root["bench"]));
     }
     if (const YAML::Node stages = root["stages"]) {
         if (stages.IsSequence())

@@ -94,6 +94,7 @@ nlohmann::json to_json(const RunReport& report) {
     } else {
         doc["image"] = nullptr;
     }
+    doc["bench"] = report.bench ? bench::to_json(*report.bench) : nlohmann::json(nullptr);
     if (report.error)
         doc["error"] = {{"message", report.error->message}, {"hint", report.error->hint}};
     else
@@ -158,6 +159,8 @@ std::string to_markdown(const RunReport& report, std::size_t limit) {
             md += fmt::format("**Attached:** {} (tag `{}`)\n\n", util::join(attached, ", "),
                               cell(report.image->referrers_tag));
     }
+    if (report.bench)
+        md += bench::markdown(*report.bench, report.bench_history) + "\n";
     if (report.error)
         md += fmt::format("**Error:** {}\n\n{}\n", cell(in_repo(report.error->message)),
                           cell(in_repo(report.error->hint)));

@@ -355,11 +355,23 @@ void TerminalReporter::summary(const RunReport& report) {
                                         util::format_duration_ms(report.cache->restore_ms),
                                         util::format_duration_ms(report.cache->save_ms)));
         }
+        if (const auto& b = report.bench)
+            lines.push_back(
+                fmt::format("  bench: {} slower, {} faster, {} too noisy of {} ({})",
+                            b->count(bench::Verdict::slower), b->count(bench::Verdict::faster),
+                            b->count(bench::Verdict::too_noisy), b->benchmarks.size(),
+                            b->baseline ? "against " + b->baseline->substr(0, 12) : "no baseline"));
         std::string table = "\n";
         for (const auto& line : lines)
             table += stamp(line) + "\n";
         write(table + "\n");
     }
+    // Under GitHub Actions each judged benchmark is an annotation: its change and confidence.
+    if (report.bench && style_.ci == CiFormat::github)
+        for (const auto& finding : bench::findings(*report.bench))
+            write(fmt::format("::{} title={}::{}\n", finding.level,
+                              escape_annotation_property("rcd bench"),
+                              escape_annotation_data(finding.text)));
     std::string verdict = report.ok() ? paint(kGreen, "passed") : paint(kRed, "failed");
     write(stamp(fmt::format("rcd: {} {} in {}", report.command, verdict,
                             util::format_duration_ms(report.duration_ms))) +

@@ -165,4 +165,10 @@ Status write_file_atomic(const std::filesystem::path& path, std::string_view con
     return {};
 }
 
+std::string self_executable() {
+    std::error_code ec;
+    auto path = std::filesystem::read_symlink("/proc/self/exe", ec);
+    return ec ? std::string("rcd") : path.string();
+}
+
 } // namespace rcd::util

@@ -80,7 +80,7 @@ test_build_runs_the_release_build_after_check() {
   local repo rc=0; repo=$(make_repo service build)
   rcd -C "$repo" build >"$WORK/out" 2>&1 || rc=$?
   assert_eq 0 "$rc" "exit code" || { cat "$WORK/out"; return 1; }
-  assert_eq "fmt clippy test doctest build" "$(json "$repo/target/rcd/result.json" '[.stages[].name] | join(" ")')" "stages"
+  assert_eq "fmt clippy test doctest bench build" "$(json "$repo/target/rcd/result.json" '[.stages[].name] | join(" ")')" "stages"
   [ -x "$repo/target/release/fixture-service" ] || fail "no release binary"
   assert_eq "fixture-service 42" "$("$repo/target/release/fixture-service")" "the built binary runs"
 }

@@ -126,9 +126,10 @@ test_plan_lists_stages_in_order_with_their_commands() {
   local repo; repo=$(make_repo service plan)
   rcd -C "$repo" plan >"$WORK/plan.txt"
   assert_contains "$(cat "$WORK/plan.txt")" "1. fmt      cargo fmt --all -- --check" "fmt"
-  assert_contains "$(cat "$WORK/plan.txt")" "5. build    cargo build --workspace --release --locked   (after fmt, clippy, test, doctest)" "build"
+  assert_contains "$(cat "$WORK/plan.txt")" "5. bench    skip: no bench target in the workspace" "bench"
+  assert_contains "$(cat "$WORK/plan.txt")" "6. build    cargo build --workspace --release --locked   (after fmt, clippy, test, doctest, bench)" "build"
   [ ! -e "$repo/target/rcd/result.json" ] || fail "plan must not run anything"
-  assert_eq "fmt clippy test doctest build" "$(rcd -C "$repo" --json plan | jq -r '[.plan.stages[].name] | join(" ")')" "plan --json"
+  assert_eq "fmt clippy test doctest bench build" "$(rcd -C "$repo" --json plan | jq -r '[.plan.stages[].name] | join(" ")')" "plan --json"
 }
 
 # check, build, release, image and cache start once more asking glibc for huge pages, which their

@@ -158,6 +158,9 @@ test_pipeline_docs_configuration_loads() {
   rcd -C "$dir" --json plan >"$WORK/plan" 2>"$WORK/err" || { cat "$WORK/err"; return 1; }
   assert_contains "$(json "$WORK/plan" '[.plan.stages[].name] | join(" ")')" "audit" "the added stage"
   assert_eq skip "$(json "$WORK/plan" '.plan.stages[] | select(.name == "doctest") | .status')" "doctest: skip"
+  # bench: turned on by rcd.yaml, skipped for want of a bench target
+  assert_contains "$(json "$WORK/plan" '.plan.stages[] | select(.name == "bench") | .reason')" \
+    "no bench target" "bench: no benches in the example"
   mkdir -p "$WORK/pipes"
   example pipeline-file >"$WORK/pipes/rust.yaml"
   assert_eq "$(cat "$WORK/pipes/rust.yaml")" "$(rcd --pipelines "$WORK/pipes" pipelines show rust)" "the pipeline file"

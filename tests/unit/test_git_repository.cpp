@@ -151,3 +151,46 @@ TEST_CASE("files git does not track are found beneath a path: untracked and igno
     CHECK(git::untracked_files(temp.dir, "config/key.secret").value() ==
           std::vector<std::string>{"config/key.secret"});
 }
+
+TEST_CASE("a revision's commit, and its files written elsewhere without touching the checkout") {
+    TempRepo temp;
+    REQUIRE(temp.git("init -q -b main") == 0);
+    std::filesystem::create_directories(temp.dir / "src");
+    temp.write("src/lib.rs", "old\n");
+    REQUIRE(temp.git("add -A") == 0);
+    REQUIRE(temp.git("commit -q -m first") == 0);
+    temp.write("src/lib.rs", "new\n");
+    temp.write("added.txt", "added\n");
+    REQUIRE(temp.git("add -A") == 0);
+    REQUIRE(temp.git("commit -q -m second") == 0);
+    temp.write("src/lib.rs", "edited, not committed\n");
+
+    auto head = git::inspect(temp.dir);
+    REQUIRE(head);
+    auto first = git::find_commit(temp.dir, "HEAD~1");
+    REQUIRE(first);
+    CHECK(first->sha.size() == 40);
+    CHECK(first->sha != head->commit);
+    CHECK(first->time > 1'600'000'000);
+    CHECK(git::find_commit(temp.dir, first->sha.substr(0, 10))->sha == first->sha);
+    auto missing = git::find_commit(temp.dir, "no-such-branch");
+    REQUIRE_FALSE(missing);
+    CHECK(missing.error().code == ExitCode::repository);
+    CHECK(missing.error().message.starts_with("no commit 'no-such-branch' in "));
+
+    test::TempDir out;
+    const auto dest = out.path / "baseline";
+    REQUIRE(git::export_commit(temp.dir, first->sha, dest));
+    std::ifstream exported(dest / "src/lib.rs");
+    std::string text;
+    std::getline(exported, text);
+    CHECK(text == "old");
+    CHECK_FALSE(std::filesystem::exists(dest / "added.txt"));
+    // The repository is as it was: HEAD, the index and the edited file.
+    CHECK(git::inspect(temp.dir)->commit == head->commit);
+    CHECK(git::inspect(temp.dir)->dirty_files == std::vector<std::string>{"src/lib.rs"});
+    std::ifstream kept(temp.dir / "src/lib.rs");
+    std::getline(kept, text);
+    CHECK(text == "edited, not committed");
+    CHECK_FALSE(git::export_commit(temp.dir, std::string(40, 'f'), dest));
+}

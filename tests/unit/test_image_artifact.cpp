@@ -10,7 +10,8 @@ namespace {
 Artifact sbom() {
     return {"application/spdx+json",
             Blob::of("application/spdx+json", "{\"spdxVersion\":1}"),
-            {{"org.opencontainers.image.created", "2023-11-14T22:13:20Z"}}};
+            {{"org.opencontainers.image.created", "2023-11-14T22:13:20Z"}},
+            ""};
 }
 const Descriptor kSubject{kOciManifest, "sha256:" + std::string(64, 'a'), 1234};
 } // namespace
@@ -55,7 +56,7 @@ TEST_CASE("the referrers index lists each artifact once and keeps what others li
     CHECK_FALSE(*again); // listed already: nothing to write
 
     const Artifact other{
-        "application/vnd.in-toto+json", Blob::of("application/vnd.in-toto+json", "{}"), {}};
+        "application/vnd.in-toto+json", Blob::of("application/vnd.in-toto+json", "{}"), {}, ""};
     const auto other_manifest = artifact_manifest(other, kSubject);
     auto second = add_referrers((*first)->data, {{a, manifest}, {other, other_manifest}});
     REQUIRE(second);

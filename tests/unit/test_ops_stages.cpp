@@ -2,19 +2,19 @@
 #include "rcd/pipeline/loader.hpp"
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 
 using namespace rcd;
 
 namespace {
-ops::Project project() {
-    auto pipeline = pipeline::parse_pipeline(R"(language: rust
+ops::Project project(const char* yaml = R"(language: rust
 stages:
   - {name: fmt, run: [cargo, fmt]}
   - {name: test, run: [cargo, test], env: {OUT: "${target_dir}/x"}}
   - {name: doctest, run: [cargo, test, --doc], when: has_library}
   - {name: build, run: [cargo, build, --bin, "${binary}"], phase: build, needs: [fmt, test, doctest]}
-)",
-                                             "rust.yaml");
+)") {
+    auto pipeline = pipeline::parse_pipeline(yaml, "rust.yaml");
     REQUIRE(pipeline);
     ops::Project p{"/repo",      {},
                    *pipeline,    fail(ExitCode::repository, "not a git repository", "git init"),
@@ -33,7 +33,7 @@ std::vector<std::string> names(const std::vector<exec::StageJob>& jobs) {
 } // namespace
 
 TEST_CASE("check runs the check phase only") {
-    auto jobs = ops::plan_jobs(project(), {}, {true, ""}, {});
+    auto jobs = ops::plan_jobs(project(), {}, {true, "", false, ""}, {});
     REQUIRE(jobs);
     CHECK(names(*jobs) == std::vector<std::string>{"fmt", "test", "doctest"});
 }
@@ -41,7 +41,8 @@ TEST_CASE("check runs the check phase only") {
 TEST_CASE("build adds the build phase, with variables expanded and logs under target/rcd") {
     ops::Selection s;
     s.through = pipeline::Phase::build;
-    auto jobs = ops::plan_jobs(project(), s, {true, ""}, {{"CARGO_TERM_COLOR", "never"}});
+    auto jobs =
+        ops::plan_jobs(project(), s, {true, "", false, ""}, {{"CARGO_TERM_COLOR", "never"}});
     REQUIRE(jobs);
     REQUIRE(jobs->size() == 4);
     const auto& build = jobs->back();
@@ -54,7 +55,7 @@ TEST_CASE("build adds the build phase, with variables expanded and logs under ta
 }
 
 TEST_CASE("doctest is skipped with the reason when there is no library") {
-    auto jobs = ops::plan_jobs(project(), {}, {false, "no library target"}, {});
+    auto jobs = ops::plan_jobs(project(), {}, {false, "no library target", false, ""}, {});
     REQUIRE(jobs);
     CHECK((*jobs)[2].skip_reason == "no library target");
 }
@@ -63,7 +64,7 @@ TEST_CASE("--only keeps the named stages and drops needs on the others") {
     ops::Selection s;
     s.through = pipeline::Phase::build;
     s.only = {"build", "fmt"};
-    auto jobs = ops::plan_jobs(project(), s, {true, ""}, {});
+    auto jobs = ops::plan_jobs(project(), s, {true, "", false, ""}, {});
     REQUIRE(jobs);
     CHECK(names(*jobs) == std::vector<std::string>{"fmt", "build"});
     CHECK(jobs->back().needs == std::vector<std::string>{"fmt"});
@@ -72,7 +73,7 @@ TEST_CASE("--only keeps the named stages and drops needs on the others") {
 TEST_CASE("--skip marks stages skipped") {
     ops::Selection s;
     s.skip = {"test"};
-    auto jobs = ops::plan_jobs(project(), s, {true, ""}, {});
+    auto jobs = ops::plan_jobs(project(), s, {true, "", false, ""}, {});
     REQUIRE(jobs);
     CHECK((*jobs)[1].skip_reason == "skipped with --skip");
 }
@@ -80,7 +81,7 @@ TEST_CASE("--skip marks stages skipped") {
 TEST_CASE("an unknown stage in --only or --skip is a usage error with a suggestion") {
     ops::Selection s;
     s.only = {"tset"};
-    auto jobs = ops::plan_jobs(project(), s, {true, ""}, {});
+    auto jobs = ops::plan_jobs(project(), s, {true, "", false, ""}, {});
     REQUIRE_FALSE(jobs);
     CHECK(jobs.error().code == ExitCode::usage);
     CHECK(jobs.error().message == "--only: no stage named 'tset'");
@@ -90,7 +91,7 @@ TEST_CASE("an unknown stage in --only or --skip is a usage error with a suggesti
 TEST_CASE("${commit} outside a git repository is a repository-state error") {
     auto p = project();
     p.pipeline.stages[0].args = {"${commit}"};
-    auto jobs = ops::plan_jobs(p, {}, {true, ""}, {});
+    auto jobs = ops::plan_jobs(p, {}, {true, "", false, ""}, {});
     REQUIRE_FALSE(jobs);
     CHECK(jobs.error().code == ExitCode::repository);
 }
@@ -106,4 +107,39 @@ TEST_CASE("cargo's compiling commands get JSON messages before any '--', once") 
     CHECK(ops::with_json_messages({"cargo", "build", "--message-format=short"}) ==
           V{"cargo", "build", "--message-format=short"});
     CHECK(ops::with_json_messages({"make", "test"}) == V{"make", "test"});
+}
+
+namespace {
+ops::Project bench_project(bool enabled) {
+    auto p = project(R"(language: rust
+stages:
+  - {name: fmt, run: [cargo, fmt]}
+  - {name: bench, run: ["${rcd}", bench, run], when: has_benches, needs: [fmt]}
+)");
+    p.config.bench.enabled = enabled;
+    return p;
+}
+} // namespace
+
+TEST_CASE("the bench stage runs only with benches, and only when turned on") {
+    const ops::Conditions benches{true, "", true, ""};
+    const ops::Conditions none{true, "", false, "no bench target in the workspace"};
+    ops::Selection asked;
+    asked.bench = true;
+
+    auto off = ops::plan_jobs(bench_project(false), {}, benches, {});
+    REQUIRE(off);
+    CHECK((*off)[1].skip_reason == "off: turn it on with --bench, or 'bench: true' in rcd.yaml");
+    auto flag = ops::plan_jobs(bench_project(false), asked, benches, {});
+    REQUIRE(flag);
+    CHECK_FALSE((*flag)[1].skip_reason);
+    auto config = ops::plan_jobs(bench_project(true), {}, benches, {});
+    REQUIRE(config);
+    CHECK_FALSE((*config)[1].skip_reason);
+    // ${rcd} is this program itself.
+    CHECK((*config)[1].command.argv[0] == std::filesystem::read_symlink("/proc/self/exe").string());
+    CHECK((*config)[1].command.argv[1] == "bench");
+    auto without = ops::plan_jobs(bench_project(true), asked, none, {});
+    REQUIRE(without);
+    CHECK((*without)[1].skip_reason == "no bench target in the workspace");
 }

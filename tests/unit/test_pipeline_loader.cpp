@@ -277,3 +277,50 @@ TEST_CASE("the image's SBOM and provenance are on unless rcd.yaml turns them off
     auto bad = repo_error("name: a\nlanguage: rust\nimage: {sbom: maybe}\n");
     CHECK_THAT(bad.message, Catch::Contains("rcd.yaml:3"));
 }
+
+TEST_CASE("bench: true turns the stage on with its defaults; the map form sets each field") {
+    auto off = parse_repo_config("name: x\nlanguage: rust\n", "rcd.yaml");
+    REQUIRE(off);
+    CHECK_FALSE(off->bench.enabled);
+    auto on = parse_repo_config("name: x\nlanguage: rust\nbench: true\n", "rcd.yaml");
+    REQUIRE(on);
+    CHECK(on->bench.enabled);
+    CHECK(on->bench.fail_on == "slower");
+    CHECK(on->bench.min_effect == Approx(0.05));
+    CHECK(on->bench.rounds == 3);
+    auto full = parse_repo_config(R"(name: x
+language: rust
+bench:
+  fail_on: never
+  min_effect: 7.5%
+  rounds: 5
+  allow: {route: 15%, "group/fast": 20}
+)",
+                                  "rcd.yaml");
+    REQUIRE(full);
+    CHECK(full->bench.enabled);
+    CHECK(full->bench.fail_on == "never");
+    CHECK(full->bench.min_effect == Approx(0.075));
+    CHECK(full->bench.rounds == 5);
+    CHECK(full->bench.allow.at("route") == Approx(0.15));
+    CHECK(full->bench.allow.at("group/fast") == Approx(0.20));
+    auto disabled = parse_repo_config("name: x\nlanguage: rust\nbench: {enabled: false}\n", "r");
+    REQUIRE(disabled);
+    CHECK_FALSE(disabled->bench.enabled);
+}
+
+TEST_CASE("bench settings that make no sense name their line") {
+    auto e = repo_error("name: x\nlanguage: rust\nbench:\n  fail_on: sometimes\n");
+    CHECK(e.message == "rcd.yaml:4:12: unknown fail_on 'sometimes'");
+    CHECK(e.hint == "'fail_on' may be: slower, never");
+    e = repo_error("name: x\nlanguage: rust\nbench:\n  rounds: 2\n");
+    CHECK(e.message == "rcd.yaml:4:11: 'rounds': '2' is not 3 to 20");
+    e = repo_error("name: x\nlanguage: rust\nbench:\n  min_effect: lots\n");
+    CHECK(e.message == "rcd.yaml:4:15: 'min_effect': 'lots' is not a percentage");
+    e = repo_error("name: x\nlanguage: rust\nbench:\n  allow: {route: -3%}\n");
+    CHECK(e.message.starts_with("rcd.yaml:4:18: 'route': '-3%' is not a percentage"));
+    e = repo_error("name: x\nlanguage: rust\nbench:\n  roundz: 3\n");
+    CHECK(e.hint == "did you mean 'rounds'?");
+    e = repo_error("name: x\nlanguage: rust\nbench: maybe\n");
+    CHECK(e.message == "rcd.yaml:3:8: 'bench' must be true or false");
+}

@@ -36,6 +36,7 @@ struct Workspace {
     std::shared_future<Result<Toolchain>> probed;
 
     bool has_library() const; // some member has a library target
+    bool has_benches() const; // some member has a bench target (`cargo bench` runs it)
     // The probe's answer; a Workspace made otherwise probes in `root` now.
     Result<Toolchain> toolchain() const;
 };

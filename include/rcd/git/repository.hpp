@@ -32,6 +32,20 @@ Result<RepoState> inspect(const std::filesystem::path& dir);
 Result<std::vector<std::string>> untracked_files(const std::filesystem::path& root,
                                                  const std::string& path);
 
+// A commit `revision` names (a sha, a tag, a branch, "HEAD~1"), in the repository at `root`:
+// exit 3 naming it when there is none (a shallow clone may not have it).
+struct Commit {
+    std::string sha;
+    std::int64_t time = 0; // seconds since the epoch
+};
+Result<Commit> find_commit(const std::filesystem::path& root, const std::string& revision);
+
+// Writes the files of `commit` into `dest` (created; what it held is overwritten), without
+// touching the repository's index, HEAD or work tree: a work tree of another commit that git
+// need not be told about.
+Status export_commit(const std::filesystem::path& root, const std::string& commit,
+                     const std::filesystem::path& dest);
+
 // "https://user:token@host/x.git" -> "https://host/x.git"; other forms unchanged.
 std::string strip_credentials(const std::string& url);
 

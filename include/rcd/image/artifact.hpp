@@ -19,6 +19,7 @@ struct Artifact {
     std::string artifact_type; // application/spdx+json, application/vnd.in-toto+json, ...
     Blob document;
     std::map<std::string, std::string> annotations; // on the manifest and in the index entry
+    std::string tag; // also tagged so (bench-<commit>), or not tagged at all
 };
 
 // The empty config every artifact manifest points at: "{}".

@@ -35,6 +35,9 @@ Result<int> resolve(const Invocation& invocation, const ResolveOptions& resolve_
 Result<int> fleet(const Invocation& invocation, const FleetOptions& options);
 // rcd sbom [--format spdx|cyclonedx]: the SBOM of the binary, printed.
 Result<int> sbom(const Invocation& invocation, const std::string& format);
+// rcd bench run [--baseline REV]: the bench stage's command; rcd bench history [--last N].
+Result<int> bench(const Invocation& invocation, const BenchOptions& bench_options,
+                  const PublishOptions& options);
 // rcd pipelines [show NAME].
 Result<int> pipelines(const Invocation& invocation, const std::string& show);
 

@@ -34,8 +34,10 @@ struct StageOptions {
     bool keep_going = false;
     int jobs = 2; // measured faster than 1 on the bundled example: bench/stage_overhead.sh
     bool no_wait = false;
-    bool no_cache = false; // neither restore nor save the dependency cache
-    std::string junit;     // --junit FILE
+    bool no_cache = false;      // neither restore nor save the dependency cache
+    std::string junit;          // --junit FILE
+    bool bench = false;         // --bench: run the bench stage
+    std::string bench_baseline; // --bench-baseline REV: compare against this commit
 
     bool whole_pipeline() const { return only.empty() && skip.empty(); }
 };
@@ -59,6 +61,12 @@ struct FleetOptions {
     int jobs = 0;                    // -j: repositories at once; 0: half the cores
     std::string logs = ".rcd-fleet"; // --logs DIR: each repository's log and JSON line
     std::string format = "github";   // matrix --format github|gitlab
+};
+
+struct BenchOptions {
+    std::string action;   // run, history
+    std::string baseline; // run --baseline REV
+    int last = 10;        // history --last N
 };
 
 struct CacheOptions {

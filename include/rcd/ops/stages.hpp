@@ -18,6 +18,8 @@ struct Selection {
     // Cargo's build, check, clippy and test print JSON messages (--message-format=json), for
     // annotations; the reporter shows their rendered text.
     bool cargo_json = false;
+    // --bench: the bench stage runs even when rcd.yaml does not turn it on.
+    bool bench = false;
 };
 
 // Adds --message-format=json to a cargo command that compiles (before any `--`), unless it
@@ -31,6 +33,8 @@ bool runs_tests(const pipeline::Stage& stage);
 struct Conditions {
     bool has_library = false;
     std::string no_library_reason;
+    bool has_benches = false;
+    std::string no_benches_reason;
 };
 
 Conditions conditions_of(const Project& project);

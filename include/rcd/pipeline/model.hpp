@@ -88,6 +88,16 @@ struct CacheConfig {
     std::optional<std::string> repository;
 };
 
+// The bench stage (rcd.yaml's `bench:`, or `bench: true`).
+struct BenchConfig {
+    bool enabled = false;           // the stage runs without --bench
+    std::string fail_on = "slower"; // slower: a slower benchmark fails the stage; never
+    double min_effect = 0.05;       // a change smaller than this is no change
+    int rounds = 3;                 // baseline and candidate, alternately, this many times each
+    std::map<std::string, double> allow; // a benchmark's own threshold, above min_effect
+    Location location;
+};
+
 struct RepoConfig {
     std::string name;
     std::string language;
@@ -95,6 +105,7 @@ struct RepoConfig {
     std::optional<std::string> binary;
     ImageConfig image;
     CacheConfig cache;
+    BenchConfig bench;
     std::vector<StageOverride> stages;
     std::string file;
 

@@ -1,6 +1,7 @@
 // The record of one rcd run, as --json and target/rcd/result.json give it.
 #pragma once
 
+#include "rcd/bench/results.hpp"
 #include "rcd/exec/scheduler.hpp"
 #include "rcd/util/result.hpp"
 
@@ -85,6 +86,8 @@ struct RunReport {
     std::vector<exec::StageResult> stages;
     std::optional<CacheSummary> cache;
     std::optional<ImageSummary> image;
+    std::optional<bench::Results> bench;       // what the bench stage measured and judged
+    std::vector<bench::Results> bench_history; // earlier releases', for the step summary
     std::optional<Error> error;
 
     bool ok() const { return exit_code == 0; }

@@ -26,6 +26,10 @@ Status create_directories(const std::filesystem::path& path);
 // gone (a live one is another run's, still at work). Returns how many went.
 int remove_stale(const std::filesystem::path& dir, std::string_view prefix);
 
+// The running program's own executable (/proc/self/exe), for starting itself again; "rcd"
+// (found on PATH) when it cannot be read.
+std::string self_executable();
+
 // Writes all of `data` to `fd`, through short writes and EINTR; false (errno set) on failure.
 bool write_all(int fd, std::string_view data);
 
