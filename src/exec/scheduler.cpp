@@ -153,8 +153,8 @@ class Runner {
                         continue;
                     if (states_[it->second] != State::done)
                         ready = false;
-                    else if (broken_[it->second])
-                        blocked_by = need;
+                    else if (broken_[it->second] && !blocked_by)
+                        blocked_by = need; // the first, in the order `needs` lists them
                 }
                 if (!ready)
                     continue;

@@ -87,6 +87,18 @@ TEST_CASE("keep-going runs what does not need the failed stage") {
     CHECK(outcome.results[3].reason == "needs build, which did not pass");
 }
 
+TEST_CASE("a stage blocked by several needs names the first one that did not pass") {
+    Recorder rec;
+    RunOptions options;
+    options.keep_going = true;
+    // bench needs fmt and is blocked by it; build needs both: fmt, the cause, is named.
+    auto outcome = run({job("fmt", {"false"}), job("bench", {"true"}, {"fmt"}),
+                        job("build", {"true"}, {"fmt", "bench"})},
+                       options, rec);
+    CHECK(outcome.results[1].reason == "needs fmt, which did not pass");
+    CHECK(outcome.results[2].reason == "needs fmt, which did not pass");
+}
+
 TEST_CASE("a skipped stage does not run and counts as done for those that need it") {
     Recorder rec;
     auto skipped = job("doctest", {"false"});
