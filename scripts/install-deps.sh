@@ -22,13 +22,20 @@ PACKAGES=(
   librust-hex-dev librust-itoa-dev librust-serde-dev
   # criterion, for the bench stage's fixture (tests/fixtures/bench-service)
   librust-criterion-dev
+  # the go pipeline's toolchain (tests/fixtures/go-service), and the generic pipeline's C/CMake
+  # example (examples/hello-c, with ccache as its stage cache)
+  golang-go ccache
 )
-# bench/cache.sh: a service of about 87 crates
+# bench/cache.sh: a service of about 87 crates; bench/go.sh: a Go service
 if [ "${1:-}" = "--bench" ]; then
   PACKAGES+=(librust-tokio-dev librust-hyper-dev librust-serde-derive-dev librust-serde-json-dev
     librust-regex-dev librust-clap-dev librust-tracing-dev librust-tracing-subscriber-dev
     librust-thiserror-dev librust-sha2-dev librust-hex-dev librust-walkdir-dev
-    librust-flate2-dev librust-tar-dev)
+    librust-flate2-dev librust-tar-dev
+    # bench/go.sh: a Go service of 18 modules, vendored from these
+    golang-github-prometheus-client-golang-dev golang-github-gorilla-mux-dev
+    golang-github-sirupsen-logrus-dev golang-github-spf13-cobra-dev golang-github-google-uuid-dev
+    golang-gopkg-yaml.v3-dev golang-golang-x-text-dev golang-golang-x-net-dev)
 fi
 
 missing=()

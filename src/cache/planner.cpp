@@ -301,10 +301,14 @@ void Planner::look() {
     }
 }
 
+const std::filesystem::path& Planner::root(const ProfileCache& profile) const {
+    return profile.root.empty() ? setup_.target_dir : profile.root;
+}
+
 bool Planner::restore(ProfileCache& profile, const CacheEntry& entry) {
     const auto started = Clock::now();
     // Checked already: as it downloaded, or by locate().
-    if (auto restored = setup_.local.restore(entry, setup_.target_dir, false); !restored) {
+    if (auto restored = setup_.local.restore(entry, root(profile), false); !restored) {
         log::info("cache: {}: {}", profile.profile, restored.error().message);
         return false;
     }
@@ -316,7 +320,7 @@ bool Planner::restore(ProfileCache& profile, const CacheEntry& entry) {
 bool Planner::restore(ProfileCache& profile, const util::GrowingFile& download) {
     const auto started = Clock::now();
     const auto size = fetched_.at(profile.profile).size;
-    if (auto restored = unpack_tree(download, size, setup_.target_dir); !restored) {
+    if (auto restored = unpack_tree(download, size, root(profile)); !restored) {
         if (!download.wait_finished().broken) // a failed download speaks for itself
             log::info("cache: {}: {}", profile.profile, restored.error().message);
         return false;
@@ -494,6 +498,42 @@ Status Planner::prepare(bool allow_cook) {
         if (!done && (result || result.error().message == kNotStarted))
             result = done;
     return result;
+}
+
+int Planner::save() {
+    int saved = 0;
+    for (auto& profile : setup_.profiles) {
+        if (profile.key.empty() || profile.paths.empty() ||
+            (profile.status != CacheStatus::miss && profile.status != CacheStatus::partial))
+            continue;
+        std::vector<std::string> present;
+        for (const auto& path : profile.paths) {
+            std::error_code ec;
+            if (std::filesystem::exists(root(profile) / path, ec))
+                present.push_back(path);
+        }
+        if (present.empty()) {
+            log::info("cache: {}: nothing to save ({} not there)", profile.profile,
+                      util::join(profile.paths, ", "));
+            continue;
+        }
+        const auto started = Clock::now();
+        auto entry = setup_.local.save(profile.key, profile.profile, root(profile), present);
+        if (!entry) {
+            log::info("cache: {}: not saved: {}", profile.profile, entry.error().message);
+            continue;
+        }
+        profile.save_ms = util::elapsed_ms(started);
+        profile.bytes = entry->size;
+        profile.detail = profile.detail.empty() ? "saved after the stages"
+                                                : profile.detail + "; saved after the stages";
+        mark_fresh(profile);
+        ++saved;
+        log::info("cache: {}: saved {} in {} ({})", profile.profile,
+                  util::format_bytes(entry->size), util::format_duration_ms(profile.save_ms),
+                  util::format_rate(entry->size, profile.save_ms));
+    }
+    return saved;
 }
 
 Result<int> Planner::push() {

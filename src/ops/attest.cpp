@@ -58,16 +58,13 @@ supply::ProvenanceInput provenance_input(const Project& project, const BuiltImag
     for (const auto& stage : run.stages)
         in.stages.push_back(
             {stage.name, commands[stage.name], exec::status_name(stage.status), stage.duration_ms});
-    if (project.workspace)
-        if (auto toolchain = project.workspace->toolchain()) {
-            in.toolchain["rustc"] = util::split(toolchain->rustc, '\n').front();
-            in.toolchain["cargo"] = util::trim(toolchain->cargo);
-            in.toolchain["host"] = toolchain->host;
-        }
+    in.toolchain = project.language->toolchain();
     in.toolchain["target"] = built.triple;
-    if (project.workspace)
-        if (auto lock = util::read_file(project.workspace->root / "Cargo.lock"))
+    if (auto lockfile = project.language->lockfile())
+        if (auto lock = util::read_file(*lockfile)) {
             in.lockfile_digest = util::sha256_digest(*lock);
+            in.lockfile_name = lockfile->filename().string();
+        }
     if (run.cache)
         for (const auto& profile : run.cache->profiles)
             if (!profile.key.empty())
@@ -81,13 +78,7 @@ supply::ProvenanceInput provenance_input(const Project& project, const BuiltImag
 } // namespace
 
 Result<supply::SbomInput> sbom_input(const Project& project, const std::string& triple) {
-    if (!project.workspace)
-        return fail(ExitCode::usage,
-                    "no Cargo.toml here: an SBOM lists a cargo workspace's "
-                    "packages",
-                    "run rcd in the service's repository");
-    RCD_ASSIGN(auto graph, cargo::read_binary_dependencies(*project.workspace, triple,
-                                                           project.config.binary_name()));
+    RCD_ASSIGN(auto graph, project.language->dependencies(triple, project.config.binary_name()));
     supply::SbomInput in;
     in.graph = std::move(graph);
     in.name = project.config.name;

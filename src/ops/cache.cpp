@@ -17,8 +17,9 @@ cache_requests(const Project& project, const Selection& selection,
     for (const auto& job : jobs) {
         if (job.skip_reason)
             continue;
-        if (const auto* stage = project.pipeline.find(job.name); stage && stage->cook)
-            requests.push_back({*stage->cook, job.command.argv, job.command.env});
+        if (const auto* stage = project.pipeline.find(job.name))
+            if (auto profile = stage->cache_profile())
+                requests.push_back({*profile, job.command.argv, job.command.env});
     }
     return requests;
 }
@@ -27,14 +28,13 @@ Result<std::unique_ptr<cache::Planner>>
 open_cache(const Project& project, const Selection& selection,
            const std::map<std::string, std::string>& stage_env, const PublishOptions& options) {
     using Opened = std::unique_ptr<cache::Planner>;
-    if (!project.workspace)
-        return Opened{};
     RCD_ASSIGN(auto requests, cache_requests(project, selection, stage_env));
     if (requests.empty())
         return Opened{};
-    RCD_ASSIGN(auto planner,
-               cache::Planner::create(*project.workspace, requests,
-                                      cache::LocalStore(cache::LocalStore::default_root())));
+    RCD_ASSIGN(auto planner, project.language->open_cache(
+                                 requests, cache::LocalStore(cache::LocalStore::default_root())));
+    if (!planner)
+        return Opened{};
     planner->set_progress(options.progress);
     bool needs_registry = false;
     for (const auto& profile : planner->profiles())

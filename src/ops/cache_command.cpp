@@ -73,7 +73,8 @@ Result<int> cache(const Invocation& invocation, const CacheOptions& cache_option
     RCD_ASSIGN(auto opened, open_cache(project, settings.selection, settings.stage_env, options));
     if (!opened)
         return fail(ExitCode::usage, "nothing here uses the dependency cache",
-                    "the cache is for Cargo workspaces whose stages name a 'cook:' profile");
+                    "the cache is for stages that name a 'cook:' profile (rust, go) or declare "
+                    "'cache:' (generic)");
     cache::Planner& planner = *opened;
     report::RunReport report = new_report(project, command);
     bool pushed = false;

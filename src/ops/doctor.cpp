@@ -1,8 +1,10 @@
 #include "rcd/ops/doctor.hpp"
 
 #include "rcd/exec/process.hpp"
+#include "rcd/lang/language.hpp"
 #include "rcd/ops/commands.hpp"
 #include "rcd/ops/startable.hpp"
+#include "rcd/pipeline/loader.hpp"
 #include "rcd/registry/credentials.hpp"
 #include "rcd/registry/reference.hpp"
 #include "rcd/util/strings.hpp"
@@ -36,11 +38,11 @@ std::vector<Check> run_doctor(const ProjectOptions& project_options,
                               const PublishOptions& publish_options) {
     std::vector<Check> checks;
     const auto& dir = project_options.dir;
-    checks.push_back(tool("cargo", {"cargo", "-V"}, dir, "install Rust: https://rustup.rs"));
-    checks.push_back(
-        tool("rustfmt", {"cargo", "fmt", "--version"}, dir, "rustup component add rustfmt"));
-    checks.push_back(
-        tool("clippy", {"cargo", "clippy", "--version"}, dir, "rustup component add clippy"));
+    // The language's tools, before the project loads (loading a Rust one runs cargo).
+    auto config = pipeline::load_repo_config(
+        project_options.config_file.value_or(project_options.dir / "rcd.yaml"));
+    for (const auto& t : lang::toolchain_checks(config ? config->language : "rust"))
+        checks.push_back(tool(t.name, t.argv, dir, t.hint.c_str()));
 
     auto project = load_project(project_options);
     if (!project) {

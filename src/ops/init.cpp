@@ -1,6 +1,6 @@
 #include "rcd/ops/init.hpp"
 
-#include "rcd/cargo/workspace.hpp"
+#include "rcd/lang/language.hpp"
 #include "rcd/ops/commands.hpp"
 #include "rcd/pipeline/catalog.hpp"
 #include "rcd/registry/reference.hpp"
@@ -31,25 +31,6 @@ Result<std::string> detect_language(const pipeline::Catalog& catalog,
                             looked_for.empty() ? "nothing" : util::join(looked_for, ", ")));
 }
 
-// The package's name for one crate; the binary's for a workspace with one.
-Result<std::string> rust_name(const std::filesystem::path& dir) {
-    RCD_ASSIGN(auto workspace, cargo::read_workspace(dir));
-    std::vector<std::string> binaries;
-    for (const auto& package : workspace.members)
-        for (const auto& target : package.targets)
-            if (target.has_kind("bin"))
-                binaries.push_back(target.name);
-    if (binaries.size() == 1)
-        return binaries.front();
-    if (workspace.members.size() == 1)
-        return workspace.members.front().name;
-    return fail(ExitCode::usage,
-                binaries.empty() ? "rcd init: the workspace has no binary to put in an image"
-                                 : fmt::format("rcd init: the workspace has several binaries: {}",
-                                               util::join(binaries, ", ")),
-                "write rcd.yaml with 'name: <image name>', 'language: rust' and 'binary: <name>'");
-}
-
 } // namespace
 
 Result<InitResult> init_config(const InitOptions& options) {
@@ -63,14 +44,15 @@ Result<InitResult> init_config(const InitOptions& options) {
             "edit it, or remove it and run rcd init again");
     pipeline::Catalog catalog(options.dir, options.pipelines_dir);
     RCD_ASSIGN(result.language, detect_language(catalog, options.dir));
-    if (result.language == "rust") {
-        RCD_ASSIGN(result.name, rust_name(options.dir));
-        result.advice = predict_scratch_start(options.dir);
-    } else {
+    RCD_ASSIGN(auto name, lang::suggest_name(result.language, options.dir));
+    if (name) {
+        result.name = *name;
+    } else { // the language cannot tell: the directory's name
         result.name = std::filesystem::absolute(options.dir).lexically_normal().filename().string();
         if (result.name.empty())
             result.name = std::filesystem::absolute(options.dir).parent_path().filename().string();
     }
+    result.advice = predict_scratch_start(options.dir);
     result.text = fmt::format("name: {}\nlanguage: {}\n", result.name, result.language);
     if (options.registry) {
         std::string registry = *options.registry;

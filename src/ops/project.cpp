@@ -5,7 +5,6 @@
 #include "rcd/util/log.hpp"
 #include "rcd/util/strings.hpp"
 
-#include <cstdlib>
 #include <fmt/format.h>
 #include <fmt/std.h>
 
@@ -40,20 +39,14 @@ Result<Project> load_project(const ProjectOptions& options) {
                         "run rcd in the project's root, or fix 'language'");
     }
 
+    RCD_ASSIGN(auto language, lang::open_language(config.language, dir, config, merged));
     Project project{std::filesystem::absolute(dir, ec).lexically_normal(),
                     std::move(config),
                     std::move(merged),
                     git::inspect(dir),
-                    std::nullopt,
-                    {}};
-    if (std::filesystem::exists(dir / "Cargo.toml", ec)) {
-        RCD_ASSIGN(project.workspace, cargo::read_workspace(dir));
-        project.target_dir = project.workspace->target_directory;
-    } else if (const char* env = std::getenv("CARGO_TARGET_DIR"); env && *env) {
-        project.target_dir = std::filesystem::absolute(env, ec);
-    } else {
-        project.target_dir = project.dir / "target";
-    }
+                    language,
+                    language->workspace(),
+                    language->target_dir()};
     return project;
 }
 

@@ -1,7 +1,6 @@
 #include "rcd/ops/publish.hpp"
 
 #include "push.hpp"
-#include "rcd/cargo/toolchain.hpp"
 #include "rcd/exec/lock.hpp"
 #include "rcd/exec/process.hpp"
 #include "rcd/image/base.hpp"
@@ -20,7 +19,6 @@
 #include <cstdlib>
 #include <fmt/format.h>
 #include <fmt/std.h>
-#include <nlohmann/json.hpp>
 
 namespace rcd::ops {
 
@@ -31,36 +29,20 @@ using Clock = std::chrono::steady_clock;
 // nonroot, as distroless and ko run: a service needs no root inside its container.
 constexpr const char* kDefaultUser = "65532:65532";
 
-// The stage that builds the binary, as it would run, from the same planning code.
-Result<exec::StageJob> binary_stage(const Project& project) {
+// The stage that builds the binary, as it would run, from the same planning code; nothing when
+// no stage `produces: binary` (language: generic ships image.binary).
+Result<std::optional<exec::StageJob>> binary_stage(const Project& project) {
     std::optional<std::string> name;
     for (const auto& stage : project.pipeline.stages)
         if (stage.produces == "binary")
             name = stage.name;
     if (!name)
-        return fail(ExitCode::usage,
-                    fmt::format("the {} pipeline has no stage with 'produces: binary'",
-                                project.pipeline.language),
-                    "mark the stage that builds the release binary with produces: binary");
+        return std::optional<exec::StageJob>{};
     Selection selection;
     selection.through = pipeline::Phase::build;
     selection.only = {*name};
     RCD_ASSIGN(auto jobs, plan_jobs(project, selection, conditions_of(project), {}));
-    return jobs.front();
-}
-
-Result<std::string> target_triple(const Project& project, const std::filesystem::path& binary) {
-    // With build.target set, cargo puts the binary under target/<triple>/release/.
-    auto relative = binary.lexically_relative(project.target_dir);
-    auto first = relative.begin();
-    if (first != relative.end() && first->string().find('-') != std::string::npos)
-        return first->string();
-    RCD_ASSIGN(auto toolchain, project.workspace ? project.workspace->toolchain()
-                                                 : cargo::probe_toolchain(project.dir));
-    if (!toolchain.host.empty())
-        return toolchain.host;
-    return fail(ExitCode::usage, "cannot tell rustc's target triple from 'rustc -vV'",
-                "check the Rust toolchain");
+    return std::optional<exec::StageJob>(jobs.front());
 }
 
 std::optional<std::string> package_version(const Project& project, const std::string& binary) {
@@ -306,46 +288,31 @@ Status check_unchanged(const Project& project, const PublishOptions& options) {
                 "change and release again");
 }
 
-Result<std::string> planned_target_triple(const Project& project) {
+Result<lang::Target> planned_target(const Project& project, const std::filesystem::path* binary) {
     RCD_ASSIGN(auto job, binary_stage(project));
-    if (auto it = job.command.env.find("CARGO_BUILD_TARGET"); it != job.command.env.end())
-        return it->second;
-    if (auto target = util::env("CARGO_BUILD_TARGET"))
-        return *target;
-    RCD_ASSIGN(auto toolchain, project.workspace ? project.workspace->toolchain()
-                                                 : cargo::probe_toolchain(project.dir));
-    return toolchain.host;
+    std::optional<std::filesystem::path> shipped;
+    if (!binary && project.config.image.binary) {
+        std::error_code ec;
+        if (std::filesystem::exists(project.dir / *project.config.image.binary, ec))
+            shipped = project.dir / *project.config.image.binary;
+    }
+    return project.language->planned_target(job ? &*job : nullptr,
+                                            binary ? binary : (shipped ? &*shipped : nullptr));
 }
 
 Result<std::filesystem::path> locate_binary(const Project& project) {
-    RCD_ASSIGN(auto job, binary_stage(project));
-    exec::Command command = job.command;
-    command.argv.push_back("--message-format=json");
-    command.env["CARGO_TERM_COLOR"] = "never";
-    RCD_ASSIGN(auto out, exec::capture(command));
-    if (out.exit_code != 0)
-        return fail(
-            ExitCode::stage_failed,
-            fmt::format("'{}' failed while looking for the binary", util::shell_join(command.argv)),
-            "run 'rcd build' to see the build's errors");
-    const std::string& wanted = project.config.binary_name();
-    std::vector<std::string> found;
-    for (const auto& line : util::split(out.output, '\n')) {
-        if (!line.starts_with("{"))
-            continue;
-        auto doc = nlohmann::json::parse(line, nullptr, false);
-        if (doc.is_discarded() || doc.value("reason", "") != "compiler-artifact" ||
-            !doc.contains("executable") || !doc["executable"].is_string())
-            continue;
-        std::string name = doc["target"].value("name", "");
-        if (name == wanted)
-            return std::filesystem::path(doc["executable"].get<std::string>());
-        found.push_back(name);
+    if (const auto& file = project.config.image.binary) {
+        auto path = project.dir / *file;
+        std::error_code ec;
+        if (!std::filesystem::is_regular_file(path, ec))
+            return fail(ExitCode::usage,
+                        fmt::format("{}: image.binary '{}' is not there ({})", project.config.file,
+                                    *file, path),
+                        "build it first: the stages rcd.yaml declares run with rcd build");
+        return path;
     }
-    return fail(ExitCode::usage, fmt::format("the build produced no binary named '{}'", wanted),
-                found.empty() ? "check that the workspace has a bin target"
-                              : fmt::format("set 'binary:' in rcd.yaml to one of: {}",
-                                            util::join(found, ", ")));
+    RCD_ASSIGN(auto job, binary_stage(project));
+    return project.language->locate_binary(job ? &*job : nullptr, project.config.binary_name());
 }
 
 Result<BuiltImage> build_image(const Project& project, const PublishOptions& options) {
@@ -360,9 +327,9 @@ Result<BuiltImage> build_image(const Project& project, const PublishOptions& opt
     RCD_ASSIGN(auto binary, locate_binary(project));
     built.locate_ms = util::elapsed_ms(started);
     const auto located = Clock::now();
-    RCD_ASSIGN(auto triple, target_triple(project, binary));
-    built.triple = triple;
-    RCD_ASSIGN(auto platform, image::platform_from_triple(triple));
+    RCD_ASSIGN(auto target, planned_target(project, &binary));
+    built.triple = target.name;
+    const auto& platform = target.platform;
     RCD_ASSIGN(auto bytes, util::read_file(binary));
     auto executable = image::read_executable(bytes);
     if (!executable)

@@ -85,7 +85,8 @@ void wait_for_cache(std::vector<exec::StageJob>& jobs, const Project& project,
                     const cache::Planner& cache) {
     for (auto& job : jobs) {
         const auto* stage = project.pipeline.find(job.name);
-        job.ready_fd = stage && stage->cook ? cache.ready_fd(*stage->cook) : cache.done_fd();
+        auto profile = stage ? stage->cache_profile() : std::nullopt;
+        job.ready_fd = profile ? cache.ready_fd(*profile) : cache.done_fd();
     }
 }
 
@@ -124,8 +125,12 @@ Result<report::RunReport> run_pipeline(const Project& project, const RunSettings
     exec::RunOutcome outcome = exec::run_stages(jobs, options, observer, interrupts);
     if (restoring.valid())
         (void)restoring.get(); // it cannot fail: a profile it cannot restore is left a miss
-    if (settings.cache)
+    if (settings.cache) {
+        // What the stages filled (Go's caches, a stage's `cache:`), for the next run.
+        if (outcome.interrupt_signal == 0)
+            settings.cache->save();
         report.cache = cache_summary(*settings.cache);
+    }
     report.stages = std::move(outcome.results);
     bool failed = false;
     for (const auto& stage : report.stages)

@@ -10,8 +10,8 @@ namespace rcd::ops {
 
 Result<int> sbom(const Invocation& invocation, const std::string& format) {
     RCD_ASSIGN(auto project, open_project(invocation));
-    RCD_ASSIGN(auto triple, planned_target_triple(project));
-    RCD_ASSIGN(auto input, sbom_input(project, triple));
+    RCD_ASSIGN(auto target, planned_target(project));
+    RCD_ASSIGN(auto input, sbom_input(project, target.name));
     auto doc =
         format == "cyclonedx" ? supply::cyclonedx_document(input) : supply::spdx_document(input);
     // The document is JSON already: --json prints it on one line, for JSON Lines.

@@ -4,6 +4,7 @@
 #include "rcd/ops/cache.hpp"
 #include "rcd/ops/smoke.hpp"
 #include "rcd/registry/reference.hpp"
+#include "rcd/report/gotest.hpp"
 #include "rcd/report/junit.hpp"
 #include "rcd/util/fs.hpp"
 #include "rcd/util/strings.hpp"
@@ -52,13 +53,15 @@ report::TerminalReporter make_reporter(const Invocation& invocation, const Proje
     style.color = report::use_color(invocation.color, invocation.ci(), STDERR_FILENO);
     style.ci = report::detect_ci_format(invocation.ci());
     style.spinner = !invocation.ci() && !invocation.quiet && ::isatty(STDERR_FILENO);
-    // Annotations need cargo's JSON messages, and paths from the repository's root.
-    style.cargo_json = style.ci == report::CiFormat::github;
-    if (project && project->workspace && project->repo) {
-        auto root = project->workspace->root.lexically_relative(project->repo->root);
+    // Annotations name files from the repository's root.
+    if (project && project->repo) {
+        auto root = (project->workspace ? project->workspace->root : project->dir)
+                        .lexically_relative(project->repo->root);
         if (!root.empty() && root != ".")
             style.annotation_root = root.generic_string() + "/";
     }
+    if (project && project->language)
+        style.module_path = project->language->variable("module").value_or("");
     return report::TerminalReporter(style);
 }
 
@@ -85,6 +88,10 @@ void Console::attach(PublishOptions& options) {
 
 Result<Project> open_project(const Invocation& invocation) {
     RCD_ASSIGN(auto project, load_project(invocation.project()));
+    // What rcd and the build write there is never the commit's: git ignores the whole directory
+    // (as cargo's own target/ is ignored), so a repository without a .gitignore stays clean.
+    if (auto ignore = project.target_dir / ".gitignore"; !std::filesystem::exists(ignore))
+        (void)util::write_file_atomic(ignore, "# written by rcd: nothing here is committed\n*\n");
     if (auto opened = log::open_file(project.rcd_dir() / "logs" / "rcd.log"); !opened)
         log::warn(opened.error().message);
     return project;
@@ -183,14 +190,20 @@ void write_image_refs(const Invocation& invocation, const ReleaseOptions& option
 void write_run_extras(const Invocation& invocation, const StageOptions& stages,
                       const Project& project, const report::RunReport& report) {
     if (!stages.junit.empty()) {
-        std::string output;
-        for (const auto& stage : report.stages)
-            if (const auto* s = project.pipeline.find(stage.name);
-                s && runs_tests(*s) && !stage.log.empty())
-                if (auto text = util::read_file(stage.log))
-                    output += *text + "\n";
-        auto written =
-            util::write_file_atomic(stages.junit, report::junit_xml(report::parse_libtest(output)));
+        std::vector<report::TestSuite> suites;
+        for (const auto& stage : report.stages) {
+            const auto* s = project.pipeline.find(stage.name);
+            const std::string format = s ? project.language->test_format(*s) : "";
+            if (format.empty() || stage.log.empty())
+                continue;
+            auto text = util::read_file(stage.log);
+            if (!text)
+                continue;
+            auto read = format == lang::kGoTestJson ? report::parse_go_test(*text)
+                                                    : report::parse_libtest(*text);
+            suites.insert(suites.end(), read.begin(), read.end());
+        }
+        auto written = util::write_file_atomic(stages.junit, report::junit_xml(suites));
         if (!written)
             log::warn("--junit: {}", written.error().message);
     }

@@ -12,21 +12,9 @@
 namespace rcd::ops {
 
 Conditions conditions_of(const Project& project) {
-    Conditions conditions;
-    if (!project.workspace) {
-        conditions.no_library_reason = "no Cargo.toml, so no library target to doctest";
-    } else if (project.workspace->has_library()) {
-        conditions.has_library = true;
-    } else {
-        conditions.no_library_reason =
-            "no library target in the workspace (cargo test --doc would fail with \"no library "
-            "targets found\")";
-    }
-    if (project.workspace && project.workspace->has_benches())
-        conditions.has_benches = true;
-    else
-        conditions.no_benches_reason = "no bench target in the workspace";
-    return conditions;
+    if (project.language)
+        return project.language->conditions();
+    return {false, "no language to tell", false, "no language to tell"};
 }
 
 namespace {
@@ -53,19 +41,6 @@ bool contains(const std::vector<std::string>& list, const std::string& value) {
 
 } // namespace
 
-std::vector<std::string> with_json_messages(std::vector<std::string> argv) {
-    static const std::vector<std::string> compiling = {"build", "check", "clippy", "test", "rustc"};
-    if (argv.size() < 2 || std::filesystem::path(argv[0]).filename() != "cargo" ||
-        !contains(compiling, argv[1]))
-        return argv;
-    for (const auto& arg : argv)
-        if (arg.starts_with("--message-format"))
-            return argv;
-    auto end = std::find(argv.begin(), argv.end(), "--");
-    argv.insert(end, "--message-format=json");
-    return argv;
-}
-
 Status check_selection(const Project& project, const Selection& selection) {
     RCD_CHECK(check_names(selection.only, project.pipeline, "--only"));
     return check_names(selection.skip, project.pipeline, "--skip");
@@ -87,11 +62,15 @@ Result<std::vector<exec::StageJob>> plan_jobs(const Project& project, const Sele
             return util::self_executable();
         if (name == "target_dir")
             return project.target_dir.string();
+        if (name == "dir") // where stages run: the project's directory
+            return project.dir.string();
         if (name == "commit") {
             if (!project.repo)
                 return std::unexpected(project.repo.error().with_context("${commit}"));
             return project.repo->commit;
         }
+        if (project.language)
+            return project.language->variable(name);
         return std::optional<std::string>{};
     };
 
@@ -113,9 +92,12 @@ Result<std::vector<exec::StageJob>> plan_jobs(const Project& project, const Sele
         exec::StageJob job;
         job.name = stage.name;
         job.command.argv = expanded.argv();
-        if (selection.cargo_json)
-            job.command.argv = with_json_messages(std::move(job.command.argv));
-        job.command.env = extra_env;
+        if (project.language) {
+            job.command.env = project.language->stage_env();
+            project.language->prepare_job(job, selection.cargo_json);
+        }
+        for (const auto& [key, value] : extra_env)
+            job.command.env[key] = value;
         for (const auto& [key, value] : expanded.env)
             job.command.env[key] = value;
         job.command.cwd = project.dir;
@@ -138,10 +120,6 @@ Result<std::vector<exec::StageJob>> plan_jobs(const Project& project, const Sele
         jobs.push_back(std::move(job));
     }
     return jobs;
-}
-
-bool runs_tests(const pipeline::Stage& stage) {
-    return stage.run.size() >= 2 && stage.run[1] == "test";
 }
 
 } // namespace rcd::ops

@@ -164,8 +164,14 @@ Status check_image_starts(const image::ExecutableInfo& binary, const image::Imag
 
 std::optional<std::filesystem::path> last_built_binary(const Project& project) {
     std::error_code ec;
-    std::vector<std::filesystem::path> candidates = {project.target_dir / "release" /
-                                                     project.config.binary_name()};
+    if (const auto& file = project.config.image.binary) { // language: generic
+        auto path = project.dir / *file;
+        return std::filesystem::is_regular_file(path, ec) ? std::optional(path) : std::nullopt;
+    }
+    // cargo's target/release/ and target/<triple>/release/; the go pipeline's target/go/bin/.
+    std::vector<std::filesystem::path> candidates = {
+        project.target_dir / "release" / project.config.binary_name(),
+        project.target_dir / "go" / "bin" / project.config.binary_name()};
     for (const auto& entry : std::filesystem::directory_iterator(project.target_dir, ec))
         if (entry.is_directory(ec) &&
             entry.path().filename().string().find('-') != std::string::npos)
@@ -183,7 +189,7 @@ StartCheck check_image_start(const Project& project, const PublishOptions& optio
     const std::string& base = project.config.image.base;
     auto binary = last_built_binary(project);
     if (!binary) {
-        if (base != "scratch")
+        if (base != "scratch" || !project.workspace)
             return {true, fmt::format("{} (checked at release: nothing built yet)", base), ""};
         return predicted(project.dir);
     }
@@ -195,9 +201,8 @@ StartCheck check_image_start(const Project& project, const PublishOptions& optio
         spec.env = project.config.image.env;
         std::optional<PulledBase> pulled;
         if (base != "scratch") {
-            auto host = host_of(project.dir);
-            RCD_ASSIGN(auto platform, image::platform_from_triple(host));
-            RCD_ASSIGN(pulled, pull_base(base, platform, options));
+            RCD_ASSIGN(auto target, planned_target(project, &*binary));
+            RCD_ASSIGN(pulled, pull_base(base, target.platform, options));
         }
         RCD_CHECK(check_image_starts(executable, spec, pulled ? &*pulled : nullptr, base));
         return executable;
@@ -214,6 +219,9 @@ StartCheck check_image_start(const Project& project, const PublishOptions& optio
 }
 
 std::optional<StartCheck> predict_scratch_start(const std::filesystem::path& dir) {
+    std::error_code ec;
+    if (!std::filesystem::exists(dir / "Cargo.toml", ec)) // cargo's configuration says; Go's
+        return std::nullopt;                              // pipeline builds with CGO_ENABLED=0
     auto check = predicted(dir);
     if (check.ok)
         return std::nullopt;

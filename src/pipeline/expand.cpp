@@ -24,9 +24,11 @@ Result<std::string> expand(const std::string& text, const VariableLookup& lookup
         std::string name = text.substr(i + 2, close - i - 2);
         RCD_ASSIGN(auto value, lookup(name));
         if (!value)
-            return fail(ExitCode::usage,
-                        fmt::format("unknown variable '${{{}}}' in '{}'", name, text),
-                        "the variables are ${name}, ${binary}, ${commit} and ${target_dir}");
+            return fail(
+                ExitCode::usage, fmt::format("unknown variable '${{{}}}' in '{}'", name, text),
+                "the variables are ${name}, ${binary}, ${commit}, ${dir}, ${target_dir} and "
+                "${rcd}; "
+                "the go pipeline adds ${main_package} and ${module}");
         out += *value;
         i = close;
     }

@@ -23,6 +23,14 @@ std::vector<std::string> Stage::argv() const {
     return out;
 }
 
+std::optional<std::string> Stage::cache_profile() const {
+    if (cook)
+        return cook;
+    if (cache)
+        return name;
+    return std::nullopt;
+}
+
 const Stage* Pipeline::find(const std::string& name) const {
     for (const auto& stage : stages)
         if (stage.name == name)
@@ -32,10 +40,11 @@ const Stage* Pipeline::find(const std::string& name) const {
 
 namespace {
 
-const std::vector<std::string> kStageKeys = {"name", "run",  "args",     "env",  "timeout", "needs",
-                                             "when", "cook", "produces", "skip", "phase"};
+const std::vector<std::string> kStageKeys = {"name",     "run",   "args",  "env",
+                                             "timeout",  "needs", "when",  "cook",
+                                             "produces", "skip",  "phase", "cache"};
 const std::vector<std::string> kConditions = {"has_library", "has_benches"};
-const std::vector<std::string> kCookProfiles = {"clippy", "test", "release"};
+const std::vector<std::string> kCookProfiles = {"clippy", "test", "release", "go"};
 const std::vector<std::string> kProducts = {"binary"};
 
 Status check_one_of(const YamlReader& reader, const YAML::Node& node, const std::string& key,
@@ -46,6 +55,42 @@ Status check_one_of(const YamlReader& reader, const YAML::Node& node, const std:
     if (auto suggestion = util::closest_match(value, allowed))
         hint = fmt::format("did you mean '{}'?", *suggestion);
     return reader.error_at(node, fmt::format("unknown {} '{}'", key, value), hint);
+}
+
+// A path inside the repository: relative, without '..'.
+Status check_inside(const YamlReader& reader, const YAML::Node& node, const std::string& what,
+                    const std::string& path) {
+    const std::filesystem::path p(path);
+    const bool climbs =
+        std::any_of(p.begin(), p.end(), [](const auto& part) { return part == ".."; });
+    if (path.empty() || p.is_absolute() || climbs)
+        return reader.error_at(
+            node, fmt::format("{} must be a path inside the repository, not '{}'", what, path),
+            "give it relative to the repository's root, without '..'");
+    return {};
+}
+
+Result<StageCache> parse_stage_cache(const YamlReader& reader, const YAML::Node& node) {
+    RCD_CHECK(reader.expect_map(node, "'cache'"));
+    RCD_CHECK(reader.check_keys(node, {"paths", "key"}, "cache"));
+    StageCache cache;
+    if (!node["paths"])
+        return reader.error_at(node, "'cache' needs 'paths': the directories the stage fills",
+                               "write it as cache: {paths: [build/_deps], key: [CMakeLists.txt]}");
+    RCD_ASSIGN(cache.paths, reader.string_list(node["paths"], "paths"));
+    if (node["key"]) {
+        RCD_ASSIGN(cache.key, reader.string_list(node["key"], "key"));
+    }
+    if (cache.paths.empty())
+        return reader.error_at(node["paths"], "'cache.paths' is empty",
+                               "name the directories the stage fills, or remove 'cache'");
+    std::size_t i = 0;
+    for (const auto& path : cache.paths)
+        RCD_CHECK(check_inside(reader, node["paths"][i++], "each of 'cache.paths'", path));
+    i = 0;
+    for (const auto& file : cache.key)
+        RCD_CHECK(check_inside(reader, node["key"][i++], "each of 'cache.key'", file));
+    return cache;
 }
 
 // The fields of one stage, as written; which keys are allowed depends on the file.
@@ -80,6 +125,8 @@ Result<StageOverride> parse_stage_fields(const YamlReader& reader, const YAML::N
         } else if (key == "produces") {
             RCD_ASSIGN(out.produces, reader.string(value, key));
             RCD_CHECK(check_one_of(reader, value, key, *out.produces, kProducts));
+        } else if (key == "cache") {
+            RCD_ASSIGN(out.cache, parse_stage_cache(reader, value));
         } else if (key == "skip") {
             RCD_ASSIGN(out.skip, reader.boolean(value, key));
         } else if (key == "phase") {
@@ -107,6 +154,8 @@ void apply(Stage& stage, const StageOverride& o) {
         stage.cook = o.cook;
     if (o.produces)
         stage.produces = o.produces;
+    if (o.cache)
+        stage.cache = o.cache;
     if (o.skip)
         stage.skip = *o.skip;
     if (o.phase)
@@ -116,8 +165,8 @@ void apply(Stage& stage, const StageOverride& o) {
 Result<ImageConfig> parse_image(const YamlReader& reader, const YAML::Node& node) {
     RCD_CHECK(reader.expect_map(node, "'image'"));
     RCD_CHECK(reader.check_keys(node,
-                                {"base", "entrypoint", "cmd", "env", "workdir", "user", "expose",
-                                 "labels", "files", "smoke", "sbom", "provenance"},
+                                {"base", "binary", "entrypoint", "cmd", "env", "workdir", "user",
+                                 "expose", "labels", "files", "smoke", "sbom", "provenance"},
                                 "image"));
     ImageConfig image;
     for (const auto& entry : node) {
@@ -125,6 +174,9 @@ Result<ImageConfig> parse_image(const YamlReader& reader, const YAML::Node& node
         const YAML::Node& value = entry.second;
         if (key == "base") {
             RCD_ASSIGN(image.base, reader.string(value, key));
+        } else if (key == "binary") {
+            RCD_ASSIGN(image.binary, reader.string(value, key));
+            RCD_CHECK(check_inside(reader, value, "'image.binary'", *image.binary));
         } else if (key == "entrypoint") {
             RCD_ASSIGN(image.entrypoint, reader.argv(value, key));
         } else if (key == "cmd") {
@@ -171,15 +223,7 @@ Result<ImageConfig> parse_image(const YamlReader& reader, const YAML::Node& node
                 FileCopy copy;
                 RCD_ASSIGN(copy.src, reader.string(item["src"], "src"));
                 RCD_ASSIGN(copy.dst, reader.string(item["dst"], "dst"));
-                const std::filesystem::path src(copy.src);
-                const bool climbs = std::any_of(src.begin(), src.end(),
-                                                [](const auto& part) { return part == ".."; });
-                if (copy.src.empty() || src.is_absolute() || climbs)
-                    return reader.error_at(
-                        item["src"],
-                        fmt::format("'src' must be a path inside the repository, not '{}'",
-                                    copy.src),
-                        "give it relative to the repository's root, without '..'");
+                RCD_CHECK(check_inside(reader, item["src"], "'src'", copy.src));
                 if (copy.dst.empty() || copy.dst.front() != '/')
                     return reader.error_at(item["dst"],
                                            fmt::format("'dst' must be an absolute path in the "

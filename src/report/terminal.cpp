@@ -191,7 +191,8 @@ std::string TerminalReporter::panic_lines(Entry& entry, const std::string& line)
 }
 
 std::string TerminalReporter::rendered(Entry& entry, std::string_view chunk) {
-    if (!style_.cargo_json)
+    const bool cargo = entry.format == "cargo-json";
+    if (!cargo && !entry.go_test)
         return std::string(chunk);
     entry.partial.append(chunk);
     std::string out;
@@ -199,6 +200,10 @@ std::string TerminalReporter::rendered(Entry& entry, std::string_view chunk) {
     const bool github = style_.ci == CiFormat::github;
     for (auto end = entry.partial.find('\n'); end != std::string::npos;
          start = end + 1, end = entry.partial.find('\n', start)) {
+        if (entry.go_test) {
+            out += entry.go_test->line(std::string_view(entry.partial).substr(start, end - start));
+            continue;
+        }
         auto line = parse_cargo_line(std::string_view(entry.partial).substr(start, end - start));
         out += line.message ? line.text : line.text + "\n";
         if (!github)
@@ -233,7 +238,15 @@ void TerminalReporter::on_start(const exec::StageJob& job) {
     else if (style_.ci == CiFormat::gitlab)
         line = fmt::format("\x1b[0Ksection_start:{}:{}[collapsed=true]\r\x1b[0K{}", unix_now(),
                            section_name(job.name), line);
-    queue_.push_back(Entry{job.name, line, "", std::nullopt, false, "", std::nullopt});
+    Entry entry;
+    entry.name = job.name;
+    entry.start_line = line;
+    entry.format = job.format;
+    if (job.format == "go-test-json")
+        entry.go_test = std::make_shared<GoTestRenderer>(style_.module_path, style_.annotation_root,
+                                                         style_.ci == CiFormat::github,
+                                                         style_.verbosity == Verbosity::verbose);
+    queue_.push_back(std::move(entry));
     if (queue_.size() == 1)
         show_front();
 }
@@ -268,11 +281,14 @@ std::string TerminalReporter::section_end(const Entry& entry,
 void TerminalReporter::on_finish(const exec::StageJob& job, const exec::StageResult& result) {
     Entry* entry = find(job.name);
     if (!entry) {
-        queue_.push_back(Entry{job.name, "", "", std::nullopt, false, "", std::nullopt});
+        queue_.push_back(Entry{});
         entry = &queue_.back();
+        entry->name = job.name;
     }
     if (!entry->partial.empty())
         entry->held += rendered(*entry, "\n");
+    if (entry->go_test)
+        entry->held += entry->go_test->finish();
     entry->held += end_panic(*entry);
     const std::string time = util::format_duration_ms(result.duration_ms);
     std::string where = result.log.empty() ? "" : fmt::format(" (log: {})", result.log);

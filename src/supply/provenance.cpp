@@ -41,7 +41,7 @@ nlohmann::json provenance_statement(const ProvenanceInput& input) {
     dependencies.push_back(source);
     if (!input.lockfile_digest.empty())
         dependencies.push_back(
-            {{"name", "Cargo.lock"}, {"digest", digest_set(input.lockfile_digest)}});
+            {{"name", input.lockfile_name}, {"digest", digest_set(input.lockfile_digest)}});
     if (input.base_image) {
         auto at = input.base_image->find('@');
         nlohmann::json base = {{"uri", "oci://" + *input.base_image}};

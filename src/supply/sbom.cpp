@@ -2,6 +2,7 @@
 
 #include "rcd/image/oci.hpp"
 #include "rcd/util/hash.hpp"
+#include "rcd/util/strings.hpp"
 
 #include <fmt/format.h>
 #include <map>
@@ -88,11 +89,41 @@ std::string license_expression(std::string_view cargo_license) {
     return out;
 }
 
-std::string purl(const cargo::DependencyPackage& package) {
-    return "pkg:cargo/" + percent_encode(package.name) + "@" + percent_encode(package.version);
+// A Go module path as the module proxy spells it: each upper-case letter as '!' and its lower case.
+std::string proxy_escape(const std::string& path) {
+    std::string out;
+    for (char c : path) {
+        if (c >= 'A' && c <= 'Z') {
+            out += '!';
+            out += static_cast<char>(c - 'A' + 'a');
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
+std::string purl(const cargo::DependencyPackage& package, const std::string& ecosystem) {
+    // A main module or a generic binary has no version of its own: the purl then has none.
+    const std::string version = package.version.empty()
+                                    ? std::string()
+                                    : fmt::format("@{}", percent_encode(package.version));
+    if (ecosystem == "golang") {
+        // The module path is the purl's namespace and name: its slashes stay.
+        std::vector<std::string> parts;
+        for (const auto& part : util::split(package.name, '/'))
+            parts.push_back(percent_encode(part));
+        return fmt::format("pkg:golang/{}{}", util::join(parts, "/"), version);
+    }
+    // Anything else (language: generic) is what purl calls generic.
+    return fmt::format("pkg:{}/{}{}", ecosystem == "cargo" ? "cargo" : "generic",
+                       percent_encode(package.name), version);
 }
 
 std::string download_location(const cargo::DependencyPackage& package, const SbomInput& input) {
+    if (input.graph.ecosystem == "golang" && !package.workspace_member && package.source)
+        return fmt::format("https://proxy.golang.org/{}/@v/{}.zip", proxy_escape(package.name),
+                           package.version);
     if (package.source && is_crates_io(*package.source))
         return fmt::format("https://crates.io/api/v1/crates/{}/{}/download", package.name,
                            package.version);
@@ -119,7 +150,7 @@ nlohmann::json spdx_document(const SbomInput& input) {
             {"externalRefs",
              {{{"referenceCategory", "PACKAGE-MANAGER"},
                {"referenceType", "purl"},
-               {"referenceLocator", purl(package)}}}},
+               {"referenceLocator", purl(package, input.graph.ecosystem)}}}},
         };
         if (!package.checksum.empty())
             p["checksums"] = {{{"algorithm", "SHA256"}, {"checksumValue", package.checksum}}};
@@ -165,10 +196,10 @@ nlohmann::json spdx_document(const SbomInput& input) {
 nlohmann::json cyclonedx_document(const SbomInput& input) {
     auto component = [&](const cargo::DependencyPackage& package) {
         nlohmann::json c = {{"type", package.id == input.graph.root ? "application" : "library"},
-                            {"bom-ref", purl(package)},
+                            {"bom-ref", purl(package, input.graph.ecosystem)},
                             {"name", package.name},
                             {"version", package.version},
-                            {"purl", purl(package)}};
+                            {"purl", purl(package, input.graph.ecosystem)}};
         if (!package.license.empty())
             c["licenses"] = {{{"expression", license_expression(package.license)}}};
         if (!package.checksum.empty())
@@ -189,10 +220,10 @@ nlohmann::json cyclonedx_document(const SbomInput& input) {
     }
     std::map<std::string, std::vector<std::string>> depends;
     for (const auto& package : input.graph.packages)
-        depends[purl(package)];
+        depends[purl(package, input.graph.ecosystem)];
     for (const auto& edge : input.graph.edges) {
-        auto& list = depends[purl(*by_id.at(edge.from))];
-        auto to = purl(*by_id.at(edge.to));
+        auto& list = depends[purl(*by_id.at(edge.from), input.graph.ecosystem)];
+        auto to = purl(*by_id.at(edge.to), input.graph.ecosystem);
         if (std::find(list.begin(), list.end(), to) == list.end())
             list.push_back(to);
     }

@@ -231,6 +231,25 @@ print("; ".join(doc["rcd-summary"]["script"]))' "$dir/fleet.yml" >"$WORK/fd-chil
   assert_contains "$(cat "$WORK/fd-child.out")" "2 repositories: 2 passed, 0 failed" "the child pipeline's summary"
 }
 
+test_language_docs_go_and_generic_examples_run() {
+  local dir="$WORK/doc-go" c="$WORK/doc-c"
+  cp -r "$FIXTURES/go-service" "$dir"
+  example go-rcd-yaml >"$dir/rcd.yaml"
+  git -C "$dir" init -q -b main && git -C "$dir" add -A && git -C "$dir" commit -q -m go
+  rcd -C "$dir" --json plan >"$WORK/plan" 2>"$WORK/err" || { cat "$WORK/err"; return 1; }
+  assert_eq "fmt vet test build" "$(json "$WORK/plan" '[.plan.stages[].name] | join(" ")')" "the go pipeline's stages"
+  # The generic example is examples/hello-c's own rcd.yaml, and it builds and tests.
+  cp -r "$RCD_SOURCE_DIR/examples/hello-c" "$c"
+  rm -rf "$c/build" "$c/target"
+  example generic-cmake >"$WORK/generic.yaml"
+  cmp -s "$WORK/generic.yaml" "$c/rcd.yaml" || fail "docs/languages.md's example is not examples/hello-c/rcd.yaml"
+  git -C "$c" init -q -b main && git -C "$c" add -A && git -C "$c" commit -q -m c
+  rcd -C "$c" --json check >"$WORK/doc" 2>"$WORK/err" || { cat "$WORK/err"; return 1; }
+  assert_eq "configure:passed build:passed test:passed" \
+    "$(json "$WORK/doc" '[.stages[] | "\(.name):\(.status)"] | join(" ")')" "the C stages"
+  assert_eq "build" "$(json "$WORK/doc" '.cache.profiles[0].name')" "the build stage's cache"
+}
+
 test_every_example_was_run() {
   local id missing=()
   while read -r id; do
@@ -251,5 +270,6 @@ run_test test_ci_loop_releases_repositories_with_and_without_rcd_yaml
 run_test test_pipeline_docs_configuration_loads
 run_test test_deploy_docs_release_resolve_and_fetch_the_sbom
 run_test test_ci_fleet_examples_release_check_matrix_and_summary
+run_test test_language_docs_go_and_generic_examples_run
 run_test test_every_example_was_run
 finish

@@ -251,3 +251,33 @@ TEST_CASE("planner: a damaged local entry is a miss, removed, and the registry i
     CHECK(f.restored("remote"));
     CHECK(fake->locates == 1);
 }
+
+TEST_CASE("planner: a cache the stages fill is saved after them, restored into its own root") {
+    Fixture f;
+    auto setup = f.setup(false);
+    auto& profile = setup.profiles[0];
+    profile.paths = {"cache/objects", "cache/absent"};
+    profile.root = f.dir / "repo"; // language: generic caches inside the repository
+    {
+        cache::Planner planner(setup);
+        f.add_registry(planner);
+        REQUIRE(planner.prepare());
+        CHECK(planner.profiles()[0].status == cache::CacheStatus::miss);
+        CHECK(planner.save() == 0); // the stages made nothing: nothing to save
+        // What a stage writes, then saved: the entry is local, the marker names its key.
+        REQUIRE(util::write_file_atomic(f.dir / "repo" / "cache" / "objects" / "a.o", "object"));
+        CHECK(planner.save() == 1);
+        CHECK(planner.profiles()[0].bytes > 0);
+        CHECK(util::read_file(f.target / "rcd" / "cache" / "release.key") == kKey + "\n");
+        CHECK(planner.local().find(kKey).value().has_value());
+        CHECK(planner.push() == 1);
+    }
+    // A fresh clone: the entry restores into the root, not the target directory.
+    std::filesystem::remove_all(f.dir / "repo");
+    std::filesystem::remove_all(f.target);
+    cache::Planner again(setup);
+    REQUIRE(again.prepare());
+    CHECK(again.profiles()[0].status == cache::CacheStatus::hit_local);
+    CHECK(util::read_file(f.dir / "repo" / "cache" / "objects" / "a.o") == "object");
+    CHECK(again.save() == 0); // restored whole: nothing new to save
+}

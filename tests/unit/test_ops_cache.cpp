@@ -7,7 +7,7 @@ using namespace rcd;
 
 namespace {
 ops::Project project_on(const std::string& registry) {
-    ops::Project project{"/work/app", {}, {}, fail(ExitCode::repository, "none"), {}, {}};
+    ops::Project project{"/work/app", {}, {}, fail(ExitCode::repository, "none"), {}, {}, {}};
     project.config.name = "app";
     project.config.registry = registry;
     return project;

@@ -16,9 +16,10 @@ stages:
 )") {
     auto pipeline = pipeline::parse_pipeline(yaml, "rust.yaml");
     REQUIRE(pipeline);
-    ops::Project p{"/repo",      {},
-                   *pipeline,    fail(ExitCode::repository, "not a git repository", "git init"),
-                   std::nullopt, "/repo/target"};
+    ops::Project p{"/repo",       {},
+                   *pipeline,     fail(ExitCode::repository, "not a git repository", "git init"),
+                   nullptr,       nullptr,
+                   "/repo/target"};
     p.config.name = "hello";
     p.config.file = "rcd.yaml";
     return p;
@@ -94,19 +95,6 @@ TEST_CASE("${commit} outside a git repository is a repository-state error") {
     auto jobs = ops::plan_jobs(p, {}, {true, "", false, ""}, {});
     REQUIRE_FALSE(jobs);
     CHECK(jobs.error().code == ExitCode::repository);
-}
-
-TEST_CASE("cargo's compiling commands get JSON messages before any '--', once") {
-    using V = std::vector<std::string>;
-    CHECK(ops::with_json_messages({"cargo", "clippy", "--workspace", "--", "-D", "warnings"}) ==
-          V{"cargo", "clippy", "--workspace", "--message-format=json", "--", "-D", "warnings"});
-    CHECK(ops::with_json_messages({"cargo", "test", "--locked"}) ==
-          V{"cargo", "test", "--locked", "--message-format=json"});
-    CHECK(ops::with_json_messages({"cargo", "fmt", "--all", "--", "--check"}) ==
-          V{"cargo", "fmt", "--all", "--", "--check"});
-    CHECK(ops::with_json_messages({"cargo", "build", "--message-format=short"}) ==
-          V{"cargo", "build", "--message-format=short"});
-    CHECK(ops::with_json_messages({"make", "test"}) == V{"make", "test"});
 }
 
 namespace {

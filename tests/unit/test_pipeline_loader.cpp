@@ -324,3 +324,53 @@ TEST_CASE("bench settings that make no sense name their line") {
     e = repo_error("name: x\nlanguage: rust\nbench: maybe\n");
     CHECK(e.message == "rcd.yaml:3:8: 'bench' must be true or false");
 }
+
+TEST_CASE("a stage's cache and image.binary are read, for language: generic") {
+    auto config = parse_repo_config(R"(name: hello-c
+language: generic
+image: {binary: build/hello-c}
+stages:
+  build:
+    run: [cmake, --build, build]
+    cache: {paths: [build/_deps, .ccache], key: [CMakeLists.txt]}
+    produces: binary
+)",
+                                    "rcd.yaml");
+    REQUIRE(config);
+    CHECK(config->image.binary == "build/hello-c");
+    REQUIRE(config->stages.size() == 1);
+    REQUIRE(config->stages[0].cache);
+    CHECK(config->stages[0].cache->paths == std::vector<std::string>{"build/_deps", ".ccache"});
+    CHECK(config->stages[0].cache->key == std::vector<std::string>{"CMakeLists.txt"});
+    auto pipeline = parse_pipeline("language: generic\nstages: []\n", "generic.yaml");
+    REQUIRE(pipeline);
+    auto merged = apply_overrides(*pipeline, config->stages);
+    REQUIRE(merged);
+    CHECK(merged->stages[0].cache_profile() == "build"); // a stage's cache is its own profile
+    merged->stages[0].cook = "go";
+    CHECK(merged->stages[0].cache_profile() == "go");
+}
+
+TEST_CASE("cache paths and image.binary stay inside the repository, with their position") {
+    auto bad = [](const std::string& yaml) {
+        auto config = parse_repo_config(yaml, "rcd.yaml");
+        REQUIRE_FALSE(config);
+        CHECK(config.error().code == ExitCode::usage);
+        return config.error().message;
+    };
+    const std::string head = "name: x\nlanguage: generic\n";
+    CHECK(bad(head + "image: {binary: /usr/bin/x}\n")
+              .starts_with("rcd.yaml:3:17: 'image.binary' "
+                           "must be a path inside"));
+    CHECK(bad(head + "stages:\n  b: {run: [x], cache: {paths: [../up]}}\n")
+              .starts_with("rcd.yaml:4:33: each of 'cache.paths' must be a path inside"));
+    CHECK(bad(head + "stages:\n  b: {run: [x], cache: {paths: [a], key: [/etc/x]}}\n")
+              .find("each of 'cache.key'") != std::string::npos);
+    CHECK(
+        bad(head + "stages:\n  b: {run: [x], cache: {key: [a]}}\n").find("'cache' needs 'paths'") !=
+        std::string::npos);
+    CHECK(bad(head + "stages:\n  b: {run: [x], cache: {paths: []}}\n")
+              .find("'cache.paths' is empty") != std::string::npos);
+    CHECK(bad(head + "stages:\n  b: {run: [x], cache: {paths: [a], keys: [b]}}\n").find("keys") !=
+          std::string::npos);
+}

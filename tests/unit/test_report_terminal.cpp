@@ -124,9 +124,9 @@ TEST_CASE(
     "under GitHub Actions a stage is a group, and cargo's JSON becomes text and annotations") {
     Capture out;
     auto s = style(Verbosity::normal, false, CiFormat::github);
-    s.cargo_json = true;
     TerminalReporter r(s, out.file);
     auto a = job("clippy");
+    a.format = "cargo-json";
     r.on_start(a);
     const std::string message =
         R"({"reason":"compiler-message","message":{"rendered":"error: bad\n --> src/lib.rs:3:1\n","level":"error","message":"bad","code":null,"spans":[{"file_name":"src/lib.rs","is_primary":true,"line_start":3,"line_end":3,"column_start":1,"column_end":4}]}})";
@@ -147,12 +147,12 @@ TEST_CASE(
 TEST_CASE("a diagnostic repeated by later builds and stages is annotated once") {
     Capture out;
     auto s = style(Verbosity::normal, false, CiFormat::github);
-    s.cargo_json = true;
     TerminalReporter r(s, out.file);
     const std::string warning =
         R"({"reason":"compiler-message","message":{"rendered":"warning: unused\n","level":"warning","message":"unused variable: `x`","code":{"code":"unused_variables"},"spans":[{"file_name":"src/lib.rs","is_primary":true,"line_start":7,"line_end":7,"column_start":9,"column_end":10}]}})";
     for (const char* name : {"clippy", "test"}) {
         auto j = job(name);
+        j.format = "cargo-json";
         r.on_start(j);
         r.on_output(j, warning + "\n" + warning + "\n"); // the lib and the lib-test build
         r.on_finish(j, result(name, exec::StageStatus::passed));
@@ -169,10 +169,10 @@ TEST_CASE("a diagnostic repeated by later builds and stages is annotated once") 
 TEST_CASE("a failing test's panic becomes an error annotation at its location") {
     Capture out;
     auto s = style(Verbosity::normal, false, CiFormat::github);
-    s.cargo_json = true;
     s.annotation_root = "crates/codec/";
     TerminalReporter r(s, out.file);
     auto t = job("test");
+    t.format = "cargo-json";
     r.on_start(t);
     r.on_output(t,
                 "---- tests::adds stdout ----\n\nthread 'tests::adds' panicked at "

@@ -123,3 +123,26 @@ TEST_CASE("the CycloneDX document has the root as its component and every edge")
                   nlohmann::json({"pkg:cargo/cc@1.0.0", "pkg:cargo/my_crate@2.0.0%2Bbuild",
                                   "pkg:cargo/serde@1.0.0"}));
 }
+
+TEST_CASE("Go modules get golang purls and the module proxy's download location") {
+    auto in = input();
+    in.graph.ecosystem = "golang";
+    in.graph.root = "example.com/api";
+    in.graph.packages = {
+        {"example.com/api", "example.com/api", "", std::nullopt, "", "", "", true},
+        {"github.com/Azure/go-ansiterm", "github.com/Azure/go-ansiterm", "v0.0.0-2021", "go", "",
+         "", "", false},
+    };
+    in.graph.edges = {
+        {"example.com/api", "github.com/Azure/go-ansiterm", cargo::DependencyKind::normal}};
+    const auto& p = in.graph.packages;
+    CHECK(purl(p[1], "golang") == "pkg:golang/github.com/Azure/go-ansiterm@v0.0.0-2021");
+    CHECK(download_location(p[1], in) ==
+          "https://proxy.golang.org/github.com/!azure/go-ansiterm/@v/v0.0.0-2021.zip");
+    CHECK(download_location(p[0], in) ==
+          "git+https://github.com/team/api@0123456789abcdef0123456789abcdef01234567");
+    auto doc = spdx_document(in);
+    CHECK(package(doc, "github.com/Azure/go-ansiterm")["externalRefs"][0]["referenceLocator"] ==
+          "pkg:golang/github.com/Azure/go-ansiterm@v0.0.0-2021");
+    CHECK(purl(p[1], "generic") == "pkg:generic/github.com%2FAzure%2Fgo-ansiterm@v0.0.0-2021");
+}

@@ -45,6 +45,10 @@ struct ProfileCache {
     std::int64_t bytes = 0; // the archive restored or saved
     long long restore_ms = 0; // fetching from the registry and unpacking
     long long save_ms = 0;
+    // A cache of directories that the stages fill themselves (Go's GOCACHE, a generic stage's
+    // `cache: {paths}`), rather than one a cook builds: what save() packs, relative to `root`.
+    std::vector<std::string> paths;
+    std::filesystem::path root; // where the archive unpacks; empty: the target directory
 };
 
 // How a profile's dependencies are built when no store has them: the real one cooks the
@@ -114,6 +118,11 @@ class Planner {
     int ready_fd(const std::string& profile) const;
     int done_fd() const { return done_.fd(); }
 
+    // After the stages: saves each profile with `paths` that was not restored whole (a miss or
+    // a partial restore) into the local store, so that the next run restores it and push() can
+    // share it. A profile that cannot be saved stays a miss (logged). Returns how many it saved.
+    int save();
+
     // Pushes each profile's local entry to the farther stores that lack it; returns how many
     // it pushed. Nothing to cache (no external dependencies) pushes nothing and needs no store.
     Result<int> push();
@@ -156,6 +165,7 @@ class Planner {
     std::filesystem::path marker(const ProfileCache& profile) const;
     bool is_fresh(const ProfileCache& profile) const; // the target holds what the key names
     void mark_fresh(const ProfileCache& profile) const;
+    const std::filesystem::path& root(const ProfileCache& profile) const;
     bool restore(ProfileCache& profile, const CacheEntry& entry);
     bool restore(ProfileCache& profile, const util::GrowingFile& download);
     Status cook(ProfileCache& profile);

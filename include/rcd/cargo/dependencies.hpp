@@ -39,6 +39,9 @@ struct DependencyGraph {
     std::vector<DependencyPackage> packages; // the binary's package first, then by name, version
     std::vector<DependencyEdge> edges;       // sorted
     std::string root;                        // the binary's package id
+    // The packages' ecosystem, as purl names it: "cargo" (crates), "golang" (Go modules, whose
+    // name is the module path).
+    std::string ecosystem = "cargo";
 };
 
 // From the JSON of `cargo metadata --format-version 1 --filter-platform TRIPLE` (with

@@ -39,6 +39,9 @@ struct StageJob {
     std::filesystem::path log_path;         // the stage's whole output, ANSI codes removed
     std::optional<std::string> skip_reason; // set: reported as skipped, never run
     int ready_fd = -1; // set: also waits until this is readable (the cache restored its profile)
+    // How observers read the output ("cargo-json", "go-test-json": lang::kCargoJson, ...);
+    // empty: plain text.
+    std::string format;
 };
 
 struct StageResult {

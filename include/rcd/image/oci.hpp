@@ -35,6 +35,8 @@ struct Platform {
     std::string os = "linux";
     std::string architecture = "amd64";
     std::string variant;
+
+    bool operator==(const Platform&) const = default;
 };
 
 // x86_64-unknown-linux-gnu -> linux/amd64, aarch64-unknown-linux-musl -> linux/arm64, ...

@@ -15,15 +15,16 @@
 
 namespace rcd::ops {
 
-// The profiles that the selected stages, not skipped, name with `cook:`, in run order.
+// The profiles that the selected stages, not skipped, name with `cook:` (or `cache:`), in run
+// order.
 Result<std::vector<cache::ProfileRequest>>
 cache_requests(const Project& project, const Selection& selection,
                const std::map<std::string, std::string>& stage_env);
 
 // The run's planner, using the registry when one is configured: a registry that cannot be
 // reached is a note, and the run goes on with the local cache. Transfers report to the options'
-// `progress`. Nothing without a Cargo workspace or a stage
-// that cooks.
+// `progress`. Nothing without a stage that cooks or caches, or when the language has nothing
+// to cache.
 Result<std::unique_ptr<cache::Planner>>
 open_cache(const Project& project, const Selection& selection,
            const std::map<std::string, std::string>& stage_env, const PublishOptions& options);

@@ -4,6 +4,7 @@
 #include "rcd/cargo/workspace.hpp"
 #include "rcd/exec/lock.hpp"
 #include "rcd/git/repository.hpp"
+#include "rcd/lang/language.hpp"
 #include "rcd/pipeline/model.hpp"
 #include "rcd/util/result.hpp"
 
@@ -22,9 +23,11 @@ struct ProjectOptions {
 struct Project {
     std::filesystem::path dir; // where stages run
     pipeline::RepoConfig config;
-    pipeline::Pipeline pipeline;               // with rcd.yaml's stage entries applied
-    Result<git::RepoState> repo;               // an error outside a git repository
-    std::optional<cargo::Workspace> workspace; // when the directory holds a Cargo.toml
+    pipeline::Pipeline pipeline; // with rcd.yaml's stage entries applied
+    Result<git::RepoState> repo; // an error outside a git repository
+    // The language's hooks (lang/): everything rcd does differently per language goes there.
+    std::shared_ptr<const lang::Language> language;
+    const cargo::Workspace* workspace = nullptr; // language rust: its Cargo workspace
     std::filesystem::path target_dir;
 
     std::filesystem::path rcd_dir() const { return target_dir / "rcd"; }

@@ -67,11 +67,14 @@ Status check_unchanged(const Project& project, const PublishOptions& options);
 // Where the binary goes in the image: /usr/local/bin/<binary>.
 std::string binary_in_image(const pipeline::RepoConfig& config);
 
-// The target the stage that `produces: binary` builds for: its CARGO_BUILD_TARGET, else the
-// toolchain's host.
-Result<std::string> planned_target_triple(const Project& project);
+// The target the stage that `produces: binary` builds for (the language says: its
+// CARGO_BUILD_TARGET or the toolchain's host; go env GOOS GOARCH), or that `binary` was built
+// for.
+Result<lang::Target> planned_target(const Project& project,
+                                    const std::filesystem::path* binary = nullptr);
 
-// The executable cargo reports for the stage that `produces: binary`.
+// The file to ship: rcd.yaml's image.binary, else what the language finds for the stage that
+// `produces: binary` (the executable cargo reports; go build's -o).
 Result<std::filesystem::path> locate_binary(const Project& project);
 
 // The base image as its registry describes it, for the target's platform.

@@ -15,28 +15,16 @@ struct Selection {
     pipeline::Phase through = pipeline::Phase::check; // check: the check phase; build: both
     std::vector<std::string> only;
     std::vector<std::string> skip;
-    // Cargo's build, check, clippy and test print JSON messages (--message-format=json), for
-    // annotations; the reporter shows their rendered text.
+    // Compilers print JSON messages (cargo's --message-format=json), for annotations; the
+    // reporter shows their rendered text (lang::Language::prepare_job).
     bool cargo_json = false;
     // --bench: the bench stage runs even when rcd.yaml does not turn it on.
     bool bench = false;
 };
 
-// Adds --message-format=json to a cargo command that compiles (before any `--`), unless it
-// has a message format already.
-std::vector<std::string> with_json_messages(std::vector<std::string> argv);
+using Conditions = lang::Conditions;
 
-// A stage that runs tests (`cargo test ...`), whose output is libtest's: what --junit reads.
-bool runs_tests(const pipeline::Stage& stage);
-
-// The facts `when:` conditions are decided on, gathered from the project.
-struct Conditions {
-    bool has_library = false;
-    std::string no_library_reason;
-    bool has_benches = false;
-    std::string no_benches_reason;
-};
-
+// The facts `when:` conditions are decided on: the language's (none without one).
 Conditions conditions_of(const Project& project);
 
 // Unknown names in --only/--skip: an error with "did you mean", before anything else happens.

@@ -39,7 +39,7 @@ struct StartCheck {
 // release reads them), or, before any build, cargo's configuration against a scratch base.
 StartCheck check_image_start(const Project& project, const PublishOptions& options);
 
-// init: a repository without rcd.yaml gets a scratch base; nothing to say when cargo's
+// init: a Rust repository without rcd.yaml gets a scratch base; nothing to say when cargo's
 // configuration links the binary statically.
 std::optional<StartCheck> predict_scratch_start(const std::filesystem::path& dir);
 

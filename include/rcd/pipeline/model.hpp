@@ -19,6 +19,13 @@ struct Location {
 
 enum class Phase { check, build };
 
+// A stage's own cache (`cache: {paths, key}`): directories the stage fills, restored before it
+// runs and saved after, keyed by the contents of the key files.
+struct StageCache {
+    std::vector<std::string> paths; // relative to the repository, without '..'
+    std::vector<std::string> key;   // files, relative to the repository
+};
+
 struct Stage {
     std::string name;
     std::vector<std::string> run;
@@ -29,11 +36,15 @@ struct Stage {
     std::optional<std::string> when;
     std::optional<std::string> cook;
     std::optional<std::string> produces;
+    std::optional<StageCache> cache;
     bool skip = false;
     Phase phase = Phase::check;
     Location location;
 
     std::vector<std::string> argv() const;
+    // The cache profile the stage uses and waits for: its `cook:`, else its own name when it
+    // declares `cache:`.
+    std::optional<std::string> cache_profile() const;
 };
 
 struct Pipeline {
@@ -56,6 +67,7 @@ struct StageOverride {
     std::optional<std::string> when;
     std::optional<std::string> cook;
     std::optional<std::string> produces;
+    std::optional<StageCache> cache;
     std::optional<bool> skip;
     std::optional<Phase> phase;
     Location location;
@@ -68,6 +80,9 @@ struct FileCopy {
 
 struct ImageConfig {
     std::string base = "scratch";
+    // The file to ship, relative to the repository (language: generic); other languages find
+    // their binary themselves.
+    std::optional<std::string> binary;
     std::optional<std::vector<std::string>> entrypoint;
     std::vector<std::string> cmd;
     std::map<std::string, std::string> env;

@@ -5,6 +5,7 @@
 
 #include "rcd/exec/scheduler.hpp"
 #include "rcd/report/diagnostics.hpp"
+#include "rcd/report/gotest.hpp"
 #include "rcd/report/run_report.hpp"
 
 #include <chrono>
@@ -13,6 +14,7 @@
 #include <cstdio>
 #include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -34,10 +36,10 @@ struct TerminalStyle {
     Verbosity verbosity = Verbosity::normal;
     bool color = false;
     CiFormat ci = CiFormat::none;
-    // The stages' cargo commands print JSON messages (--message-format=json): show their
-    // rendered text, and under GitHub Actions an annotation for each diagnostic.
-    bool cargo_json = false;
+    // A stage's output is read as its job's `format` says: cargo's JSON messages and go test's
+    // events are shown as the text they stand for, and under GitHub Actions give annotations.
     std::string annotation_root; // the workspace root relative to the repository root, or ""
+    std::string module_path;     // go.mod's module, for go test's packages' directories
     // A terminal (not CI, not -q): a spinner with the live stage's elapsed time while it is
     // silent.
     bool spinner = false;
@@ -70,8 +72,10 @@ class TerminalReporter : public exec::StageObserver {
         std::string held;       // output not shown yet
         std::optional<std::string> finish_line;
         bool failed = false;
-        std::string partial;        // with cargo_json: the start of a line not complete yet
+        std::string partial;        // the start of a line not complete yet (JSON formats)
         std::optional<Panic> panic; // a test's panic whose message lines are still arriving
+        std::string format;         // the job's: how its output is read
+        std::shared_ptr<GoTestRenderer> go_test; // format go-test-json
     };
 
     std::string paint(const char* code, const std::string& text) const;

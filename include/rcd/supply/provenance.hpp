@@ -37,7 +37,8 @@ struct ProvenanceInput {
     std::string invocation_id;
     std::vector<StageRecord> stages;
     std::map<std::string, std::string> toolchain;  // rustc, cargo, host, target
-    std::string lockfile_digest;                   // sha256:... of Cargo.lock; "" without one
+    std::string lockfile_digest;                   // sha256:... of the lock file; "" without one
+    std::string lockfile_name = "Cargo.lock";      // go.sum for Go
     std::map<std::string, std::string> cache_keys; // profile -> key
     std::optional<std::string> base_image;         // repository@sha256:..., if not scratch
     std::int64_t started = 0;                      // seconds since the epoch

@@ -28,8 +28,9 @@ struct SbomInput {
 // "MIT OR Apache-2.0"; "" becomes NOASSERTION.
 std::string license_expression(std::string_view cargo_license);
 
-// pkg:cargo/NAME@VERSION, with the name and version percent-encoded as purl asks.
-std::string purl(const cargo::DependencyPackage& package);
+// pkg:cargo/NAME@VERSION, with the name and version percent-encoded as purl asks;
+// pkg:golang/MODULE/PATH@VERSION for Go modules (ecosystem "golang"), pkg:generic/ otherwise.
+std::string purl(const cargo::DependencyPackage& package, const std::string& ecosystem = "cargo");
 
 // Where the package's source can be fetched, in SPDX's form: crates.io's download address, a
 // git URL with its commit, the repository at the commit for a workspace member, or
