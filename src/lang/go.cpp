@@ -175,6 +175,10 @@ class Go final : public Language {
         return path;
     }
 
+    std::vector<std::filesystem::path> built_binaries(const std::string& binary) const override {
+        return {target_ / "go" / "bin" / binary}; // the go pipeline's -o
+    }
+
     Result<std::unique_ptr<cache::Planner>>
     open_cache(const std::vector<cache::ProfileRequest>& requests,
                cache::LocalStore store) const override {

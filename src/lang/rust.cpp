@@ -127,6 +127,17 @@ class Rust final : public Language {
                                                 util::join(found, ", ")));
     }
 
+    std::vector<std::filesystem::path> built_binaries(const std::string& binary) const override {
+        const auto& target = workspace_.target_directory;
+        std::vector<std::filesystem::path> out = {target / "release" / binary};
+        std::error_code ec;
+        for (const auto& entry : std::filesystem::directory_iterator(target, ec))
+            if (entry.is_directory(ec) &&
+                entry.path().filename().string().find('-') != std::string::npos)
+                out.push_back(entry.path() / "release" / binary);
+        return out;
+    }
+
     Result<std::unique_ptr<cache::Planner>>
     open_cache(const std::vector<cache::ProfileRequest>& requests,
                cache::LocalStore store) const override {

@@ -168,14 +168,7 @@ std::optional<std::filesystem::path> last_built_binary(const Project& project) {
         auto path = project.dir / *file;
         return std::filesystem::is_regular_file(path, ec) ? std::optional(path) : std::nullopt;
     }
-    // cargo's target/release/ and target/<triple>/release/; the go pipeline's target/go/bin/.
-    std::vector<std::filesystem::path> candidates = {
-        project.target_dir / "release" / project.config.binary_name(),
-        project.target_dir / "go" / "bin" / project.config.binary_name()};
-    for (const auto& entry : std::filesystem::directory_iterator(project.target_dir, ec))
-        if (entry.is_directory(ec) &&
-            entry.path().filename().string().find('-') != std::string::npos)
-            candidates.push_back(entry.path() / "release" / project.config.binary_name());
+    const auto candidates = project.language->built_binaries(project.config.binary_name());
     std::optional<std::filesystem::path> newest;
     for (const auto& file : candidates)
         if (std::filesystem::is_regular_file(file, ec) &&

@@ -70,6 +70,12 @@ class Language {
     virtual Result<std::filesystem::path> locate_binary(const exec::StageJob* build,
                                                         const std::string& binary) const = 0;
 
+    // Where an earlier build may have left the binary, without building anything (rcd doctor):
+    // cargo's target/release/ and target/<triple>/release/, the go pipeline's target/go/bin/.
+    virtual std::vector<std::filesystem::path> built_binaries(const std::string&) const {
+        return {};
+    }
+
     // The dependency cache of the profiles the stages name (cook:, cache:); nothing when this
     // repository has nothing to cache.
     virtual Result<std::unique_ptr<cache::Planner>>
