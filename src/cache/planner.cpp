@@ -134,28 +134,33 @@ Result<std::unique_ptr<Planner>> Planner::create(const cargo::Workspace& workspa
                            return cook_skeleton(*recipe, workspace, profile, local, fd);
                        }};
     for (const auto& request : requests) {
-        bool seen = false;
-        for (const auto& p : setup.profiles)
-            seen = seen || p.profile == request.profile;
-        if (seen)
-            continue; // the first stage of a profile decides its dependency build
-        ProfileCache profile;
-        profile.profile = request.profile;
-        profile.command = cook_command(request.stage_argv, request.profile);
-        profile.env = request.env;
+        ProfileCache* profile = add_first(setup.profiles, request);
+        if (!profile)
+            continue;
+        profile->command = cook_command(request.stage_argv, request.profile);
         if (!external) {
-            profile.status = CacheStatus::fresh;
-            profile.detail = "no external dependencies";
+            profile->status = CacheStatus::fresh;
+            profile->detail = "no external dependencies";
         } else {
             auto env = exec::child_environment(request.env);
             std::string triple =
                 env.contains("CARGO_BUILD_TARGET") ? env["CARGO_BUILD_TARGET"] : toolchain.host;
-            profile.key = cache_key({recipe->hash, toolchain.rustc, toolchain.cargo, triple,
-                                     request.profile, profile.command, env});
+            profile->key = cache_key({recipe->hash, toolchain.rustc, toolchain.cargo, triple,
+                                      request.profile, profile->command, env});
         }
-        setup.profiles.push_back(std::move(profile));
     }
     return std::make_unique<Planner>(std::move(setup));
+}
+
+ProfileCache* add_first(std::vector<ProfileCache>& profiles, const ProfileRequest& request) {
+    for (const auto& p : profiles)
+        if (p.profile == request.profile)
+            return nullptr;
+    ProfileCache& profile = profiles.emplace_back();
+    profile.profile = request.profile;
+    profile.command = request.stage_argv;
+    profile.env = request.env;
+    return &profile;
 }
 
 Planner::Planner(PlannerSetup setup) : setup_(std::move(setup)) {

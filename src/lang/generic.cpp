@@ -64,19 +64,11 @@ class Generic final : public Language {
             const pipeline::Stage* stage = pipeline_.find(request.profile);
             if (!stage || !stage->cache)
                 continue; // a `cook:` profile: cargo's, not this language's
-            bool seen = false;
-            for (const auto& p : setup.profiles)
-                seen = seen || p.profile == request.profile;
-            if (seen)
-                continue;
-            cache::ProfileCache profile;
-            profile.profile = request.profile;
-            profile.command = request.stage_argv;
-            profile.env = request.env;
-            profile.paths = stage->cache->paths;
-            profile.root = dir_;
-            profile.key = key_of(*stage);
-            setup.profiles.push_back(std::move(profile));
+            if (cache::ProfileCache* profile = cache::add_first(setup.profiles, request)) {
+                profile->paths = stage->cache->paths;
+                profile->root = dir_;
+                profile->key = key_of(*stage);
+            }
         }
         if (setup.profiles.empty())
             return std::unique_ptr<cache::Planner>{};

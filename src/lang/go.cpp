@@ -211,17 +211,8 @@ class Go final : public Language {
                             .first;
             }
             platforms[request.profile].push_back(known->second);
-            bool seen = false;
-            for (const auto& p : setup.profiles)
-                seen = seen || p.profile == request.profile;
-            if (seen)
-                continue;
-            cache::ProfileCache profile;
-            profile.profile = request.profile;
-            profile.command = request.stage_argv;
-            profile.env = request.env;
-            profile.paths = {"go/build", "go/mod"};
-            setup.profiles.push_back(std::move(profile));
+            if (cache::ProfileCache* profile = cache::add_first(setup.profiles, request))
+                profile->paths = {"go/build", "go/mod"};
         }
         for (auto& profile : setup.profiles)
             profile.key = go_cache_key({profile.profile, go_sum, vendored, module_.go, version,

@@ -51,6 +51,11 @@ struct ProfileCache {
     std::filesystem::path root; // where the archive unpacks; empty: the target directory
 };
 
+// The profile a request names, added to `profiles` with the request's command and environment
+// when it is the profile's first request (the first stage of a profile decides its cache);
+// nullptr when an earlier request added it.
+ProfileCache* add_first(std::vector<ProfileCache>& profiles, const ProfileRequest& request);
+
 // How a profile's dependencies are built when no store has them: the real one cooks the
 // recipe's skeleton (stopping when `interrupt_fd` is readable) and saves the result in `local`.
 // Returns the saved entry; nothing when the profile could not be cooked or saved (the reason
