@@ -29,6 +29,14 @@ bool is_hashed_name(const std::string& entry, const std::string& name) {
     return is_hex16(rest.substr(0, rest.find('.')));
 }
 
+// "name-1xksuavorq20b": rustc's incremental session directories (base 36, not cargo's hex).
+bool is_incremental_name(const std::string& entry, const std::string& name) {
+    if (!entry.starts_with(name + "-") || entry.size() == name.size() + 1)
+        return false;
+    return std::all_of(entry.begin() + static_cast<std::ptrdiff_t>(name.size()) + 1, entry.end(),
+                       [](char c) { return std::isalnum(static_cast<unsigned char>(c)); });
+}
+
 // Directories like target/debug, target/release, target/<triple>/release.
 std::vector<std::filesystem::path> profile_dirs(const std::filesystem::path& target_dir) {
     std::vector<std::filesystem::path> out;
@@ -210,6 +218,7 @@ Result<std::size_t> purge_members(const cargo::Workspace& workspace,
                 std::string file = entry.path().filename().string();
                 for (const auto& name : names)
                     if (is_hashed_name(file, name) || is_hashed_name(file, "lib" + name) ||
+                        (std::string(sub) == "incremental" && is_incremental_name(file, name)) ||
                         (std::string(sub) == "examples" && file == name)) {
                         RCD_CHECK(remove(entry.path()));
                         break;
@@ -230,34 +239,45 @@ Result<std::size_t> purge_members(const cargo::Workspace& workspace,
 }
 
 Result<Cooked> cook(const Recipe& recipe, const cargo::Workspace& workspace,
-                    const std::vector<std::string>& command,
-                    const std::map<std::string, std::string>& env,
-                    const std::filesystem::path& scratch, const std::filesystem::path& log,
-                    int interrupt_fd) {
+                    const std::vector<CookCommand>& commands, const std::filesystem::path& scratch,
+                    const std::filesystem::path& log, int interrupt_fd) {
     std::error_code ec;
     std::filesystem::remove_all(scratch, ec);
     for (const auto& file : recipe.skeleton)
         RCD_CHECK(util::write_file_atomic(scratch / file.path, file.content));
-    exec::Command cargo{command, env, scratch, std::nullopt};
-    cargo.argv.push_back("--message-format=json");
-    cargo.env["CARGO_TARGET_DIR"] = workspace.target_directory.string();
-    auto result = exec::capture(cargo, interrupt_fd);
+    std::string output;
+    std::optional<Error> failed;
+    for (const auto& command : commands) {
+        exec::Command cargo{command.argv, command.env, scratch, std::nullopt};
+        cargo.argv.push_back("--message-format=json");
+        cargo.env["CARGO_TARGET_DIR"] = workspace.target_directory.string();
+        auto result = exec::capture(cargo, interrupt_fd);
+        if (!result) {
+            failed = result.error();
+            break;
+        }
+        output += result->output;
+        if (result->exit_code != 0) {
+            failed = Error{ExitCode::filesystem,
+                           fmt::format("cooking the dependencies failed: {} exited with {}",
+                                       util::shell_join(command.argv), result->exit_code),
+                           fmt::format("cargo's output is in {}", log)};
+            break;
+        }
+    }
     // Whatever happened, nothing built from a dummy source may stay behind.
     auto purged = purge_members(workspace, workspace.target_directory);
     std::filesystem::remove_all(scratch, ec);
-    if (!result)
-        return std::unexpected(result.error());
+    if (failed && failed->code == ExitCode::interrupted)
+        return std::unexpected(*failed);
     RCD_CHECK(purged);
-    RCD_CHECK(util::write_file_atomic(log, result->output));
-    if (result->exit_code != 0)
-        return fail(ExitCode::filesystem,
-                    fmt::format("cooking the dependencies failed: {} exited with {}",
-                                util::shell_join(command), result->exit_code),
-                    fmt::format("cargo's output is in {}", log));
-    auto units = parse_dependency_units(result->output, workspace.target_directory);
+    RCD_CHECK(util::write_file_atomic(log, output));
+    if (failed)
+        return std::unexpected(*failed);
+    auto units = parse_dependency_units(output, workspace.target_directory);
     auto paths = dependency_paths(units, workspace.target_directory);
-    auto tools = parse_host_tools(result->output, workspace.target_directory);
-    return Cooked{std::move(*result), std::move(paths), std::move(tools)};
+    auto tools = parse_host_tools(output, workspace.target_directory);
+    return Cooked{std::move(output), std::move(paths), std::move(tools)};
 }
 
 } // namespace rcd::cache

@@ -32,19 +32,21 @@ output_environment(const std::map<std::string, std::string>& env) {
 }
 
 std::string cache_key(const KeyInput& input) {
-    std::string text = fmt::format("rcd-cache-key 1\nrecipe {}\ntriple {}\nprofile {}\n",
+    std::string text = fmt::format("rcd-cache-key 2\nrecipe {}\ntriple {}\nprofile {}\n",
                                    input.recipe_hash, input.target_triple, input.profile);
-    text += "rustc\n" + input.rustc_version + "\ncargo\n" + input.cargo_version + "\nargs\n";
-    for (const auto& arg : input.cargo_args)
-        text += arg + "\n";
-    text += "env\n";
-    for (const auto& [key, value] : output_environment(input.environment))
-        text += key + "=" + value + "\n";
+    text += "rustc\n" + input.rustc_version + "\ncargo\n" + input.cargo_version + "\n";
+    for (const auto& command : input.commands) {
+        text += "args\n";
+        for (const auto& arg : command.argv)
+            text += arg + "\n";
+        text += "env\n";
+        for (const auto& [key, value] : output_environment(command.env))
+            text += key + "=" + value + "\n";
+    }
     return util::sha256_hex(text);
 }
 
-std::vector<std::string> cook_command(const std::vector<std::string>& stage_argv,
-                                      const std::string& profile) {
+std::vector<std::string> cook_command(const std::vector<std::string>& stage_argv) {
     std::vector<std::string> out;
     for (const auto& arg : stage_argv) {
         if (arg == "--")
@@ -52,8 +54,11 @@ std::vector<std::string> cook_command(const std::vector<std::string>& stage_argv
         if (!arg.starts_with("--message-format")) // how cargo reports, not what it builds
             out.push_back(arg);
     }
-    if (profile == "test" && std::find(out.begin(), out.end(), "--no-run") == out.end()) {
-        // Doc tests compile nothing ahead of time: build what `cargo test` needs.
+    // cargo [+toolchain] test ...
+    auto subcommand = std::find_if(out.begin() + (out.empty() ? 0 : 1), out.end(),
+                                   [](const std::string& arg) { return !arg.starts_with("+"); });
+    const bool test = subcommand != out.end() && *subcommand == "test";
+    if (test && std::find(out.begin(), out.end(), "--no-run") == out.end()) {
         std::erase(out, std::string("--doc"));
         out.push_back("--no-run");
     }

@@ -35,8 +35,11 @@ bool has_external_packages(const std::optional<std::string>& lockfile) {
     return !lockfile || lockfile->find("\nsource = ") != std::string::npos;
 }
 
-// The profile directory a cook command builds into: profiles that share one share files.
-std::string profile_directory(const std::vector<std::string>& command) {
+// The profile directory a cook builds into (its first command's): profiles that share one
+// share files.
+std::string profile_directory(const std::vector<CookCommand>& commands) {
+    static const std::vector<std::string> none;
+    const auto& command = commands.empty() ? none : commands.front().argv;
     for (std::size_t i = 0; i < command.size(); ++i) {
         if (command[i] == "--release")
             return "release";
@@ -61,7 +64,7 @@ Result<std::optional<CacheEntry>> cook_skeleton(const Recipe& recipe,
     auto scratch = std::filesystem::temp_directory_path() /
                    fmt::format("rcd-cook-{}-{}", ::getpid(), profile.profile);
     auto cooked =
-        cook(recipe, workspace, profile.command, profile.env, scratch,
+        cook(recipe, workspace, profile.commands, scratch,
              target / "rcd" / "logs" / ("cook-" + profile.profile + ".log"), interrupt_fd);
     if (!cooked && cooked.error().code == ExitCode::interrupted)
         return std::unexpected(cooked.error());
@@ -134,20 +137,29 @@ Result<std::unique_ptr<Planner>> Planner::create(const cargo::Workspace& workspa
                            return cook_skeleton(*recipe, workspace, profile, local, fd);
                        }};
     for (const auto& request : requests) {
-        ProfileCache* profile = add_first(setup.profiles, request);
-        if (!profile)
-            continue;
-        profile->command = cook_command(request.stage_argv, request.profile);
+        add_first(setup.profiles, request);
+        auto& commands =
+            std::find_if(setup.profiles.begin(), setup.profiles.end(), [&](const ProfileCache& p) {
+                return p.profile == request.profile;
+            })->commands;
+        CookCommand command{cook_command(request.stage_argv), request.env};
+        if (std::find(commands.begin(), commands.end(), command) == commands.end())
+            commands.push_back(std::move(command));
+    }
+    for (auto& profile : setup.profiles) {
         if (!external) {
-            profile->status = CacheStatus::fresh;
-            profile->detail = "no external dependencies";
-        } else {
-            auto env = exec::child_environment(request.env);
-            std::string triple =
-                env.contains("CARGO_BUILD_TARGET") ? env["CARGO_BUILD_TARGET"] : toolchain.host;
-            profile->key = cache_key({recipe->hash, toolchain.rustc, toolchain.cargo, triple,
-                                      request.profile, profile->command, env});
+            profile.status = CacheStatus::fresh;
+            profile.detail = "no external dependencies";
+            continue;
         }
+        auto commands = profile.commands;
+        for (auto& command : commands)
+            command.env = exec::child_environment(command.env);
+        const auto& env = commands.front().env;
+        std::string triple =
+            env.contains("CARGO_BUILD_TARGET") ? env.at("CARGO_BUILD_TARGET") : toolchain.host;
+        profile.key = cache_key({recipe->hash, toolchain.rustc, toolchain.cargo, triple,
+                                 profile.profile, std::move(commands)});
     }
     return std::make_unique<Planner>(std::move(setup));
 }
@@ -158,8 +170,6 @@ ProfileCache* add_first(std::vector<ProfileCache>& profiles, const ProfileReques
             return nullptr;
     ProfileCache& profile = profiles.emplace_back();
     profile.profile = request.profile;
-    profile.command = request.stage_argv;
-    profile.env = request.env;
     return &profile;
 }
 
@@ -246,6 +256,12 @@ std::optional<std::pair<Store*, CacheEntry>> Planner::locate(const ProfileCache&
 
 std::optional<CacheEntry> Planner::bring(Store& store, const CacheEntry& located,
                                          ProfileCache& profile, util::GrowingFile* growing) {
+    {
+        std::lock_guard lock(mutex_);
+        for (const auto& rung : rungs_)
+            if (rung.store == &store && rung.failed)
+                return std::nullopt; // it failed earlier in this run (an earlier download)
+    }
     const auto started = Clock::now();
     auto entry = store.fetch(located, transfer(profile.profile), growing);
     if (!entry) {
@@ -343,8 +359,11 @@ Status Planner::cook(ProfileCache& profile) {
         return fail(ExitCode::interrupted, kNotStarted, "run the command again to start over");
     if (!setup_.cook)
         return {};
+    std::vector<std::string> commands;
+    for (const auto& command : profile.commands)
+        commands.push_back(util::shell_join(command.argv));
     log::info("cache: {}: cooking the dependencies ({})", profile.profile,
-              util::shell_join(profile.command));
+              util::join(commands, "; "));
     auto saved = setup_.cook(profile, setup_.local, interrupt_fd_);
     if (!saved) {
         interrupted_ = true;
@@ -378,6 +397,7 @@ bool Planner::fetch() {
                                  return locate(*profile, false, false);
                              }));
     bool all = true;
+    std::map<std::string, std::pair<Store*, CacheEntry>> remote;
     for (auto& [profile, lookup] : lookups) {
         auto found = lookup.get();
         auto& fetched = fetched_[profile->profile];
@@ -387,21 +407,50 @@ bool Planner::fetch() {
         }
         auto& [store, located] = *found;
         fetched.size = located.size;
-        if (store->is_local()) {
+        if (store->is_local())
             fetched.entry = located;
+        else
+            remote.emplace(profile->profile, *found);
+    }
+    // One download at a time, in the order the restores take turns: on a link they share, the
+    // archive restored first arrives soonest (and is unpacked as it does).
+    std::shared_ptr<util::GrowingFile> previous;
+    for (ProfileCache* profile : turn_order()) {
+        auto it = remote.find(profile->profile);
+        if (it == remote.end())
             continue;
-        }
+        auto& fetched = fetched_.at(profile->profile);
         fetched.growing = std::make_shared<util::GrowingFile>();
-        fetched.download = std::async(
-            std::launch::async, [this, profile, &fetched, store = store, located = located] {
+        fetched.download =
+            std::async(std::launch::async, [this, profile, &fetched, previous,
+                                            store = it->second.first, located = it->second.second] {
+                if (previous)
+                    (void)previous->wait_finished();
                 auto entry = bring(*store, located, *profile, fetched.growing.get());
                 // Changes nothing when the download gave its verdict; else it never got going.
                 fetched.growing->finish(false);
                 return entry;
             });
+        previous = fetched.growing;
     }
     found_all_ = all;
     return all;
+}
+
+std::vector<ProfileCache*> Planner::turn_order() {
+    std::vector<ProfileCache*> found; // in the order of the stages that need them
+    std::vector<std::string> lanes;
+    std::vector<std::int64_t> sizes;
+    for (auto& profile : setup_.profiles)
+        if (auto it = fetched_.find(profile.profile); it != fetched_.end()) {
+            found.push_back(&profile);
+            lanes.push_back(profile_directory(profile.commands));
+            sizes.push_back(it->second.size);
+        }
+    std::vector<ProfileCache*> out;
+    for (std::size_t i : largest_first_within_lanes(lanes, sizes))
+        out.push_back(found[i]);
+    return out;
 }
 
 int Planner::ready_fd(const std::string& profile) const {
@@ -468,24 +517,13 @@ Status Planner::prepare(bool allow_cook) {
         }
     } open_gates{*this};
     const bool restore_only = found_all_ ? *found_all_ : fetch();
-    std::vector<ProfileCache*> found; // in the order of the stages that need them
-    std::vector<std::string> lanes;
-    std::vector<std::int64_t> sizes;
-    for (auto& profile : setup_.profiles) {
-        if (fetched_.contains(profile.profile)) {
-            found.push_back(&profile);
-            lanes.push_back(profile_directory(profile.command));
-            sizes.push_back(fetched_.at(profile.profile).size);
-        } else {
+    for (const auto& profile : setup_.profiles)
+        if (!fetched_.contains(profile.profile))
             gates_.at(profile.profile).open(); // fresh, or nothing to cache
-        }
-    }
-    std::vector<ProfileCache*> items; // in turn order
+    const std::vector<ProfileCache*> items = turn_order();
     std::vector<std::string> lane_of;
-    for (std::size_t i : largest_first_within_lanes(lanes, sizes)) {
-        items.push_back(found[i]);
-        lane_of.push_back(lanes[i]);
-    }
+    for (const ProfileCache* profile : items)
+        lane_of.push_back(profile_directory(profile->commands));
     auto results = run_lanes(
         lane_of,
         [&](std::size_t i) { return restore_fetched(*items[i], fetched_.at(items[i]->profile)); },

@@ -62,8 +62,8 @@ class Generic final : public Language {
         cache::PlannerSetup setup{target_, {}, "", "generic", std::move(store), {}};
         for (const auto& request : requests) {
             const pipeline::Stage* stage = pipeline_.find(request.profile);
-            if (!stage || !stage->cache)
-                continue; // a `cook:` profile: cargo's, not this language's
+            if (!stage || !stage->cache || !request.selected)
+                continue; // a `cook:` profile (cargo's, not this language's), or not running
             if (cache::ProfileCache* profile = cache::add_first(setup.profiles, request)) {
                 profile->paths = stage->cache->paths;
                 profile->root = dir_;

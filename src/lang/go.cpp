@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <fmt/format.h>
 #include <fmt/std.h>
+#include <iterator>
 #include <set>
 
 namespace rcd::lang {
@@ -180,8 +181,12 @@ class Go final : public Language {
     }
 
     Result<std::unique_ptr<cache::Planner>>
-    open_cache(const std::vector<cache::ProfileRequest>& requests,
+    open_cache(const std::vector<cache::ProfileRequest>& all,
                cache::LocalStore store) const override {
+        // What the selected stages leave in GOCACHE: the others' platforms are not in it.
+        std::vector<cache::ProfileRequest> requests;
+        std::copy_if(all.begin(), all.end(), std::back_inserter(requests),
+                     [](const cache::ProfileRequest& request) { return request.selected; });
         if (requests.empty())
             return std::unique_ptr<cache::Planner>{};
         store.remove_leftovers();

@@ -6,20 +6,41 @@
 
 #include <cstdlib>
 #include <fmt/format.h>
+#include <set>
 
 namespace rcd::ops {
 
 Result<std::vector<cache::ProfileRequest>>
 cache_requests(const Project& project, const Selection& selection,
                const std::map<std::string, std::string>& stage_env) {
-    RCD_ASSIGN(auto jobs, plan_jobs(project, selection, conditions_of(project), stage_env));
+    const auto conditions = conditions_of(project);
+    // The profile each job that runs names, by stage.
+    auto profiles_of = [&](const Selection& chosen) -> Result<std::map<std::string, std::string>> {
+        RCD_ASSIGN(auto jobs, plan_jobs(project, chosen, conditions, stage_env));
+        std::map<std::string, std::string> out;
+        for (const auto& job : jobs)
+            if (const auto* stage = project.pipeline.find(job.name); stage && !job.skip_reason)
+                if (auto profile = stage->cache_profile())
+                    out[job.name] = *profile;
+        return out;
+    };
+    RCD_ASSIGN(auto selected, profiles_of(selection));
+    std::set<std::string> named;
+    for (const auto& [stage, profile] : selected)
+        named.insert(profile);
+    Selection everything = selection;
+    everything.through = pipeline::Phase::build;
+    everything.only.clear();
+    everything.skip.clear();
+    RCD_ASSIGN(auto jobs, plan_jobs(project, everything, conditions, stage_env));
     std::vector<cache::ProfileRequest> requests;
     for (const auto& job : jobs) {
         if (job.skip_reason)
             continue;
         if (const auto* stage = project.pipeline.find(job.name))
-            if (auto profile = stage->cache_profile())
-                requests.push_back({*profile, job.command.argv, job.command.env});
+            if (auto profile = stage->cache_profile(); profile && named.contains(*profile))
+                requests.push_back(
+                    {*profile, job.command.argv, job.command.env, selected.contains(job.name)});
     }
     return requests;
 }

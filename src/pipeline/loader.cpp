@@ -44,7 +44,7 @@ const std::vector<std::string> kStageKeys = {"name",     "run",   "args",  "env"
                                              "timeout",  "needs", "when",  "cook",
                                              "produces", "skip",  "phase", "cache"};
 const std::vector<std::string> kConditions = {"has_library", "has_benches"};
-const std::vector<std::string> kCookProfiles = {"clippy", "test", "release", "go"};
+const std::vector<std::string> kCookProfiles = {"debug", "release", "clippy", "test", "go"};
 const std::vector<std::string> kProducts = {"binary"};
 
 Status check_one_of(const YamlReader& reader, const YAML::Node& node, const std::string& key,

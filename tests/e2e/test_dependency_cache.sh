@@ -38,9 +38,14 @@ test_cold_release_cooks_pushes_and_a_source_edit_compiles_no_external_crate() {
   local repo digest
   repo=$(make_cache_repo edit)
   rcd -C "$repo" --json release >"$WORK/doc" 2>"$WORK/err" || { cat "$WORK/err"; return 1; }
-  for p in clippy test release; do
+  for p in debug release; do
     assert_eq miss "$(profile_status "$WORK/doc" $p)" "$p on a cold machine"
   done
+  assert_eq "debug release" "$(json "$WORK/doc" '[.cache.profiles[].name] | join(" ")')" "profiles"
+  # clippy, test and doctest share the debug profile: one cook runs clippy's and test's cargo
+  # commands into one target directory, and one archive holds both, the build scripts and proc
+  # macros they share once.
+  assert_contains "$(cat "$WORK/err")" "cache: debug: cooking the dependencies (cargo clippy --workspace --all-targets --locked; cargo test --workspace --all-targets --locked --no-run" "debug cook"
   assert_eq true "$(json "$WORK/doc" .cache.pushed)" "cache pushed"
   key=$(json "$WORK/doc" '.cache.profiles[] | select(.name == "release") | .key')
   skopeo inspect --raw --tls-verify=false "docker://$REG/edit/dep-service-cache:cache-${key:0:16}" >"$WORK/m"
@@ -62,6 +67,11 @@ test_cold_release_cooks_pushes_and_a_source_edit_compiles_no_external_crate() {
   assert_eq fresh "$(json "$WORK/doc" .cache.status)" "cache after a source edit"
   assert_eq "" "$(external_compiles "$repo")" "external crates compiled after a source edit"
   assert_eq "dep-service edited 726364" "$(image_output "$(json "$WORK/doc" .image.reference)")" "binary"
+  # A cooked profile's key covers every stage of it, whatever the selection: --only clippy
+  # finds the profile the whole release cooked.
+  rcd -C "$repo" --json check --only clippy >"$WORK/doc" 2>"$WORK/err" || { cat "$WORK/err"; return 1; }
+  assert_eq fresh "$(profile_status "$WORK/doc" debug)" "the debug profile with --only clippy"
+  assert_eq "" "$(external_compiles "$repo")" "external crates compiled by clippy alone"
 }
 
 # starts_after_restore STAGE PROFILE...: in $WORK/err, the stage starts after those profiles'
@@ -88,18 +98,17 @@ test_fresh_clone_restores_every_profile_from_the_registry() {
   RCD_CACHE_DIR="$WORK/cache-b" rcd -C "$b" plan --json >"$WORK/plan" 2>/dev/null
   assert_eq hit-registry "$(json "$WORK/plan" .cache.status)" "plan on machine B"
   RCD_CACHE_DIR="$WORK/cache-b" rcd -C "$b" -v --json release >"$WORK/doc" 2>"$WORK/err" || { cat "$WORK/err"; return 1; }
-  for p in clippy test release; do
+  for p in debug release; do
     assert_eq hit-registry "$(profile_status "$WORK/doc" $p)" "$p on machine B"
   done
   # Stages start while other profiles restore, but never before their own is in place; fmt,
   # without `cook:`, once every profile is.
-  starts_after_restore clippy clippy
-  starts_after_restore test test
+  starts_after_restore clippy debug
+  starts_after_restore test debug
   starts_after_restore build release
-  starts_after_restore fmt clippy test release
-  # One archive at a time, in the order of the stages that need them, except that of clippy and
-  # test (one profile directory) the larger archive, test's, goes first.
-  assert_eq "test clippy release" \
+  starts_after_restore fmt debug release
+  # One archive at a time, in the order of the stages that need them.
+  assert_eq "debug release" \
     "$(grep -o 'cache: [a-z]*: restored' "$WORK/err" | cut -d' ' -f2 | tr -d : | xargs)" \
     "the order the profiles were restored in"
   assert_eq "" "$(external_compiles "$b")" "external crates compiled on machine B"
@@ -237,7 +246,7 @@ test_cache_commands_pull_status_push_and_prune() {
     "http://${repo%%/*}/v2/${repo#*/}/manifests/cache-${old:0:16}" || fail "cannot push an old cache manifest"
   rcd -C "$a" --json cache prune --remote --keep 1 >"$WORK/doc" 2>"$WORK/err" || { cat "$WORK/err"; return 1; }
   assert_eq "cache-${old:0:16}" "$(json "$WORK/doc" '.deleted | join(" ")')" "deleted"
-  assert_eq 3 "$(json "$WORK/doc" .kept)" "kept: the newest of each profile"
+  assert_eq 2 "$(json "$WORK/doc" .kept)" "kept: the newest of each profile"
   tag=$(skopeo list-tags --tls-verify=false "docker://$repo" | jq -r '.Tags | join(" ")')
   assert_not_contains "$tag" "cache-${old:0:16}" "the old tag"
   assert_contains "$tag" "cache-${key:0:16}" "the newest release cache"

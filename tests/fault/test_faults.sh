@@ -198,13 +198,13 @@ test_hostile_cache_archives() {
   deps=$(make_repo deps-workspace hostile-deps)
   printf 'registry: %s/team\n' "$REG" >>"$deps/rcd.yaml"
   commit_all "$deps"
-  key=$(rcd -C "$deps" cache status --json | jq -r '.cache.profiles[] | select(.name=="clippy") | .key')
+  key=$(rcd -C "$deps" cache status --json | jq -r '.cache.profiles[] | select(.name=="debug") | .key')
   for kind in link-chain absolute dotdot link-out hardlink-out device fifo bomb; do
     make_hostile "$kind" "$WORK/$kind.tar.zst"
     for source in local registry; do
       runs=$((runs + 1))
       rm -rf "$deps/target" "$RCD_CACHE_DIR" /tmp/rcd-fault-absolute "$WORK/escaped" "$deps/escaped"
-      plant_local "$WORK/$kind.tar.zst" "$key" clippy
+      plant_local "$WORK/$kind.tar.zst" "$key" debug
       if [ "$source" = registry ]; then
         # Pushed as rcd pushes a cache, then gone from the local store: the next run downloads
         # it and unpacks it while it arrives.
@@ -228,7 +228,7 @@ test_hostile_cache_archives() {
   done
   # The run still succeeds, by building what the refused cache would have held.
   rm -rf "$deps/target" "$RCD_CACHE_DIR"
-  plant_local "$WORK/link-chain.tar.zst" "$key" clippy
+  plant_local "$WORK/link-chain.tar.zst" "$key" debug
   rc=0
   rcd -C "$deps" -q check >"$WORK/check.out" 2>&1 || rc=$?
   [ "$rc" -eq 0 ] || { failed=$((failed + 1)); echo "check after a hostile cache exited $rc" >&2; cat "$WORK/check.out" >&2; }

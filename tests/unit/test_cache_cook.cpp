@@ -7,6 +7,8 @@
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
+#include <map>
 #include <set>
 
 using namespace rcd;
@@ -41,9 +43,8 @@ TEST_CASE("cooking builds from the skeleton and leaves nothing of the workspace'
     REQUIRE(input);
     auto recipe = cache::build_recipe(*input);
     REQUIRE(recipe);
-    auto command =
-        cache::cook_command({"cargo", "build", "--workspace", "--release", "--locked"}, "release");
-    auto cooked = cache::cook(*recipe, *workspace, command, {{"CARGO_TERM_COLOR", "never"}},
+    auto command = cache::cook_command({"cargo", "build", "--workspace", "--release", "--locked"});
+    auto cooked = cache::cook(*recipe, *workspace, {{command, {{"CARGO_TERM_COLOR", "never"}}}},
                               repo / "target" / "rcd" / "cook", scratch.path / "cook.log");
     REQUIRE(cooked);
     CHECK(cooked->paths.empty()); // no external dependencies: nothing to cache
@@ -66,6 +67,47 @@ TEST_CASE("cooking builds from the skeleton and leaves nothing of the workspace'
     CHECK(line == "fixture-service 42");
 }
 
+TEST_CASE("a cook runs its commands in turn and stops at the first that fails", "[cargo]") {
+    test::TempDir scratch;
+    auto repo = copy_fixture(scratch.path);
+    auto workspace = cargo::read_workspace(repo);
+    REQUIRE(workspace);
+    auto input = cache::read_recipe_input(*workspace);
+    REQUIRE(input);
+    auto recipe = cache::build_recipe(*input);
+    REQUIRE(recipe);
+    const std::map<std::string, std::string> env = {{"CARGO_TERM_COLOR", "never"}};
+    const auto log = scratch.path / "cook.log";
+    auto cooked =
+        cache::cook(*recipe, *workspace,
+                    {{cache::cook_command({"cargo", "check", "--workspace", "--locked"}), env},
+                     {cache::cook_command({"cargo", "test", "--workspace", "--locked"}), env}},
+                    repo / "target" / "rcd" / "cook", log);
+    REQUIRE(cooked);
+    auto count = [](const std::string& text, const std::string& what) {
+        std::size_t n = 0;
+        for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
+            ++n;
+        return n;
+    };
+    CHECK(count(cooked->output, "\"reason\":\"build-finished\"") == 2); // both ran
+    std::ifstream saved(log);
+    std::string text((std::istreambuf_iterator<char>(saved)), std::istreambuf_iterator<char>());
+    CHECK(text == cooked->output);
+    CHECK_FALSE(has_member_artifacts(repo / "target"));
+
+    auto failed = cache::cook(*recipe, *workspace,
+                              {{{"cargo", "check", "--workspace"}, env},
+                               {{"cargo", "no-such-subcommand"}, env},
+                               {{"cargo", "build", "--release"}, env}},
+                              repo / "target" / "rcd" / "cook", log);
+    REQUIRE_FALSE(failed);
+    CHECK(failed.error().message.find("cargo no-such-subcommand exited with") != std::string::npos);
+    CHECK(failed.error().hint.find(log.string()) != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(repo / "target" / "release")); // the third never ran
+    CHECK_FALSE(has_member_artifacts(repo / "target"));
+}
+
 TEST_CASE("purging keeps other crates' artifacts and removes hashed member ones only") {
     test::TempDir target_scratch;
     const std::filesystem::path& target = target_scratch.path;
@@ -80,6 +122,9 @@ TEST_CASE("purging keeps other crates' artifacts and removes hashed member ones 
     touch("release/deps/libserde-0123456789abcdef.rlib");
     touch("release/app");
     touch("release/app.d");
+    touch("debug/.fingerprint/app-0123456789abcdef/bin-app");
+    touch("debug/incremental/app-1xksuavorq20b/s-h1-x/query-cache.bin"); // rustc's base 36
+    touch("debug/incremental/app_core-2abcdefghij9z/s-h1-x/query-cache.bin");
     cargo::Workspace ws;
     ws.root = "/w";
     ws.members = {cargo::Package{
@@ -92,6 +137,8 @@ TEST_CASE("purging keeps other crates' artifacts and removes hashed member ones 
     CHECK(std::filesystem::exists(target / "release/.fingerprint/app-core-0123456789abcdef"));
     CHECK(std::filesystem::exists(target / "release/.fingerprint/serde-0123456789abcdef"));
     CHECK(std::filesystem::exists(target / "release/deps/libserde-0123456789abcdef.rlib"));
+    CHECK_FALSE(std::filesystem::exists(target / "debug/incremental/app-1xksuavorq20b"));
+    CHECK(std::filesystem::exists(target / "debug/incremental/app_core-2abcdefghij9z"));
 }
 
 TEST_CASE("cargo's messages name the dependency units to cache, and never a local package") {

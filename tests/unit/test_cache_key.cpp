@@ -12,8 +12,8 @@ KeyInput input() {
     in.cargo_version = "cargo 1.95.0";
     in.target_triple = "x86_64-unknown-linux-gnu";
     in.profile = "release";
-    in.cargo_args = {"cargo", "build", "--workspace", "--release", "--locked"};
-    in.environment = {{"HOME", "/root"}, {"RUSTFLAGS", "-C target-feature=+crt-static"}};
+    in.commands = {{{"cargo", "build", "--workspace", "--release", "--locked"},
+                    {{"HOME", "/root"}, {"RUSTFLAGS", "-C target-feature=+crt-static"}}}};
     return in;
 }
 } // namespace
@@ -31,37 +31,62 @@ TEST_CASE("the key changes with each input that changes compiled output") {
     profile.profile = "test";
     CHECK(cache_key(profile) != base);
     auto args = input();
-    args.cargo_args.push_back("--features=x");
+    args.commands[0].argv.push_back("--features=x");
     CHECK(cache_key(args) != base);
     auto flags = input();
-    flags.environment["RUSTFLAGS"] = "";
+    flags.commands[0].env["RUSTFLAGS"] = "";
     CHECK(cache_key(flags) != base);
     auto profile_env = input();
-    profile_env.environment["CARGO_PROFILE_RELEASE_LTO"] = "true";
+    profile_env.commands[0].env["CARGO_PROFILE_RELEASE_LTO"] = "true";
     CHECK(cache_key(profile_env) != base);
+}
+
+TEST_CASE("a profile cooked by several commands has a key over each, in order") {
+    auto one = input();
+    auto two = input();
+    two.commands.push_back({{"cargo", "test", "--no-run"}, {{"HOME", "/root"}}});
+    CHECK(cache_key(two) != cache_key(one));
+    auto swapped = two;
+    std::swap(swapped.commands[0], swapped.commands[1]);
+    CHECK(cache_key(swapped) != cache_key(two));
+    // The second command's own environment counts, not only the first's.
+    auto env = two;
+    env.commands[1].env["RUSTFLAGS"] = "-C debuginfo=0";
+    CHECK(cache_key(env) != cache_key(two));
+    // Where one command's arguments end and the next begin is part of the key.
+    auto merged = input();
+    merged.commands[0].argv.insert(merged.commands[0].argv.end(),
+                                   {"args", "cargo", "test", "--no-run"});
+    CHECK(cache_key(merged) != cache_key(two));
 }
 
 TEST_CASE("unrelated environment and the target directory's place do not change the key") {
     const std::string base = cache_key(input());
     auto env = input();
-    env.environment["HOME"] = "/home/someone";
-    env.environment["CARGO_TARGET_DIR"] = "/elsewhere";
-    env.environment["PATH"] = "/x";
+    env.commands[0].env["HOME"] = "/home/someone";
+    env.commands[0].env["CARGO_TARGET_DIR"] = "/elsewhere";
+    env.commands[0].env["PATH"] = "/x";
     CHECK(cache_key(env) == base);
 }
 
 TEST_CASE("the cook command is the stage's cargo part, with --no-run for tests") {
     CHECK(cook_command({"cargo", "clippy", "--workspace", "--all-targets", "--locked", "--", "-D",
-                        "warnings"},
-                       "clippy") ==
+                        "warnings"}) ==
           std::vector<std::string>{"cargo", "clippy", "--workspace", "--all-targets", "--locked"});
-    CHECK(cook_command({"cargo", "test", "--workspace", "--doc", "--locked"}, "test") ==
+    CHECK(cook_command({"cargo", "test", "--workspace", "--doc", "--locked"}) ==
           std::vector<std::string>{"cargo", "test", "--workspace", "--locked", "--no-run"});
-    CHECK(cook_command({"cargo", "build", "--release"}, "release") ==
+    CHECK(cook_command({"cargo", "+nightly", "test", "--workspace"}) ==
+          std::vector<std::string>{"cargo", "+nightly", "test", "--workspace", "--no-run"});
+    CHECK(cook_command({"cargo", "test", "--no-run"}) ==
+          std::vector<std::string>{"cargo", "test", "--no-run"});
+    CHECK(cook_command({"cargo", "build", "--release"}) ==
           std::vector<std::string>{"cargo", "build", "--release"});
+    // Only the subcommand decides: a package called "test" is not a test run.
+    CHECK(cook_command({"cargo", "build", "-p", "test"}) ==
+          std::vector<std::string>{"cargo", "build", "-p", "test"});
 }
 
 TEST_CASE("how cargo reports is not part of the cook command") {
-    CHECK(cook_command({"cargo", "build", "--release", "--message-format=json"}, "release") ==
+    CHECK(cook_command({"cargo", "build", "--release", "--message-format=json"}) ==
           std::vector<std::string>{"cargo", "build", "--release"});
 }

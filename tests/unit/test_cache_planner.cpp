@@ -9,9 +9,12 @@
 
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <fcntl.h>
 #include <map>
+#include <mutex>
 #include <poll.h>
+#include <thread>
 #include <unistd.h>
 
 using namespace rcd;
@@ -32,6 +35,12 @@ class FakeRegistry final : public cache::Store {
     std::atomic<int> locates{0};
     std::atomic<int> fetched{0};
     std::vector<std::string> put_keys;
+    bool fail_fetch = false;                 // every download fails
+    std::chrono::milliseconds fetch_time{0}; // how long each download takes
+    std::atomic<int> downloading{0};         // downloads under way now
+    std::atomic<int> most_at_once{0};
+    std::vector<std::string> fetch_order; // keys, as their downloads started
+    std::mutex order_mutex;
 
     std::string name() const override { return "fake/registry-cache"; }
     bool is_local() const override { return false; }
@@ -54,6 +63,17 @@ class FakeRegistry final : public cache::Store {
                                     const cache::TransferProgress&,
                                     util::GrowingFile* growing) override {
         ++fetched;
+        if (fail_fetch)
+            return fail(ExitCode::registry, "the fake registry dropped the connection");
+        {
+            std::lock_guard lock(order_mutex);
+            fetch_order.push_back(located.key);
+        }
+        int now = ++downloading;
+        for (int most = most_at_once; now > most && !most_at_once.compare_exchange_weak(most, now);)
+            ;
+        std::this_thread::sleep_for(fetch_time);
+        --downloading;
         RCD_ASSIGN(auto temp, local_.incoming());
         std::filesystem::copy_file(archives.at(located.key), temp);
         if (growing) { // the whole file at once: the reader sees it arrive and finish
@@ -103,7 +123,7 @@ struct Fixture {
         cache::ProfileCache release;
         release.profile = "release";
         release.key = kKey;
-        release.command = {"cargo", "build", "--release"};
+        release.commands = {{{"cargo", "build", "--release"}, {}}};
         cache::Cook cook;
         if (with_cook)
             cook = [this](cache::ProfileCache& profile, cache::LocalStore& local,
@@ -280,4 +300,107 @@ TEST_CASE("planner: a cache the stages fill is saved after them, restored into i
     CHECK(again.profiles()[0].status == cache::CacheStatus::hit_local);
     CHECK(util::read_file(f.dir / "repo" / "cache" / "objects" / "a.o") == "object");
     CHECK(again.save() == 0); // restored whole: nothing new to save
+}
+
+TEST_CASE("planner: the stages of one profile cook their distinct commands, keyed by all",
+          "[cargo]") {
+    test::TempDir dir;
+    std::filesystem::copy(RCD_SOURCE_DIR "/tests/fixtures/deps-workspace", dir / "ws",
+                          std::filesystem::copy_options::recursive);
+    auto workspace = cargo::read_workspace(dir / "ws");
+    REQUIRE(workspace);
+    const std::vector<std::string> clippy = {"cargo", "clippy", "--workspace", "--locked",
+                                             "--",    "-D",     "warnings"};
+    const std::vector<std::string> test = {"cargo", "test", "--workspace", "--locked"};
+    auto open = [&](const std::vector<cache::ProfileRequest>& requests) {
+        auto planner = cache::Planner::create(*workspace, requests, cache::LocalStore(dir / "s"));
+        REQUIRE(planner);
+        return std::move(*planner);
+    };
+    auto both = open({{"debug", clippy, {}},
+                      {"debug", test, {}},
+                      {"debug", {"cargo", "test", "--workspace", "--locked", "--no-run"}, {}},
+                      {"release", {"cargo", "build", "--release"}, {}}});
+    REQUIRE(both->profiles().size() == 2);
+    const auto& debug = both->profiles()[0];
+    CHECK(debug.profile == "debug");
+    // The third request is the second's cook command again: it runs once.
+    REQUIRE(debug.commands.size() == 2);
+    CHECK(debug.commands[0].argv ==
+          std::vector<std::string>{"cargo", "clippy", "--workspace", "--locked"});
+    CHECK(debug.commands[1].argv ==
+          std::vector<std::string>{"cargo", "test", "--workspace", "--locked", "--no-run"});
+    CHECK(debug.key.size() == 64);
+    CHECK(both->profiles()[1].key != debug.key);
+
+    // The key covers every stage's command and its environment, not only the first's.
+    auto alone = open({{"debug", clippy, {}}});
+    CHECK(alone->profiles()[0].key != debug.key);
+    auto flags = open({{"debug", clippy, {}}, {"debug", test, {{"RUSTFLAGS", "-C opt-level=1"}}}});
+    REQUIRE(flags->profiles()[0].commands.size() == 2);
+    CHECK(flags->profiles()[0].commands[1].env.at("RUSTFLAGS") == "-C opt-level=1");
+    CHECK(flags->profiles()[0].key != debug.key);
+    CHECK(open({{"debug", clippy, {}}, {"debug", test, {}}})->profiles()[0].key == debug.key);
+}
+
+TEST_CASE("planner: downloads run one at a time, in the order the restores take turns") {
+    Fixture f;
+    auto setup = f.setup();
+    // Profile order: clippy, test (one lane, "debug": the larger archive's turn comes first),
+    // then release (a lane of its own).
+    auto profile = [&](const std::string& name, const std::string& key,
+                       std::vector<std::string> argv) {
+        cache::ProfileCache p;
+        p.profile = name;
+        p.key = key;
+        p.commands = {{std::move(argv), {}}};
+        return p;
+    };
+    const std::string clippy_key(64, 'c'), test_key(64, 'd');
+    setup.profiles = {profile("clippy", clippy_key, {"cargo", "clippy"}),
+                      profile("test", test_key, {"cargo", "test", "--no-run"}),
+                      profile("release", kKey, {"cargo", "build", "--release"})};
+    cache::Planner planner(std::move(setup));
+    auto* fake = f.add_registry(planner);
+    fake->fetch_time = std::chrono::milliseconds(50);
+    fake->archives[clippy_key] = f.archive("clippy");
+    std::string noise(200000, '\0'); // does not compress: the archive stays the larger
+    std::uint32_t state = 1;
+    for (auto& c : noise)
+        c = static_cast<char>((state = state * 1664525u + 1013904223u) >> 24);
+    REQUIRE(util::write_file_atomic(f.dir / "big", noise));
+    auto root = f.dir / "src-test";
+    REQUIRE(util::write_file_atomic(root / "release" / "deps" / "test", "compiled test"));
+    std::filesystem::copy_file(f.dir / "big", root / "release" / "deps" / "big");
+    REQUIRE(cache::pack_tree(root, {"release"}, f.dir / "test.tar.zst"));
+    fake->archives[test_key] = f.dir / "test.tar.zst";
+    fake->archives[kKey] = f.archive("release");
+    REQUIRE(planner.fetch());
+    REQUIRE(planner.prepare());
+    CHECK(fake->most_at_once == 1);
+    CHECK(fake->fetch_order == std::vector<std::string>{test_key, clippy_key, kKey});
+    for (const auto& p : planner.profiles())
+        CHECK(p.status == cache::CacheStatus::hit_registry);
+    CHECK(f.restored("clippy"));
+    CHECK(f.restored("test"));
+    CHECK(f.restored("release"));
+}
+
+TEST_CASE("planner: a download that fails leaves the next one unasked, and both profiles a miss") {
+    Fixture f;
+    auto setup = f.setup(false);
+    auto second = setup.profiles[0];
+    second.profile = "test";
+    second.key = std::string(64, 'd');
+    setup.profiles.push_back(second);
+    cache::Planner planner(std::move(setup));
+    auto* fake = f.add_registry(planner);
+    fake->archives[kKey] = f.archive("release");
+    fake->archives[std::string(64, 'd')] = f.archive("test");
+    fake->fail_fetch = true;
+    REQUIRE(planner.fetch());
+    REQUIRE(planner.prepare());
+    CHECK(fake->fetched == 1); // the registry failed once: the second download never asked it
+    for (const auto& p : planner.profiles())
+        CHECK(p.status == cache::CacheStatus::miss);
 }

@@ -1,6 +1,7 @@
 // Cooking: building a profile's dependencies from the recipe's skeleton.
 #pragma once
 
+#include "rcd/cache/key.hpp"
 #include "rcd/cache/recipe.hpp"
 #include "rcd/exec/process.hpp"
 
@@ -41,19 +42,18 @@ strip_debug_copies(const std::filesystem::path& target_dir, const std::vector<st
                    const std::filesystem::path& scratch);
 
 struct Cooked {
-    exec::Captured output;               // cargo's, merged
+    std::string output;                  // cargo's, merged, of every command
     std::vector<std::string> paths;      // the compiled dependencies: what to archive
     std::vector<std::string> host_tools; // of which build scripts and proc macros
 };
 
-// Writes the skeleton into `scratch`, runs `command` there with the project's target
-// directory, then purges the workspace's own crates from it (see purge_members). Cargo's
-// output goes to `log`. A signal on `interrupt_fd` stops cargo (an `interrupted` error).
+// Writes the skeleton into `scratch`, runs `commands` there one after another (stopping at the
+// first that fails) with the project's target directory, then purges the workspace's own
+// crates from it (see purge_members). Cargo's output goes to `log`. A signal on
+// `interrupt_fd` stops cargo (an `interrupted` error).
 Result<Cooked> cook(const Recipe& recipe, const cargo::Workspace& workspace,
-                    const std::vector<std::string>& command,
-                    const std::map<std::string, std::string>& env,
-                    const std::filesystem::path& scratch, const std::filesystem::path& log,
-                    int interrupt_fd = -1);
+                    const std::vector<CookCommand>& commands, const std::filesystem::path& scratch,
+                    const std::filesystem::path& log, int interrupt_fd = -1);
 
 // Removes every artifact and fingerprint of the workspace's own packages and targets from
 // every profile directory under `target_dir`, so a later build can never reuse something

@@ -2,6 +2,7 @@
 // dependencies come from.
 #pragma once
 
+#include "rcd/cache/key.hpp"
 #include "rcd/cache/local_store.hpp"
 #include "rcd/cache/store.hpp"
 #include "rcd/cargo/workspace.hpp"
@@ -28,18 +29,24 @@ enum class CacheStatus { fresh, hit_local, hit_registry, partial, miss }; // bes
 
 const char* status_name(CacheStatus status);
 
-// A stage that names a profile with `cook:`; the first stage of each profile decides its key.
+// A stage that names a profile with `cook:` (or `cache:`). A cooked (Rust) profile's cook and
+// key cover every stage of it, selected or not, so that `--only clippy` restores what a whole
+// run cooked; Go's and generic caches hold what the selected stages leave behind, so only
+// those count there.
 struct ProfileRequest {
     std::string profile;
     std::vector<std::string> stage_argv;
     std::map<std::string, std::string> env; // what the stage adds to rcd's environment
+    bool selected = true;                   // the stage runs in this run
 };
 
 struct ProfileCache {
     std::string profile;
     std::string key; // empty when the workspace has no external dependencies
-    std::vector<std::string> command;
-    std::map<std::string, std::string> env;
+    // What a cook runs, one command after another into the same target directory: the distinct
+    // cook commands of the profile's stages (clippy's and test's for "debug"), so what they
+    // share (build scripts, proc macros) is built and stored once.
+    std::vector<CookCommand> commands;
     CacheStatus status = CacheStatus::miss;
     std::string detail;     // why, for people: "no external dependencies", "cooked 12 crates", ...
     std::int64_t bytes = 0; // the archive restored or saved
@@ -51,8 +58,7 @@ struct ProfileCache {
     std::filesystem::path root; // where the archive unpacks; empty: the target directory
 };
 
-// The profile a request names, added to `profiles` with the request's command and environment
-// when it is the profile's first request (the first stage of a profile decides its cache);
+// The profile a request names, added to `profiles` when it is the profile's first request;
 // nullptr when an earlier request added it.
 ProfileCache* add_first(std::vector<ProfileCache>& profiles, const ProfileRequest& request);
 
@@ -79,8 +85,9 @@ struct PlannerSetup {
 // profile and toolchain, then a cook of the difference) -> cook. A store that fails is not
 // asked again in this run; the local store's damaged entries are misses.
 //
-// Threads: fetch() locates every archive at once, and starts a download per remote hit that
-// run_lanes' restores read as it arrives (util::GrowingFile). prepare() restores in lanes
+// Threads: fetch() locates every archive at once, and starts the downloads of the remote hits,
+// one after another in turn order, that run_lanes' restores read as they arrive
+// (util::GrowingFile). prepare() restores in lanes
 // (lanes.hpp) and opens each profile's gate as it lands; when fetch() found every archive,
 // prepare() runs beside the stages and never cooks.
 class Planner {
@@ -153,6 +160,8 @@ class Planner {
 
     bool needs_restore(ProfileCache& profile) const; // has a key and is not fresh (else: fresh)
     std::vector<ProfileCache*> to_prepare(); // those that need a restore; stale markers removed
+    // The profiles fetch() looked up, in the order their restores take turns (lanes.hpp).
+    std::vector<ProfileCache*> turn_order();
     // The first store that has `key`'s archive, and the archive; a store that fails is
     // dropped. `peek` only looks (plan).
     std::optional<std::pair<Store*, CacheEntry>> locate(const ProfileCache& profile, bool peek,

@@ -16,7 +16,9 @@
 namespace rcd::ops {
 
 // The profiles that the selected stages, not skipped, name with `cook:` (or `cache:`), in run
-// order.
+// order; and, marked not `selected`, every other stage of the pipeline that names one of those
+// profiles and is not off in this repository (`skip: true`, a `when:` that does not hold), so a
+// cooked profile's key does not depend on --only, --skip or the phase.
 Result<std::vector<cache::ProfileRequest>>
 cache_requests(const Project& project, const Selection& selection,
                const std::map<std::string, std::string>& stage_env);
