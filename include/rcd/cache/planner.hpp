@@ -87,9 +87,8 @@ struct PlannerSetup {
 //
 // Threads: fetch() locates every archive at once, and starts the downloads of the remote hits,
 // one after another in turn order, that run_lanes' restores read as they arrive
-// (util::GrowingFile). prepare() restores in lanes
-// (lanes.hpp) and opens each profile's gate as it lands; when fetch() found every archive,
-// prepare() runs beside the stages and never cooks.
+// (util::GrowingFile). prepare() restores in lanes (lanes.hpp) and opens each profile's gate as
+// it lands; when fetch() found every archive, prepare() runs beside the stages and never cooks.
 class Planner {
   public:
     // (what, bytes so far, bytes in all) while a cache archive moves to or from a registry.
