@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <optional>
 #include <set>
 
 using namespace rcd;
@@ -18,6 +19,15 @@ std::filesystem::path copy_fixture(const std::filesystem::path& dir) {
     std::filesystem::copy(RCD_SOURCE_DIR "/tests/fixtures/service", dir / "service",
                           std::filesystem::copy_options::recursive);
     return dir / "service";
+}
+
+// The workspace's recipe, as the planner builds it.
+std::optional<cache::Recipe> recipe_of(const cargo::Workspace& workspace) {
+    auto input = cache::read_recipe_input(workspace);
+    REQUIRE(input);
+    auto recipe = cache::build_recipe(*input);
+    REQUIRE(recipe);
+    return std::move(*recipe);
 }
 
 bool has_member_artifacts(const std::filesystem::path& target) {
@@ -39,10 +49,7 @@ TEST_CASE("cooking builds from the skeleton and leaves nothing of the workspace'
     auto repo = copy_fixture(scratch.path);
     auto workspace = cargo::read_workspace(repo);
     REQUIRE(workspace);
-    auto input = cache::read_recipe_input(*workspace);
-    REQUIRE(input);
-    auto recipe = cache::build_recipe(*input);
-    REQUIRE(recipe);
+    auto recipe = recipe_of(*workspace);
     auto command = cache::cook_command({"cargo", "build", "--workspace", "--release", "--locked"});
     auto cooked = cache::cook(*recipe, *workspace, {{command, {{"CARGO_TERM_COLOR", "never"}}}},
                               repo / "target" / "rcd" / "cook", scratch.path / "cook.log");
@@ -72,10 +79,7 @@ TEST_CASE("a cook runs its commands in turn and stops at the first that fails", 
     auto repo = copy_fixture(scratch.path);
     auto workspace = cargo::read_workspace(repo);
     REQUIRE(workspace);
-    auto input = cache::read_recipe_input(*workspace);
-    REQUIRE(input);
-    auto recipe = cache::build_recipe(*input);
-    REQUIRE(recipe);
+    auto recipe = recipe_of(*workspace);
     const std::map<std::string, std::string> env = {{"CARGO_TERM_COLOR", "never"}};
     const auto log = scratch.path / "cook.log";
     auto cooked =
